@@ -1,0 +1,84 @@
+"""Input checks shared by the public functions.
+
+Validation happens once, at the public boundary, so that the arithmetic inside
+stays as plain as the equations it implements.
+"""
+
+import numpy as np
+
+
+def as_float_array(x, name, ndim=None):
+    """Return ``x`` as a float64 array, or raise naming ``name``.
+
+    ``ndim`` (an int, or a tuple of allowed ints) is checked when given.
+    """
+    if x is None or isinstance(x, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be an array of numbers, got {type(x).__name__}"
+        ) from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+    return arr
+
+
+def check_shape(arr, name, expected):
+    """Raise ``ValueError`` unless ``arr.shape`` matches ``expected``.
+
+    ``expected`` is a tuple whose entries are ints or ``None`` (any size).
+    """
+    ok = arr.ndim == len(expected) and all(
+        e is None or e == s for e, s in zip(expected, arr.shape)
+    )
+    if not ok:
+        want = "(" + ", ".join("any" if e is None else str(e) for e in expected)
+        want += ",)" if len(expected) == 1 else ")"
+        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
+
+
+def check_same_shape(a, b, name_a, name_b):
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same shape (no broadcasting)."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, "
+            f"got {name_a} {a.shape} and {name_b} {b.shape}"
+        )
+
+
+def as_labels(y, name, n_classes=None):
+    """Return integer class labels as a 1-D int array, rejecting out-of-range values."""
+    if y is None or isinstance(y, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array of integer labels, got {type(y).__name__}")
+    arr = np.asarray(y)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with shape (m,), got shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr)):
+            raise TypeError(f"{name} must hold integer labels, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if n_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= n_classes):
+        raise ValueError(
+            f"{name} must hold labels in 0..{n_classes - 1}, "
+            f"got values from {arr.min()} to {arr.max()}"
+        )
+    return arr
+
+
+def make_rng(rng, name="rng"):
+    """Accept a ``np.random.Generator`` or an int seed; refuse hidden global randomness."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{name} must be a np.random.Generator (np.random.default_rng(seed)) or an int seed, "
+        f"got {type(rng).__name__}"
+    )

@@ -1,0 +1,13 @@
+"""Exercise checkers: ``check.<exercise>(your_function)`` prints PASSED or the first thing wrong.
+
+Each notebook's exercises have their checkers in a module of this package;
+all of them are reachable from here. ``check_function`` is the shared engine.
+"""
+
+from ._core import CheckResult, check_function, random_cases, NOT_IMPLEMENTED  # noqa: F401
+from .regression import *  # noqa: F401,F403
+from .costs import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .forward import *  # noqa: F401,F403
+from .backprop import *  # noqa: F401,F403
+from .digits import *  # noqa: F401,F403

@@ -1,0 +1,171 @@
+"""The machinery behind every exercise checker.
+
+A checker runs the learner's function and the package's reference on the same
+inputs (fresh copies for each) and prints one line: a pass, or the first thing
+wrong. The inputs come from the checker's own seeded generator and are all
+drawn before the learner's function first runs, so what the learner draws from
+any random generator, before or during the check, never changes the verdict.
+
+A learner's exception is reported in one line and then re-raised, so the
+learner still sees their own traceback; ``NotImplementedError`` (the stub in a
+student handout) is reported as "not implemented yet" and does not stop the
+notebook.
+
+Outputs may be arrays, numbers, tuples (compared value by value) and dicts
+(compared key by key, e.g. a dict of gradients).
+"""
+
+import copy
+
+import numpy as np
+
+#: how close a learner's numbers must be to the reference's
+RTOL, ATOL = 1e-6, 1e-9
+
+NOT_IMPLEMENTED = "not implemented yet"
+
+
+class CheckResult:
+    """The verdict of one checker: truthy when passed; ``message`` is the line printed."""
+
+    def __init__(self, name, passed, message):
+        self.name, self.passed, self.message = name, passed, message
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        return f"CheckResult({self.name!r}, passed={self.passed})"
+
+    def _ipython_display_(self):
+        # The verdict was already printed; a notebook cell ending with the
+        # checker call should not echo it a second time.
+        pass
+
+
+def _report(name, passed, message):
+    line = f"{'PASSED' if passed else 'FAILED'}  {name}: {message}"
+    print(line)
+    return CheckResult(name, passed, message)
+
+
+def _describe(x):
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of {len(x)} values"
+    return f"a {type(x).__name__}"
+
+
+def _shape_hint(expected, got):
+    if len(expected) == 2 and got == expected[::-1]:
+        return " (transposed?)"
+    if int(np.prod(expected)) == int(np.prod(got)):
+        # Same entries, other layout: typically a sum without keepdims=True
+        # turning an (n, 1) column into an (n,) vector, or the reverse.
+        return " (same number of entries: a lost or extra axis? check keepdims=True or reshape)"
+    return ""
+
+
+def _compare(expected, got, where):
+    """Return None if ``got`` matches ``expected``, else a one-line description."""
+    if got is None:
+        return f"{where}: your function returned None (is a `return` missing?)"
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"{where}: expected a dict with keys {sorted(expected)}, got {_describe(got)}"
+        if set(got) != set(expected):
+            return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)}"
+        for key in expected:
+            problem = _compare(expected[key], got[key], f"{where}, key {key!r}")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, (tuple, list)):
+        # A list (say, of per-layer arrays) may come back as any sequence.
+        kinds = (tuple, list) if isinstance(expected, tuple) else (tuple, list, np.ndarray)
+        if not isinstance(got, kinds) or len(got) != len(expected):
+            return f"{where}: expected {_describe(expected)}, got {_describe(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}")
+            if problem:
+                return problem
+        return None
+    if isinstance(got, (tuple, dict)):
+        # np.asarray would silently stack a tuple of arrays into one array.
+        one = "a number" if np.ndim(expected) == 0 else f"one array of shape {np.shape(expected)}"
+        return f"{where}: expected {one}, got {_describe(got)}"
+    exp = np.asarray(expected, dtype=np.float64)
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{where}: expected numbers, got {_describe(got)}"
+    if arr.shape != exp.shape:
+        return (f"{where}: wrong shape, expected {exp.shape}, got {arr.shape}"
+                f"{_shape_hint(exp.shape, arr.shape)}")
+    bad = ~np.isclose(arr, exp, rtol=RTOL, atol=ATOL, equal_nan=False)
+    if np.any(bad):
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        if not idx:
+            return f"{where}: wrong value, expected {exp.item():.6g}, got {arr.item():.6g}"
+        return (f"{where}: wrong value at index {idx}, expected {exp[idx]:.6g}, got {arr[idx]:.6g}"
+                f" ({int(bad.sum())} of {bad.size} entries differ)")
+    return None
+
+
+def _same(a, b):
+    """True when ``b`` still equals ``a``, its pristine copy (mutable containers only)."""
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return True
+
+
+def check_function(name, learner, reference, cases, arg_names=None):
+    """Run ``learner`` against ``reference`` on ``cases`` and print the verdict.
+
+    ``cases`` is a list of ``(description, args)`` with ``args`` a tuple of
+    positional arguments; ``description`` completes "on ...", e.g. "a batch
+    of 5 examples". ``arg_names`` names the arguments in messages.
+    Returns a ``CheckResult`` (truthy when passed).
+    """
+    __tracebackhide__ = True  # IPython and pytest show the learner's frames, not this one
+    # Every input exists before the learner's code first runs.
+    cases = list(cases)
+    for description, args in cases:
+        if not isinstance(args, (tuple, list)):
+            raise TypeError(f"checker {name!r}: the args of case {description!r} must be a tuple, "
+                            f"got {type(args).__name__}")
+    if not callable(learner):
+        return _report(name, False, f"expected a function, got {_describe(learner)}")
+    for description, args in cases:
+        expected = reference(*copy.deepcopy(args))
+        pristine = copy.deepcopy(args)
+        given = copy.deepcopy(args)
+        try:
+            got = learner(*given)
+        except NotImplementedError:
+            return _report(name, False, NOT_IMPLEMENTED)
+        except Exception as exc:
+            _report(name, False, f"on {description}, your function raised "
+                                 f"{type(exc).__name__}: {exc} (traceback below)")
+            raise
+        # Checked first: an input changed in place is often why the value is wrong.
+        for i, (before, after) in enumerate(zip(pristine, given)):
+            if not _same(before, after):
+                arg = arg_names[i] if arg_names else f"argument {i + 1}"
+                return _report(name, False, f"on {description}: your function modified its input "
+                                            f"{arg} in place; compute a new array instead")
+        problem = _compare(expected, got, f"on {description}")
+        if problem:
+            return _report(name, False, problem)
+    return _report(name, True, f"all {len(cases)} cases match the reference")
+
+
+def random_cases(make_args, descriptions, seed=0):
+    """Build ``cases`` from ``make_args(rng, i)`` with the checker's own generator."""
+    rng = np.random.default_rng(seed)
+    return [(d, make_args(rng, i)) for i, d in enumerate(descriptions)]

@@ -1,0 +1,1 @@
+"""Data files that ship with nnlessons (see LICENSE-MNIST.md for the MNIST files)."""

@@ -1,0 +1,42 @@
+"""A fully connected (dense) layer as a forward/backward pair.
+
+Shapes: ``W`` ``(n_out, n_in)``, ``b`` ``(n_out, 1)``, inputs ``A_prev``
+``(n_in, m)`` with one example per column, so ``Z = W @ A_prev + b`` is
+``(n_out, m)``.
+
+The forward pass returns a *cache* holding what the backward pass needs; the
+backward pass takes ``dZ`` (gradient of each example's loss with respect to
+``Z``, one column per example) and returns the gradients of the mean cost:
+
+    dW      = dZ @ A_prev.T / m      (n_out, n_in)   same shape as W
+    db      = sum of dZ's columns / m (n_out, 1)     same shape as b
+    dA_prev = W.T @ dZ               (n_in, m)       passed on to the layer below
+"""
+
+import numpy as np
+
+from ._validation import as_float_array, check_shape
+
+
+def dense_forward(A_prev, W, b):
+    """Z = W @ A_prev + b. Returns ``(Z, cache)`` with ``cache = (A_prev, W, b)``."""
+    W = as_float_array(W, "W", ndim=2)
+    n_out, n_in = W.shape
+    A_prev = as_float_array(A_prev, "A_prev", ndim=2)
+    check_shape(A_prev, "A_prev", (n_in, None))
+    b = as_float_array(b, "b")
+    check_shape(b, "b", (n_out, 1))
+    Z = W @ A_prev + b
+    return Z, (A_prev, W, b)
+
+
+def dense_backward(dZ, cache):
+    """Gradients of a dense layer. Returns ``(dA_prev, dW, db)``; see the module docstring."""
+    A_prev, W, _ = cache
+    dZ = as_float_array(dZ, "dZ", ndim=2)
+    check_shape(dZ, "dZ", (W.shape[0], A_prev.shape[1]))
+    m = A_prev.shape[1]
+    dW = dZ @ A_prev.T / m
+    db = dZ.sum(axis=1, keepdims=True) / m
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db

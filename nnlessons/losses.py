@@ -1,0 +1,159 @@
+"""Loss functions: a value, and a gradient with respect to the prediction.
+
+Conventions (the same as in the notebooks):
+
+* ``A`` is the network's prediction and ``Y`` the target, both ``(n_out, m)``:
+  one column per example.
+* The *cost* is the mean of the per-example losses over the ``m`` columns.
+* ``*_grad(A, Y)`` returns ``dA``, the derivative of each example's own loss
+  with respect to its prediction, one column per example. The ``1/m`` of the
+  mean is applied once, when the backward pass forms ``dW`` and ``db``
+  (``dW = dZ @ A_prev.T / m``), exactly as in the derivations.
+* Mean squared error carries a factor 1/2, ``(1/2m) sum (A - Y)^2``, so that its
+  derivative is simply ``A - Y``.
+
+The fused gradients ``sigmoid_bce_dZ`` and ``softmax_cce_dZ`` give the
+derivative with respect to the *logits* ``Z`` directly: ``dZ = A - Y``. They
+never divide by ``A (1 - A)``, so they stay exact when predictions saturate.
+"""
+
+import numpy as np
+
+from ._validation import as_float_array, as_labels, check_same_shape
+from .activations import log_sigmoid, log_softmax
+
+# Probabilities are kept this far from 0 and 1 before taking a log or dividing,
+# so a saturated prediction gives a large finite loss instead of inf or nan.
+EPS = 1e-12
+
+
+def _pair(A, Y):
+    A = as_float_array(A, "A", ndim=(1, 2))
+    Y = as_float_array(Y, "Y", ndim=(1, 2))
+    check_same_shape(A, Y, "A", "Y")
+    if A.ndim == 1:
+        A, Y = A.reshape(1, -1), Y.reshape(1, -1)
+    return A, Y
+
+
+def mean_squared_error(A, Y):
+    """(1 / 2m) * sum((A - Y)^2) over ``(n_out, m)`` arrays."""
+    A, Y = _pair(A, Y)
+    return float(0.5 * np.sum((A - Y) ** 2) / A.shape[1])
+
+
+def mean_squared_error_grad(A, Y):
+    """dA = A - Y (per example; see the module docstring for where 1/m goes)."""
+    A, Y = _pair(A, Y)
+    return A - Y
+
+
+def _check_binary_targets(Y, name="Y"):
+    if np.any((Y < 0) | (Y > 1)):
+        raise ValueError(f"{name} must hold targets in [0, 1], got values from {Y.min()} to {Y.max()}")
+
+
+def binary_cross_entropy(A, Y):
+    """-(1/m) sum[Y log A + (1 - Y) log(1 - A)] for probabilities ``A`` ``(1, m)``."""
+    A, Y = _pair(A, Y)
+    _check_binary_targets(Y)
+    A = np.clip(A, EPS, 1.0 - EPS)
+    return float(-np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A)) / A.shape[1])
+
+
+def binary_cross_entropy_grad(A, Y):
+    """dA = (A - Y) / (A (1 - A)), per example."""
+    A, Y = _pair(A, Y)
+    _check_binary_targets(Y)
+    A = np.clip(A, EPS, 1.0 - EPS)
+    return (A - Y) / (A * (1.0 - A))
+
+
+def binary_cross_entropy_from_logits(Z, Y):
+    """Binary cross-entropy of ``sigmoid(Z)``, computed from the logits ``Z``: exact at |z| = 1000."""
+    Z, Y = _pair(Z, Y)
+    _check_binary_targets(Y)
+    # log(1 - sigmoid(z)) = log(sigmoid(-z))
+    return float(-np.sum(Y * log_sigmoid(Z) + (1.0 - Y) * log_sigmoid(-Z)) / Z.shape[1])
+
+
+def _check_one_hot(Y, name="Y"):
+    if np.any(Y < 0) or not np.allclose(Y.sum(axis=0), 1.0):
+        raise ValueError(
+            f"{name} must be one-hot (or probability) columns of shape (n_classes, m) "
+            f"that each sum to 1; use one_hot(labels, n_classes) to build it"
+        )
+
+
+def categorical_cross_entropy(A, Y):
+    """-(1/m) sum(Y log A) for probability columns ``A`` and one-hot ``Y`` ``(n_classes, m)``."""
+    A, Y = _pair(A, Y)
+    _check_one_hot(Y)
+    return float(-np.sum(Y * np.log(np.clip(A, EPS, 1.0))) / A.shape[1])
+
+
+def categorical_cross_entropy_grad(A, Y):
+    """dA = -Y / A, per example."""
+    A, Y = _pair(A, Y)
+    _check_one_hot(Y)
+    return -Y / np.clip(A, EPS, 1.0)
+
+
+def categorical_cross_entropy_from_logits(Z, Y):
+    """Categorical cross-entropy of ``softmax(Z)`` from the logits: exact at |z| = 1000."""
+    Z, Y = _pair(Z, Y)
+    _check_one_hot(Y)
+    return float(-np.sum(Y * log_softmax(Z)) / Z.shape[1])
+
+
+def sigmoid_bce_dZ(A, Y):
+    """Fused gradient of binary cross-entropy through a sigmoid: dZ = A - Y (per example)."""
+    A, Y = _pair(A, Y)
+    return A - Y
+
+
+def softmax_cce_dZ(A, Y):
+    """Fused gradient of categorical cross-entropy through a softmax: dZ = A - Y (per example)."""
+    A, Y = _pair(A, Y)
+    return A - Y
+
+
+def one_hot(labels, n_classes):
+    """Integer labels ``(m,)`` -> one-hot columns ``(n_classes, m)``.
+
+    >>> one_hot([2, 0], 3)
+    array([[0., 1.],
+           [0., 0.],
+           [1., 0.]])
+    """
+    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    labels = as_labels(labels, "labels", n_classes)
+    Y = np.zeros((int(n_classes), labels.size))
+    Y[labels, np.arange(labels.size)] = 1.0
+    return Y
+
+
+#: name -> (value(A, Y), grad(A, Y) -> dA)
+LOSSES = {
+    "mse": (mean_squared_error, mean_squared_error_grad),
+    "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_grad),
+    "categorical_cross_entropy": (categorical_cross_entropy, categorical_cross_entropy_grad),
+}
+
+#: output activation -> loss whose gradient fuses with it into dZ = A - Y,
+#: with the stable loss-from-logits to use in that case
+FUSED = {
+    ("sigmoid", "binary_cross_entropy"): binary_cross_entropy_from_logits,
+    ("softmax", "categorical_cross_entropy"): categorical_cross_entropy_from_logits,
+}
+
+
+def get_loss(name):
+    """Return ``(value, grad)`` for a loss name, or raise naming the choices."""
+    if not isinstance(name, str):
+        raise TypeError(f"loss must be a name (str), got {type(name).__name__}")
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {name!r}") from None

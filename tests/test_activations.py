@@ -1,0 +1,141 @@
+import warnings
+from decimal import Decimal, getcontext
+
+import numpy as np
+import pytest
+
+from nnlessons import activations as act
+from nnlessons.gradcheck import numerical_gradient, relative_error
+
+ELEMENTWISE = ["identity", "sigmoid", "tanh", "relu"]
+
+
+def _numeric_elementwise_derivative(f, z, eps=1e-6):
+    # derivative of sum(f(z)) with respect to each z_i is f'(z_i) for elementwise f
+    z = z.copy()
+    return numerical_gradient(lambda: np.sum(f(z)), z, eps)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_derivative_matches_central_differences(name):
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 3, size=(4, 6))
+    z[np.abs(z) < 1e-3] = 0.5  # keep clear of relu's kink
+    f = act.ACTIVATIONS[name][0]
+    analytic = act.DERIVATIVES[name](z)
+    assert relative_error(analytic, _numeric_elementwise_derivative(f, z)) <= 1e-7
+
+
+def _decimal_reference(name, z):
+    # Closed forms in 60-digit decimal arithmetic: an independent reference where
+    # central differences lose their digits (values of f within 1e-9 of 1).
+    getcontext().prec = 60
+    out = []
+    for v in z:
+        d = Decimal(float(v))
+        if name == "sigmoid":
+            e = (-d).exp()
+            out.append(float(e / (1 + e) ** 2))
+        else:
+            out.append(float(4 / (d.exp() + (-d).exp()) ** 2))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_derivative_at_extreme_inputs(name):
+    z = np.array([-300.0, -40.0, -20.0, -3.0, 0.0, 0.5, 20.0, 40.0, 300.0])
+    analytic = act.DERIVATIVES[name](z)
+    reference = _decimal_reference(name, z)
+    assert np.all(reference > 0)
+    assert np.max(np.abs(analytic - reference) / reference) <= 1e-7
+    assert np.array_equal(act.DERIVATIVES[name](np.array([-1000.0, 1000.0])), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
+def test_no_warning_inf_or_nan_at_1000(name):
+    f = act.ACTIVATIONS[name][0]
+    z = np.array([[-1000.0, 1000.0, 0.0], [1000.0, -1000.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = f(z)
+        d = act.DERIVATIVES[name](z) if name in act.DERIVATIVES else act.softmax_backward(np.ones_like(z), z)
+    assert np.all(np.isfinite(out)) and np.all(np.isfinite(d))
+
+
+def test_sigmoid_values():
+    z = np.array([-1000.0, -800.0, 0.0, 2.0, 1000.0])
+    s = act.sigmoid(z)
+    assert s[0] == 0.0 and s[-1] == 1.0 and s[2] == 0.5
+    assert s[3] == pytest.approx(1 / (1 + np.exp(-2.0)), rel=1e-15)
+    assert np.all((s >= 0) & (s <= 1))
+
+
+def test_log_sigmoid_is_exact_where_the_naive_form_breaks():
+    assert act.log_sigmoid(np.array(-800.0)) == pytest.approx(-800.0, rel=1e-15)
+    assert act.log_sigmoid(np.array(800.0)) == pytest.approx(0.0, abs=1e-300)
+    z = np.linspace(-5, 5, 11)
+    assert np.allclose(act.log_sigmoid(z), np.log(act.sigmoid(z)), rtol=1e-13)
+
+
+def test_relu_and_identity_values():
+    z = np.array([-2.0, 0.0, 3.0])
+    assert np.array_equal(act.relu(z), [0.0, 0.0, 3.0])
+    assert np.array_equal(act.relu_derivative(z), [0.0, 0.0, 1.0])
+    assert np.array_equal(act.identity(z), z)
+    assert np.array_equal(act.identity_derivative(z), [1.0, 1.0, 1.0])
+
+
+def test_softmax_columns_sum_to_one_and_shift_invariance():
+    rng = np.random.default_rng(1)
+    Z = rng.normal(0, 5, size=(5, 7))
+    A = act.softmax(Z)
+    assert A.shape == (5, 7)
+    assert np.allclose(A.sum(axis=0), 1.0, atol=1e-15)
+    assert np.allclose(act.softmax(Z + rng.normal(0, 100, size=(1, 7))), A, atol=1e-14)
+    assert np.allclose(np.exp(act.log_softmax(Z)), A, rtol=1e-13)
+
+
+def test_softmax_of_huge_logits():
+    A = act.softmax(np.array([[1000.0], [0.0], [-1000.0]]))
+    assert np.array_equal(A[:, 0], [1.0, 0.0, 0.0])
+
+
+def test_softmax_jacobian_and_backward_match_numerical():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=4)
+    J = act.softmax_jacobian(z)
+    numeric = np.stack(
+        [numerical_gradient(lambda: act.softmax(zz)[i], zz) for i in range(4) for zz in [z.copy()]]
+    )
+    assert relative_error(J, numeric) <= 1e-7
+    Z = rng.normal(size=(4, 3))
+    dA = rng.normal(size=(4, 3))
+    Zc = Z.copy()
+    numeric_dZ = numerical_gradient(lambda: np.sum(dA * act.softmax(Zc)), Zc)
+    assert relative_error(act.softmax_backward(dA, Z), numeric_dZ) <= 1e-7
+
+
+@pytest.mark.parametrize("name", ["identity", "sigmoid", "tanh", "relu", "softmax"])
+def test_backward_matches_numerical(name):
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(3, 5))
+    Z[np.abs(Z) < 1e-3] = 0.5
+    dA = rng.normal(size=(3, 5))
+    forward, backward = act.get_activation(name)
+    Zc = Z.copy()
+    numeric = numerical_gradient(lambda: np.sum(dA * forward(Zc)), Zc)
+    assert relative_error(backward(dA, Z), numeric) <= 1e-7
+
+
+def test_backward_refuses_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"dA and Z must have the same shape, got dA \(3, 1\) and Z \(3, 4\)"):
+        act.relu_backward(np.ones((3, 1)), np.ones((3, 4)))
+
+
+def test_unknown_activation_and_bad_input():
+    with pytest.raises(ValueError, match="activation must be one of .* got 'swish'"):
+        act.get_activation("swish")
+    with pytest.raises(TypeError, match="Z must be an array of numbers, got str"):
+        act.sigmoid("abc")
+    with pytest.raises(ValueError, match=r"Z must be 1-D or 2-D, got shape \(2, 2, 2\)"):
+        act.softmax(np.zeros((2, 2, 2)))

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from nnlessons import datasets as D
+
+
+def test_x_plus_two():
+    X, Y = D.x_plus_two()
+    assert X.shape == (1, 5) and np.array_equal(X[0], [1, 2, 3, 4, 5])
+    assert np.array_equal(Y, X + 2)
+
+
+def test_noisy_regression_shapes_noise_and_seed():
+    X, Y = D.noisy_regression(2000, rng=0, noise=0.1)
+    assert X.shape == Y.shape == (1, 2000)
+    assert np.all(np.diff(X[0]) >= 0)
+    assert np.std(Y - np.sin(X)) == pytest.approx(0.1, rel=0.1)
+    X2, Y2 = D.noisy_regression(2000, rng=np.random.default_rng(0), noise=0.1)
+    assert np.array_equal(X, X2) and np.array_equal(Y, Y2)
+
+
+def test_moons_geometry():
+    X, y = D.moons(1001, rng=1, noise=0.0)
+    assert X.shape == (2, 1001) and y.shape == (1001,)
+    assert np.sum(y == 0) == 501 and np.sum(y == 1) == 500
+    up, low = X[:, y == 0], X[:, y == 1]
+    assert np.allclose(np.hypot(up[0], up[1]), 1.0)
+    assert np.allclose(np.hypot(low[0] - 1.0, low[1] - 0.5), 1.0)
+    assert np.all(up[1] >= 0) and np.all(low[1] <= 0.5)
+    Xn, _ = D.moons(1001, rng=1, noise=0.2)
+    assert np.std(Xn - X) == pytest.approx(0.2, rel=0.1)
+
+
+def test_spirals():
+    X, y = D.spirals(50, rng=0, n_classes=4)
+    assert X.shape == (2, 200) and np.array_equal(np.bincount(y), [50] * 4)
+    assert np.all(np.hypot(X[0], X[1]) <= 1.0 + 1e-12)
+
+
+def test_train_test_split():
+    X = np.arange(20.0).reshape(2, 10)
+    y = np.arange(10)
+    Xtr, Xte, ytr, yte = D.train_test_split(X, y, test_fraction=0.2, rng=0)
+    assert Xtr.shape == (2, 8) and Xte.shape == (2, 2)
+    assert np.array_equal(Xtr[0], ytr) and np.array_equal(Xte[0], yte)
+    assert sorted(np.concatenate([ytr, yte])) == list(range(10))
+    with pytest.raises(ValueError, match=r"y must have 10 examples .* got shape \(9,\)"):
+        D.train_test_split(X, y[:9], test_fraction=0.2, rng=0)
+
+
+def test_generators_require_explicit_randomness_and_valid_sizes():
+    with pytest.raises(TypeError, match="rng must be a np.random.Generator"):
+        D.moons(10, rng=None)
+    with pytest.raises(ValueError, match="m must be a positive int, got 0"):
+        D.moons(0, rng=0)
+    with pytest.raises(ValueError, match="noise must be a non-negative number"):
+        D.noisy_regression(5, rng=0, noise=-1)

@@ -1,0 +1,105 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from nnlessons import losses as L
+from nnlessons.activations import sigmoid, softmax
+from nnlessons.gradcheck import numerical_gradient, relative_error
+
+
+def _per_example_numeric(value, A, Y):
+    # The package's loss gradients are per example: m * d(mean cost)/dA.
+    A = A.copy()
+    return A.shape[1] * numerical_gradient(lambda: value(A, Y), A)
+
+
+def test_mse_value_and_gradient():
+    rng = np.random.default_rng(0)
+    A, Y = rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
+    assert L.mean_squared_error(A, Y) == pytest.approx(np.sum((A - Y) ** 2) / (2 * 5))
+    assert relative_error(L.mean_squared_error_grad(A, Y), _per_example_numeric(L.mean_squared_error, A, Y)) <= 1e-7
+
+
+def test_binary_cross_entropy_value_and_gradient():
+    rng = np.random.default_rng(1)
+    A = rng.uniform(0.05, 0.95, size=(1, 8))
+    Y = rng.integers(0, 2, size=(1, 8)).astype(float)
+    expected = -np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    assert L.binary_cross_entropy(A, Y) == pytest.approx(expected, rel=1e-13)
+    assert relative_error(L.binary_cross_entropy_grad(A, Y),
+                          _per_example_numeric(L.binary_cross_entropy, A, Y)) <= 1e-7
+
+
+def test_categorical_cross_entropy_value_and_gradient():
+    rng = np.random.default_rng(2)
+    A = softmax(rng.normal(size=(4, 6)))
+    Y = L.one_hot(rng.integers(0, 4, 6), 4)
+    expected = -np.mean(np.log(A[Y.argmax(axis=0), np.arange(6)]))
+    assert L.categorical_cross_entropy(A, Y) == pytest.approx(expected, rel=1e-13)
+    assert relative_error(L.categorical_cross_entropy_grad(A, Y),
+                          _per_example_numeric(L.categorical_cross_entropy, A, Y)) <= 1e-7
+
+
+def test_from_logits_match_and_fused_gradients_are_right():
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(1, 7))
+    Y = rng.integers(0, 2, size=(1, 7)).astype(float)
+    assert L.binary_cross_entropy_from_logits(Z, Y) == pytest.approx(L.binary_cross_entropy(sigmoid(Z), Y), rel=1e-12)
+    Zc = Z.copy()
+    numeric = 7 * numerical_gradient(lambda: L.binary_cross_entropy_from_logits(Zc, Y), Zc)
+    assert relative_error(L.sigmoid_bce_dZ(sigmoid(Z), Y), numeric) <= 1e-7
+
+    Z = rng.normal(size=(3, 5))
+    Y = L.one_hot([0, 2, 1, 1, 0], 3)
+    assert L.categorical_cross_entropy_from_logits(Z, Y) == pytest.approx(
+        L.categorical_cross_entropy(softmax(Z), Y), rel=1e-12)
+    Zc = Z.copy()
+    numeric = 5 * numerical_gradient(lambda: L.categorical_cross_entropy_from_logits(Zc, Y), Zc)
+    assert relative_error(L.softmax_cce_dZ(softmax(Z), Y), numeric) <= 1e-7
+
+
+def test_saturated_predictions_stay_finite():
+    Z = np.array([[1000.0, -1000.0, 1000.0, -1000.0]])
+    Y = np.array([[1.0, 0.0, 0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exact = L.binary_cross_entropy_from_logits(Z, Y)
+        clipped = L.binary_cross_entropy(sigmoid(Z), Y)
+        g = L.binary_cross_entropy_grad(sigmoid(Z), Y)
+        dZ = L.sigmoid_bce_dZ(sigmoid(Z), Y)
+        Zs = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]])
+        cce = L.categorical_cross_entropy_from_logits(Zs, L.one_hot([1, 1], 2))
+    assert exact == pytest.approx(500.0)  # two right (loss 0), two wrong by 1000 each: mean over 4
+    assert np.isfinite(clipped) and np.all(np.isfinite(g))
+    assert np.array_equal(dZ, [[0.0, 0.0, 1.0, -1.0]])
+    assert cce == pytest.approx(1000.0)
+
+
+def test_one_hot():
+    Y = L.one_hot(np.array([2, 0, 1]), 3)
+    assert np.array_equal(Y, [[0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ValueError, match="labels must hold labels in 0..2, got values from 0 to 3"):
+        L.one_hot([0, 3], 3)
+    with pytest.raises(ValueError, match="labels must hold labels in 0..2, got values from -1 to 1"):
+        L.one_hot([-1, 1], 3)
+    with pytest.raises(TypeError, match="labels must hold integer labels, got dtype float64"):
+        L.one_hot([0.5, 1.0], 3)
+    with pytest.raises(ValueError, match="n_classes must be a positive int"):
+        L.one_hot([0], 0)
+
+
+def test_shape_mismatch_is_refused_not_broadcast():
+    with pytest.raises(ValueError, match=r"A and Y must have the same shape, got A \(1, 5\) and Y \(5, 1\)"):
+        L.mean_squared_error(np.zeros((1, 5)), np.zeros((5, 1)))
+    with pytest.raises(ValueError, match=r"A and Y must have the same shape, got A \(3, 4\) and Y \(1, 4\)"):
+        L.categorical_cross_entropy(np.full((3, 4), 1 / 3), np.ones((1, 4)))
+
+
+def test_bad_targets_are_refused():
+    with pytest.raises(ValueError, match=r"Y must hold targets in \[0, 1\]"):
+        L.binary_cross_entropy(np.full((1, 2), 0.5), np.array([[0.0, 2.0]]))
+    with pytest.raises(ValueError, match="Y must be one-hot"):
+        L.categorical_cross_entropy(np.full((3, 2), 1 / 3), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="loss must be one of"):
+        L.get_loss("hinge")
