@@ -45,7 +45,7 @@ handouts: $(VENV)/.test-stamp
 
 # Every notebook rendered with its outputs to build/html/, with an index page.
 html: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python tools/html.py notebooks build/html
+	$(RUN) $(BIN)/python tools/render_html.py notebooks build/html
 
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py

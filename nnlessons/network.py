@@ -232,15 +232,15 @@ class Network:
         A = self(X)
         if not self._is_classifier():
             return A
-        if self.sizes[-1] == 1:
-            return (A[0] > 0.5).astype(np.int64)
-        return A.argmax(axis=0)
+        if self.activations[-1] == "softmax" or self.sizes[-1] > 1:
+            return A.argmax(axis=0)
+        return (A[0] > 0.5).astype(np.int64)
 
     def _is_classifier(self):
         """True when ``predict`` gives class labels (softmax or cross-entropy outputs)."""
-        if self.activations[-1] == "softmax" or (self.sizes[-1] > 1 and self.loss == "categorical_cross_entropy"):
-            return True
-        return self.sizes[-1] == 1 and self.loss == "binary_cross_entropy"
+        n_out, last = self.sizes[-1], self.activations[-1]
+        return (last == "softmax" or (n_out > 1 and self.loss == "categorical_cross_entropy")
+                or (n_out == 1 and self.loss == "binary_cross_entropy"))
 
     def accuracy(self, X, y):
         """Fraction of columns whose predicted class equals the label (labels or one-hot)."""

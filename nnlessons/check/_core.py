@@ -116,7 +116,8 @@ def _compare(expected, got, where):
 def _same(a, b):
     """True when ``b`` still equals ``a``, its pristine copy (mutable containers only)."""
     if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+        return (isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (tuple, list)):
@@ -124,12 +125,32 @@ def _same(a, b):
     return True
 
 
-def check_function(name, learner, reference, cases, arg_names=None):
+def _fitting_hint(learner, cases, hints):
+    """The message of the first hint whose wrong version reproduces every output of ``learner``."""
+    if not hints:
+        return None
+    try:
+        outputs = [learner(*copy.deepcopy(args)) for _, args in cases]
+    except Exception:
+        # Not hidden for good: the verdict is already FAILED, and this error
+        # surfaces with its traceback once the reported problem is fixed.
+        return None
+    for message, wrong in hints:
+        if all(_compare(wrong(*copy.deepcopy(args)), got, "") is None
+               for (_, args), got in zip(cases, outputs)):
+            return message
+    return None
+
+
+def check_function(name, learner, reference, cases, arg_names=None, hints=()):
     """Run ``learner`` against ``reference`` on ``cases`` and print the verdict.
 
     ``cases`` is a list of ``(description, args)`` with ``args`` a tuple of
     positional arguments; ``description`` completes "on ...", e.g. "a batch
     of 5 examples". ``arg_names`` names the arguments in messages.
+    ``hints`` is a list of ``(message, wrong_reference)`` for the usual slips
+    (a missing 1/m, a sign error): when a wrong answer matches one of them on
+    every case, its message is added to the line, e.g. "(hint: divide by m)".
     Returns a ``CheckResult`` (truthy when passed).
     """
     __tracebackhide__ = True  # IPython and pytest show the learner's frames, not this one
@@ -150,8 +171,11 @@ def check_function(name, learner, reference, cases, arg_names=None):
         except NotImplementedError:
             return _report(name, False, NOT_IMPLEMENTED)
         except Exception as exc:
+            # The first line of the message keeps the verdict on one line; the
+            # whole message follows with the traceback.
+            first = (str(exc).strip().splitlines() or [""])[0]
             _report(name, False, f"on {description}, your function raised "
-                                 f"{type(exc).__name__}: {exc} (traceback below)")
+                                 f"{type(exc).__name__}{': ' + first if first else ''} (traceback below)")
             raise
         # Checked first: an input changed in place is often why the value is wrong.
         for i, (before, after) in enumerate(zip(pristine, given)):
@@ -161,7 +185,8 @@ def check_function(name, learner, reference, cases, arg_names=None):
                                             f"{arg} in place; compute a new array instead")
         problem = _compare(expected, got, f"on {description}")
         if problem:
-            return _report(name, False, problem)
+            hint = _fitting_hint(learner, cases, hints)
+            return _report(name, False, f"{problem} (hint: {hint})" if hint else problem)
     return _report(name, True, f"all {len(cases)} cases match the reference")
 
 

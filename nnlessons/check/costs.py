@@ -1,3 +1,182 @@
-"""Checkers for the exercises of notebook costs."""
+"""Checkers for the exercises of notebook 02 (cost functions, classification).
 
-__all__ = []
+Each checker compares the learner's function with the package's reference on
+inputs from its own seeded generator, including the extreme inputs the
+exercise is about (logits of size 1000). Right numbers are not enough there:
+if numpy has to warn while running the learner's function (overflow in
+``exp``, an invalid value, a division by zero), the checker fails and says
+which warning, because a sigmoid or a softmax that overflows is exactly what
+the exercise asks to avoid.
+"""
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+
+from .. import logistic
+from ..activations import sigmoid as _sigmoid, softmax as _softmax
+from ..losses import binary_cross_entropy
+from ._core import _report, check_function, random_cases
+
+__all__ = ["stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax"]
+
+
+def _check_stable(name, learner, reference, cases, arg_names, hints=()):
+    """``check_function``, and a failure if numpy warned inside the learner's function."""
+    if not callable(learner):
+        return check_function(name, learner, reference, cases, arg_names, hints)
+    calls, warned = [0], []
+
+    def watched(*args):
+        # check_function calls the learner once per case, in order (and again
+        # only after a failure, to look for a hint: warnings no longer matter then).
+        description = cases[calls[0]][0] if calls[0] < len(cases) else None
+        calls[0] += 1
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", invalid="warn", divide="warn"):
+            warnings.simplefilter("always")
+            out = learner(*args)
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                warned.append((description, str(w.message)))
+            else:  # not ours to judge: pass it on
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return out
+
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = check_function(name, watched, reference, cases, arg_names, hints)
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    text = printed.getvalue()
+    if result.passed and warned:
+        # Drop the PASSED line: the numbers were right, the computation was not stable.
+        print("".join(text.splitlines(keepends=True)[:-1]), end="")
+        description, message = warned[0]
+        advice = ("rearrange it so that exp never receives a large positive number" if "overflow" in message
+                  else "a stable computation gives numpy nothing to warn about")
+        return _report(name, False, f"on {description}, numpy warned '{message}': even where the values "
+                                    f"come out right, the computation fails on the way; {advice}")
+    print(text, end="")
+    return result
+
+
+# --------------------------------------------------------------------------- stable_sigmoid
+
+def _sigmoid_cases():
+    def make(rng, i):
+        if i == 0:
+            return (0.0,)
+        if i == 1:
+            return (rng.normal(0.0, 3.0, (3, 4)),)
+        if i == 2:
+            return (np.linspace(-40.0, 40.0, 9).reshape(1, -1),)
+        return (np.array([[-1000.0, -745.0, -40.0, 40.0, 745.0, 1000.0]]),)
+
+    return random_cases(make, ["z = 0 (a single number)", "a (3, 4) array of moderate z",
+                               "a (1, 9) row of z from -40 to 40",
+                               "z = -1000, -745, -40, 40, 745, 1000"], seed=20)
+
+
+def stable_sigmoid(learner):
+    """Check ``stable_sigmoid(z)`` -> ``1 / (1 + exp(-z))`` elementwise, without overflow at |z| = 1000."""
+    hints = [("mind the sign: sigmoid(z) = 1 / (1 + exp(-z)), which is 1 for large z",
+              lambda z: _sigmoid(-np.asarray(z, dtype=np.float64)))]
+    return _check_stable("stable_sigmoid", learner, _sigmoid, _sigmoid_cases(), ["z"], hints)
+
+
+# --------------------------------------------------------------------------- log_loss
+
+def _log_loss_cases():
+    def make(rng, i):
+        if i == 0:
+            return np.array([[0.8]]), np.array([[1.0]])
+        if i == 3:
+            return np.array([[0.001, 0.999, 0.999, 0.001]]), np.array([[0.0, 1.0, 0.0, 1.0]])
+        m = [None, 4, 25][i]
+        h = rng.uniform(0.05, 0.95, (1, m))
+        y = np.zeros((1, m))
+        y[0, rng.permutation(m)[: m // 2]] = 1.0
+        return h, y
+
+    return random_cases(make, ["m = 1 example with y = 1", "m = 4 examples", "m = 25 examples",
+                               "confident predictions, two right and two wrong"], seed=21)
+
+
+def log_loss(learner):
+    """Check ``log_loss(h, y)`` -> ``-(1/m) sum[y log h + (1 - y) log(1 - h)]`` for ``(1, m)`` arrays."""
+    hints = [("the leading minus is missing: log h is negative for h in (0, 1)",
+              lambda h, y: -binary_cross_entropy(h, y)),
+             ("divide the sum by m = h.shape[1]", lambda h, y: h.shape[1] * binary_cross_entropy(h, y)),
+             ("the branches are swapped: y log h is the term for y = 1",
+              lambda h, y: binary_cross_entropy(h, 1.0 - y))]
+    return _check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
+
+
+# --------------------------------------------------------------------------- log_loss_gradient
+
+def _gradient_cases():
+    def make(rng, i):
+        if i == 0:
+            x, y = logistic.red_ball_data(40, rng=rng)
+            return 0.0, 0.0, x, y
+        if i == 1:
+            return 1.5, -0.5, np.array([[2.0]]), np.array([[0.0]])
+        m = [None, None, 5, 12][i]
+        x = rng.uniform(-3.0, 3.0, (1, m))
+        y = (rng.uniform(size=(1, m)) < 0.5).astype(np.float64)
+        w, b = (float(rng.normal(0.0, 2.0)), float(rng.normal(0.0, 1.0))) if i == 2 else (-15.0, 4.0)
+        return w, b, x, y
+
+    return random_cases(make, ["the red-ball data (m = 40) at w = 0, b = 0", "m = 1 example",
+                               "m = 5 examples", "m = 12 examples with saturated predictions (w = -15)"],
+                        seed=22)
+
+
+def _reference_log_loss_gradient(w, b, x, y):
+    return logistic.gradients(w, b, x, y, "log")
+
+
+def log_loss_gradient(learner):
+    """Check ``log_loss_gradient(w, b, x, y)`` -> ``(dC/dw, dC/db)`` of log loss for ``h = sigmoid(w x + b)``."""
+    def scaled(factor):
+        return lambda w, b, x, y: tuple(factor(x) * g for g in _reference_log_loss_gradient(w, b, x, y))
+
+    hints = [("divide by m: the cost is a mean over the examples", scaled(lambda x: x.shape[1])),
+             ("mind the sign: dl/dz = h - y, not y - h", scaled(lambda x: -1.0)),
+             ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
+             ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
+              lambda w, b, x, y: logistic.gradients(w, b, x, y, "squared"))]
+    return _check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
+                         ["w", "b", "x", "y"], hints)
+
+
+# --------------------------------------------------------------------------- stable_softmax
+
+def _softmax_cases():
+    def make(rng, i):
+        if i == 0:
+            return (rng.normal(0.0, 2.0, (3, 5)),)
+        if i == 1:
+            return (np.array([[0.5], [-1.0], [2.0], [0.0]]),)
+        if i == 2:
+            return (np.array([[1.0, 0.0, -3.0], [1.0, 0.0, 3.0]]),)
+        Z = rng.normal(0.0, 1.0, (10, 4))
+        Z[3, 1], Z[7, 2] = 1000.0, -1000.0
+        Z[:, 3] += 1000.0
+        return (Z,)
+
+    return random_cases(make, ["a (3, 5) array of logits", "one example, a (4, 1) column",
+                               "a (2, 3) array with a column of equal logits",
+                               "a (10, 4) array with logits of 1000 and -1000"], seed=23)
+
+
+def stable_softmax(learner):
+    """Check ``stable_softmax(Z)``: softmax of each column of ``Z`` ``(n_classes, m)``, no overflow at 1000."""
+    hints = [("each column is one example: take the max and the sum with axis=0, not axis=1",
+              lambda Z: _softmax(Z.T).T)]
+    return _check_stable("stable_softmax", learner, _softmax, _softmax_cases(), ["Z"], hints)

@@ -1,3 +1,87 @@
-"""Checkers for the exercises of notebook linear."""
+"""Checkers for the exercises of notebook 03 (a stack of linear layers is one layer).
 
-__all__ = []
+Each runs the learner's function and the package's reference on the same
+inputs, drawn from the checker's own seeded generator.
+"""
+
+import numpy as np
+
+from .. import activations
+from .. import linear_collapse
+from ._core import check_function, random_cases
+
+__all__ = ["collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"]
+
+
+def _layers(rng, sizes, orthogonal=False):
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        if orthogonal:
+            W = linear_collapse.random_orthogonal(n_in, rng=rng)
+        else:
+            W = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
+        layers.append((W, rng.standard_normal((n_out, 1))))
+    return layers
+
+
+def collapse(fn):
+    """Check ``collapse(layers) -> (W, b)`` against ``nnlessons.linear_collapse.collapse``."""
+    shapes = [
+        ("one layer 2 -> 3", lambda rng: _layers(rng, [2, 3])),
+        # square layers before the others: multiplying in the wrong order then
+        # gives wrong numbers rather than a shape error
+        ("three 3x3 layers", lambda rng: _layers(rng, [3, 3, 3, 3])),
+        ("layers 2 -> 4 -> 3 -> 1", lambda rng: _layers(rng, [2, 4, 3, 1])),
+        ("two layers 3 -> 1 -> 2", lambda rng: _layers(rng, [3, 1, 2])),
+        ("fifty orthogonal 4x4 layers", lambda rng: _layers(rng, [4] * 51, orthogonal=True)),
+    ]
+    cases = random_cases(lambda rng, i: (shapes[i][1](rng),), [d for d, _ in shapes], seed=3)
+    return check_function("collapse", fn, linear_collapse.collapse, cases, arg_names=["layers"])
+
+
+def _z_cases(seed):
+    makers = [
+        ("Z of shape (3, 4)", lambda rng: rng.standard_normal((3, 4)) * 3),
+        ("Z holding exact zeros", lambda rng: np.array([[-2.0, 0.0, 2.0], [0.0, -0.5, 0.5]])),
+        ("Z with |z| = 1000 and 50", lambda rng: np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])),
+        ("a 1-D Z of shape (6,)", lambda rng: rng.uniform(-6, 6, size=6)),
+    ]
+    return random_cases(lambda rng, i: (makers[i][1](rng),), [d for d, _ in makers], seed=seed)
+
+
+def relu_derivative(fn):
+    """Check ``relu_derivative(Z)``: 1 where z > 0, else 0 (0 at z = 0, as the package)."""
+    return check_function("relu_derivative", fn, activations.relu_derivative, _z_cases(4), arg_names=["Z"])
+
+
+def sigmoid_derivative(fn):
+    """Check ``sigmoid_derivative(Z)`` = sigmoid(z) (1 - sigmoid(z)), also at |z| = 1000."""
+    return check_function("sigmoid_derivative", fn, activations.sigmoid_derivative, _z_cases(5),
+                          arg_names=["Z"])
+
+
+def _relu_net(rng, n, zero_input=(), zero_output=(), shared=None):
+    W1 = rng.uniform(0.5, 2.0, (n, 1)) * rng.choice([-1.0, 1.0], (n, 1))
+    b1 = rng.uniform(-2.0, 2.0, (n, 1))
+    W2 = rng.uniform(0.5, 2.0, (1, n)) * rng.choice([-1.0, 1.0], (1, n))
+    for j in zero_input:
+        W1[j, 0] = 0.0
+    for j in zero_output:
+        W2[0, j] = 0.0
+    if shared is not None:
+        # units 0 and 1 switch at the same x = 1 (w x + c = 0 for x = 1)
+        W1[:2, 0], b1[:2, 0], W2[0, :2] = [1.0, 2.0], [-1.0, -2.0], [1.0, 0.5]
+    return W1, b1, W2
+
+
+def relu_kinks(fn):
+    """Check ``relu_kinks(W1, b1, W2)`` (sorted positions where the slope changes)."""
+    makers = [
+        ("a network of 3 units", lambda rng: _relu_net(rng, 3)),
+        ("a network of 6 units", lambda rng: _relu_net(rng, 6)),
+        ("5 units, unit 2 with input weight 0", lambda rng: _relu_net(rng, 5, zero_input=[2])),
+        ("5 units, unit 4 with output weight 0", lambda rng: _relu_net(rng, 5, zero_output=[4])),
+        ("4 units, units 0 and 1 switching at the same x", lambda rng: _relu_net(rng, 4, shared=True)),
+    ]
+    cases = random_cases(lambda rng, i: makers[i][1](rng), [d for d, _ in makers], seed=6)
+    return check_function("relu_kinks", fn, linear_collapse.relu_kinks, cases, arg_names=["W1", "b1", "W2"])

@@ -1,0 +1,310 @@
+"""Why a stack of linear layers is just one layer: the helpers of notebook 03.
+
+Without an activation function, layer ``l`` computes ``a_l = W_l a_(l-1) + b_l``.
+Substituting layer into layer gives, for any depth ``L``,
+
+    a_L = (W_L ... W_2 W_1) x + (W_L ... W_2 b_1 + ... + W_L b_(L-1) + b_L)
+        = W x + b,
+
+one affine map. ``collapse`` builds ``(W, b)`` with the recursion
+``W <- W_l W``, ``b <- W_l b + b_l``, one layer at a time.
+
+The small network of the notebook (1 input, 2 neurons, 2 neurons, 1 output)
+is also written out neuron by neuron, with one named number per weight:
+``"w2_12"`` is the weight from neuron 2 of layer 1 into neuron 1 of layer 2,
+the entry ``W2[0, 1]`` of the matrix form; ``"b2_1"`` is that neuron's bias.
+
+Shapes follow the package: ``W_l`` ``(n_l, n_(l-1))``, ``b_l`` ``(n_l, 1)``,
+inputs as columns ``X`` ``(n_0, m)``.
+"""
+
+import numpy as np
+
+from ._validation import as_float_array, check_shape, make_rng
+from .network import Network
+
+#: the 13 parameters of the 1-2-2-1 network, layer by layer
+TINY_NAMES = ("w1_11", "w1_21", "b1_1", "b1_2",
+              "w2_11", "w2_12", "w2_21", "w2_22", "b2_1", "b2_2",
+              "w3_11", "w3_12", "b3_1")
+
+
+# ------------------------------------------------------------ the 1-2-2-1 network
+def tiny_weights(*, rng):
+    """Random standard-normal values for the 13 named parameters: a dict name -> float."""
+    rng = make_rng(rng)
+    return {name: float(v) for name, v in zip(TINY_NAMES, rng.standard_normal(len(TINY_NAMES)))}
+
+
+def _check_tiny(p):
+    if not isinstance(p, dict) or set(p) != set(TINY_NAMES):
+        got = sorted(p) if isinstance(p, dict) else type(p).__name__
+        raise ValueError(f"p must be a dict with the names {list(TINY_NAMES)}, got {got}")
+
+
+def tiny_network(x, p):
+    """The 1-2-2-1 network without activations, one neuron per line.
+
+    ``x`` is a number or an array of inputs (any shape); the output has its shape.
+    """
+    _check_tiny(p)
+    x = as_float_array(x, "x")
+    # layer 1: two neurons, each sees the input x
+    a1_1 = p["w1_11"] * x + p["b1_1"]
+    a1_2 = p["w1_21"] * x + p["b1_2"]
+    # layer 2: two neurons, each sees both neurons of layer 1
+    a2_1 = p["w2_11"] * a1_1 + p["w2_12"] * a1_2 + p["b2_1"]
+    a2_2 = p["w2_21"] * a1_1 + p["w2_22"] * a1_2 + p["b2_2"]
+    # layer 3: one output neuron
+    return p["w3_11"] * a2_1 + p["w3_12"] * a2_2 + p["b3_1"]
+
+
+def tiny_B_C(p):
+    """``(B, C)`` with ``tiny_network(x, p) == B x + C``, from the fully expanded products.
+
+    ``B`` sums, over the 4 paths from the input to the output, the product of
+    the 3 weights on the path. ``C`` sums, over every bias, that bias times the
+    product of the weights on each path from its neuron to the output.
+    """
+    _check_tiny(p)
+    w = p
+    B = (w["w3_11"] * w["w2_11"] * w["w1_11"] + w["w3_11"] * w["w2_12"] * w["w1_21"]
+         + w["w3_12"] * w["w2_21"] * w["w1_11"] + w["w3_12"] * w["w2_22"] * w["w1_21"])
+    C = (w["w3_11"] * w["w2_11"] * w["b1_1"] + w["w3_11"] * w["w2_12"] * w["b1_2"]
+         + w["w3_12"] * w["w2_21"] * w["b1_1"] + w["w3_12"] * w["w2_22"] * w["b1_2"]
+         + w["w3_11"] * w["b2_1"] + w["w3_12"] * w["b2_2"]
+         + w["b3_1"])
+    return B, C
+
+
+def tiny_layers(p):
+    """The same parameters as matrices: ``[(W1 (2,1), b1 (2,1)), (W2 (2,2), b2 (2,1)), (W3 (1,2), b3 (1,1))]``."""
+    _check_tiny(p)
+    W1 = np.array([[p["w1_11"]], [p["w1_21"]]])
+    b1 = np.array([[p["b1_1"]], [p["b1_2"]]])
+    W2 = np.array([[p["w2_11"], p["w2_12"]], [p["w2_21"], p["w2_22"]]])
+    b2 = np.array([[p["b2_1"]], [p["b2_2"]]])
+    W3 = np.array([[p["w3_11"], p["w3_12"]]])
+    b3 = np.array([[p["b3_1"]]])
+    return [(W1, b1), (W2, b2), (W3, b3)]
+
+
+# -------------------------------------------------------------- any depth
+def _check_layers(layers):
+    """Validate a non-empty list of ``(W, b)`` whose shapes chain; return float64 copies."""
+    if not isinstance(layers, (list, tuple)) or len(layers) == 0:
+        got = "an empty list" if isinstance(layers, (list, tuple)) else type(layers).__name__
+        raise ValueError(f"layers must be a non-empty list of (W, b) pairs, got {got}")
+    out = []
+    n_prev = None
+    for l, pair in enumerate(layers, start=1):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"layers[{l - 1}] must be a pair (W, b), got {type(pair).__name__}")
+        W = as_float_array(pair[0], f"W of layer {l}")
+        check_shape(W, f"W of layer {l}", (None, n_prev))
+        b = as_float_array(pair[1], f"b of layer {l}")
+        check_shape(b, f"b of layer {l}", (W.shape[0], 1))
+        out.append((W, b))
+        n_prev = W.shape[0]
+    return out
+
+
+def collapse(layers):
+    """One affine map ``(W, b)`` equal to the stack of linear layers ``[(W1, b1), ..., (WL, bL)]``.
+
+    ``W = WL ... W2 W1`` is ``(n_L, n_0)`` and ``b = WL ... W2 b1 + ... + WL b(L-1) + bL``
+    is ``(n_L, 1)``, so that the stack maps ``X`` ``(n_0, m)`` to ``W @ X + b``.
+    The inputs are not modified.
+    """
+    layers = _check_layers(layers)
+    W, b = layers[0][0].copy(), layers[0][1].copy()
+    for W_l, b_l in layers[1:]:
+        # the layers so far map x to W x + b; the next layer maps that to W_l (W x + b) + b_l
+        W = W_l @ W
+        b = W_l @ b + b_l
+    return W, b
+
+
+def network_layers(net):
+    """The parameters of a ``Network`` as a list of ``(W, b)`` pairs, layer 1 first (no copies)."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a nnlessons.Network, got {type(net).__name__}")
+    return [(net.params[f"W{l}"], net.params[f"b{l}"]) for l in range(1, net.n_layers + 1)]
+
+
+def network_from_layers(layers, activations="identity", loss="mse"):
+    """A ``Network`` whose parameters are copies of ``layers`` ``[(W1, b1), ..., (WL, bL)]``."""
+    layers = _check_layers(layers)
+    sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers]
+    net = Network(sizes, activations, loss, rng=0)  # the drawn weights are replaced below
+    net.set_params({f"{k}{l}": v for l, pair in enumerate(layers, start=1) for k, v in zip("Wb", pair)})
+    return net
+
+
+def random_orthogonal(n, *, rng, count=None):
+    """A random orthogonal matrix ``(n, n)`` (or ``count`` of them, ``(count, n, n)``).
+
+    ``Q`` from the QR factorisation of a standard-normal matrix, with the signs of
+    its columns fixed by those of ``R``'s diagonal so that every orthogonal matrix
+    is equally likely. ``Q.T @ Q = I``, so ``||Q x|| = ||x||`` for every ``x``.
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if count is not None and (not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1):
+        raise ValueError(f"count must be a positive int or None, got {count!r}")
+    rng = make_rng(rng)
+    G = rng.standard_normal((1 if count is None else count, n, n))
+    Q, R = np.linalg.qr(G)
+    Q = Q * np.sign(np.diagonal(R, axis1=1, axis2=2))[:, None, :]
+    return Q[0] if count is None else Q
+
+
+def deep_linear_network(width, depth, *, rng, weights="orthogonal", bias_std=0.0):
+    """A ``Network`` of ``depth`` layers of ``width`` neurons, all with the identity activation.
+
+    ``weights``: ``"orthogonal"`` (random orthogonal matrices, which keep the size of
+    any signal exactly, at any depth), ``"gaussian"`` (standard deviation
+    ``1/sqrt(width)``, the package's default for such layers) or a number (that
+    standard deviation). Biases are Gaussian with standard deviation ``bias_std``.
+    Inputs and outputs have ``width`` features too.
+    """
+    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
+        raise ValueError(f"depth must be a positive int, got {depth!r}")
+    if not isinstance(bias_std, (int, float)) or isinstance(bias_std, bool) or bias_std < 0:
+        raise ValueError(f"bias_std must be a non-negative number, got {bias_std!r}")
+    rng = make_rng(rng)
+    if weights == "orthogonal":
+        net = Network([width] * (depth + 1), "identity", "mse", rng=rng)
+        Qs = random_orthogonal(width, rng=rng, count=depth)
+        for l in range(1, depth + 1):
+            net.params[f"W{l}"] = Qs[l - 1]
+    elif weights == "gaussian":
+        net = Network([width] * (depth + 1), "identity", "mse", rng=rng)
+    elif isinstance(weights, (int, float)) and not isinstance(weights, bool):
+        net = Network([width] * (depth + 1), "identity", "mse", rng=rng, init=weights)
+    else:
+        raise ValueError(f"weights must be 'orthogonal', 'gaussian' or a standard deviation, got {weights!r}")
+    if bias_std > 0:
+        for l in range(1, depth + 1):
+            net.params[f"b{l}"] = bias_std * rng.standard_normal((width, 1))
+    return net
+
+
+def signal_log10_norms(net, x):
+    """``log10 ||W_l ... W_2 W_1 x||`` for ``l = 0, 1, ..., L``: an array ``(L + 1,)``.
+
+    Follows one input column ``x`` ``(n_0,)`` or ``(n_0, 1)`` through the weights of
+    ``net`` (biases left out: the size the weights give the signal). The vector is
+    rescaled to unit length after each layer and the scale kept as a logarithm, so
+    the result stays finite where the signal itself would overflow float64
+    (beyond 1e308) or underflow to 0.
+    """
+    layers = network_layers(net)
+    x = as_float_array(x, "x")
+    if x.ndim == 1:
+        x = x.reshape(-1, 1)
+    check_shape(x, "x", (layers[0][0].shape[1], 1))
+    out = np.empty(len(layers) + 1)
+    norm = np.linalg.norm(x)
+    if norm == 0:
+        raise ValueError("x must not be the zero vector")
+    v, log_scale = x / norm, np.log10(norm)
+    out[0] = log_scale
+    for l, (W, _) in enumerate(layers, start=1):
+        v = W @ v
+        norm = np.linalg.norm(v)
+        if norm == 0:
+            out[l:] = -np.inf
+            break
+        v, log_scale = v / norm, log_scale + np.log10(norm)
+        out[l] = log_scale
+    return out
+
+
+# ------------------------------------------------------- fitting a curve
+def least_squares_line(X, Y):
+    """The straight line ``W x + b`` with the smallest mean squared error on the points.
+
+    ``X`` and ``Y`` are ``(1, m)``; returns ``W`` ``(1, 1)`` and ``b`` ``(1, 1)``,
+    solved exactly (``np.linalg.lstsq`` on the columns ``[x, 1]``).
+    """
+    X = as_float_array(X, "X")
+    check_shape(X, "X", (1, None))
+    Y = as_float_array(Y, "Y")
+    check_shape(Y, "Y", (1, X.shape[1]))
+    if X.shape[1] < 2 or np.ptp(X) == 0:
+        raise ValueError("X must hold at least two different inputs to define a line")
+    A = np.stack([X[0], np.ones(X.shape[1])], axis=1)
+    (w, b), *_ = np.linalg.lstsq(A, Y[0], rcond=None)
+    return np.array([[w]]), np.array([[b]])
+
+
+def layer_gradient_norms(net, X, Y):
+    """``||dW_l||`` (Frobenius norm) of the cost gradient for each layer ``l = 1..L``: array ``(L,)``."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a nnlessons.Network, got {type(net).__name__}")
+    _, grads = net.loss_and_grads(X, Y)
+    return np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, net.n_layers + 1)])
+
+
+# -------------------------------------------------------------- ReLU kinks
+def relu_kinks(W1, b1, W2):
+    """Where the slope of ``f(x) = W2 relu(W1 x + b1) + b2`` changes: sorted positions ``(k,)``.
+
+    One input, one hidden layer of ``n`` ReLU units, one output: ``W1`` and ``b1``
+    ``(n, 1)``, ``W2`` ``(1, n)``. Unit ``j`` switches on or off at
+    ``x = -b1[j] / W1[j]``, where the slope of ``f`` jumps by ``W2[j] |W1[j]|``.
+    A unit with a zero input or output weight makes no kink; units sharing a
+    switching point make one kink there (none if their jumps cancel). So
+    ``k <= n``: ``f`` is made of at most ``n + 1`` straight pieces.
+    """
+    W1 = as_float_array(W1, "W1")
+    check_shape(W1, "W1", (None, 1))
+    n = W1.shape[0]
+    b1 = as_float_array(b1, "b1")
+    check_shape(b1, "b1", (n, 1))
+    W2 = as_float_array(W2, "W2")
+    check_shape(W2, "W2", (1, n))
+    w, c, v = W1[:, 0], b1[:, 0], W2[0]
+    on = (w != 0) & (v != 0)
+    points = -c[on] / w[on]
+    jumps = v[on] * np.abs(w[on])
+    order = np.argsort(points, kind="stable")
+    points, jumps = points[order], jumps[order]
+    kinks = []
+    i = 0
+    while i < points.size:
+        # gather the units that switch at (numerically) the same point
+        j = i + 1
+        while j < points.size and np.isclose(points[j], points[i], rtol=1e-12, atol=1e-12):
+            j += 1
+        total = jumps[i:j].sum()
+        if abs(total) > 1e-12 * np.abs(jumps[i:j]).sum():
+            kinks.append(points[i])
+        i = j
+    return np.array(kinks, dtype=np.float64)
+
+
+def numerical_kinks(x, y, tol=1e-8):
+    """Approximate positions where the polyline through ``(x, y)`` bends, from its slopes.
+
+    ``x`` ``(k,)`` increasing and ``y`` ``(k,)`` are samples of a function. A kink
+    between grid points bends the slope of one or two neighbouring intervals, so
+    consecutive bends count as one kink, placed at their mean. A bend is a slope
+    change larger than ``tol`` times the largest slope. Returns an array of positions.
+    """
+    x = as_float_array(x, "x", ndim=1)
+    y = as_float_array(y, "y", ndim=1)
+    if x.shape != y.shape or x.size < 3:
+        raise ValueError(f"x and y must be 1-D of the same length >= 3, got {x.shape} and {y.shape}")
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("x must be strictly increasing")
+    slopes = np.diff(y) / np.diff(x)
+    scale = max(np.abs(slopes).max(), 1.0)
+    bent = np.abs(np.diff(slopes)) > tol * scale
+    # bend i sits at grid point x[i + 1], between intervals i and i + 1
+    idx = np.flatnonzero(bent)
+    if idx.size == 0:
+        return np.empty(0)
+    groups = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+    return np.array([x[g + 1].mean() for g in groups])

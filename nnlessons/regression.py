@@ -1,0 +1,268 @@
+"""Linear regression, the first lesson: learning ``g(x) = w x + b`` from examples.
+
+Notation (the same as in notebook 01)
+-------------------------------------
+* ``m`` examples with one input each: ``x`` and ``y`` are 1-D arrays of shape
+  ``(m,)``. A ``(1, m)`` row, the package's one-example-per-column layout with a
+  single feature, is accepted too; results are always ``(m,)`` or plain floats.
+* The model is a line, ``g(x) = w x + b``; ``w`` and ``b`` are plain numbers.
+* The cost is the **mean squared error**, without a factor 1/2::
+
+      J(w, b) = (1/m) sum_i (w x_i + b - y_i)^2
+
+  so its partial derivatives carry a factor 2::
+
+      dJ/dw = (2/m) sum_i (w x_i + b - y_i) x_i
+      dJ/db = (2/m) sum_i (w x_i + b - y_i)
+
+  (``nnlessons.losses.mean_squared_error`` has the 1/2, which cancels the 2 in
+  later lessons; the two costs differ by that factor only and have the same
+  minimum.)
+
+Beyond lines, a polynomial of degree ``d`` is still linear in its coefficients:
+with the features ``1, x, x^2, ..., x^d`` stacked as rows of a ``(d + 1, m)``
+matrix (one column per example), least squares fits it exactly as it fits a line.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._validation import as_float_array, check_same_shape, check_shape
+
+#: gradient descent stops once the cost exceeds this: the run has diverged, and
+#: carrying on would only overflow to inf
+DIVERGED = 1e100
+
+
+# --------------------------------------------------------------------------- checks
+
+def _scalar(v, name):
+    """A parameter such as ``w``: a real number or a 0-d array, returned as a float."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got bool")
+    arr = as_float_array(v, name)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number (shape ()), got shape {arr.shape}")
+    return float(arr)
+
+
+def _inputs(x, name="x"):
+    """``x`` as a 1-D float array ``(m,)``; a ``(1, m)`` row is accepted."""
+    arr = as_float_array(x, name, ndim=(1, 2))
+    if arr.ndim == 2:
+        check_shape(arr, name, (1, None))
+        arr = arr.reshape(-1)
+    if arr.size == 0:
+        raise ValueError(f"{name} must hold at least one example, got shape {arr.shape}")
+    return arr
+
+
+def _pair(x, y, x_name="x", y_name="y"):
+    x_arr = as_float_array(x, x_name, ndim=(1, 2))
+    y_arr = as_float_array(y, y_name, ndim=(1, 2))
+    # Checked before flattening, so that a (5,) x with a (1, 5) y is refused
+    # rather than quietly matched.
+    check_same_shape(x_arr, y_arr, x_name, y_name)
+    return _inputs(x_arr, x_name), _inputs(y_arr, y_name)
+
+
+def _rate(learning_rate):
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
+            or not learning_rate > 0:
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    return float(learning_rate)
+
+
+def _count(n, name, minimum):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
+    return int(n)
+
+
+# --------------------------------------------------------------------------- errors and costs
+
+def predict_line(w, b, x):
+    """``g(x) = w x + b`` for every input: ``x`` ``(m,)`` -> ``(m,)``."""
+    return _scalar(w, "w") * _inputs(x) + _scalar(b, "b")
+
+
+def signed_errors(w, b, x, y):
+    """``g(x_i) - y_i`` for every example, ``(m,)``: positive where the line is too high."""
+    x, y = _pair(x, y)
+    return _scalar(w, "w") * x + _scalar(b, "b") - y
+
+
+def sum_of_errors(w, b, x, y):
+    """``sum_i (g(x_i) - y_i)``: positive and negative errors cancel, so it is a poor cost."""
+    return float(np.sum(signed_errors(w, b, x, y)))
+
+
+def sum_squared_error(w, b, x, y):
+    """``sum_i (g(x_i) - y_i)^2``: never negative, zero only for a perfect fit; grows with ``m``."""
+    return float(np.sum(signed_errors(w, b, x, y) ** 2))
+
+
+def mse(predictions, targets):
+    """``(1/m) sum_i (p_i - t_i)^2`` for predictions and targets of the same shape ``(m,)``."""
+    p, t = _pair(predictions, targets, "predictions", "targets")
+    return float(np.mean((p - t) ** 2))
+
+
+def mse_cost(w, b, x, y):
+    """The lesson's cost ``J(w, b) = (1/m) sum_i (w x_i + b - y_i)^2`` (no factor 1/2)."""
+    return float(np.mean(signed_errors(w, b, x, y) ** 2))
+
+
+def mse_grid(ws, bs, x, y):
+    """``J(w, b)`` for every pair of the grid: ``ws`` ``(n_w,)``, ``bs`` ``(n_b,)`` -> ``(n_b, n_w)``.
+
+    Row ``i`` holds the costs for ``bs[i]`` and every ``w``: the layout of
+    ``np.meshgrid(ws, bs)``, so the result goes straight into ``plt.contour``.
+    """
+    ws, bs = _inputs(ws, "ws"), _inputs(bs, "bs")
+    x, y = _pair(x, y)
+    costs = np.empty((bs.size, ws.size))
+    # One row of the grid at a time: memory stays (n_w, m) whatever the grid size.
+    for i, b in enumerate(bs):
+        E = ws[:, None] * x[None, :] + b - y[None, :]  # (n_w, m): row j is the line ws[j]
+        costs[i] = np.mean(E**2, axis=1)
+    return costs
+
+
+def grid_minimum(ws, bs, costs):
+    """The grid point of lowest cost: ``(w, b, cost)`` from an ``(n_b, n_w)`` table of ``mse_grid``."""
+    ws, bs = _inputs(ws, "ws"), _inputs(bs, "bs")
+    costs = as_float_array(costs, "costs", ndim=2)
+    check_shape(costs, "costs", (bs.size, ws.size))
+    i, j = np.unravel_index(np.argmin(costs), costs.shape)
+    return float(ws[j]), float(bs[i]), float(costs[i, j])
+
+
+# --------------------------------------------------------------------------- gradient descent
+
+def mse_gradient(w, b, x, y):
+    """``(dJ/dw, dJ/db)`` of ``mse_cost``, two floats.
+
+    ``dJ/dw = (2/m) sum_i e_i x_i`` and ``dJ/db = (2/m) sum_i e_i`` with
+    ``e_i = w x_i + b - y_i``: the 2 comes from the square, the ``x_i`` from
+    the inner derivative of ``w x_i``.
+    """
+    x, y = _pair(x, y)
+    e = _scalar(w, "w") * x + _scalar(b, "b") - y
+    m = x.size
+    return float(2.0 * np.sum(e * x) / m), float(2.0 * np.sum(e) / m)
+
+
+def gradient_descent_step(w, b, x, y, learning_rate):
+    """One step downhill: ``w - lr dJ/dw, b - lr dJ/db``, returned as ``(w, b)``."""
+    lr = _rate(learning_rate)
+    dw, db = mse_gradient(w, b, x, y)
+    return _scalar(w, "w") - lr * dw, _scalar(b, "b") - lr * db
+
+
+def gradient_descent(w, b, x, y, learning_rate, n_steps):
+    """``n_steps`` steps of gradient descent from ``(w, b)``.
+
+    Returns ``path`` ``(k, 2)`` (row ``t`` is ``(w, b)`` after ``t`` steps, row 0 the
+    start) and ``costs`` ``(k,)``, with ``k = n_steps + 1``; a run whose cost passes
+    ``DIVERGED`` stops there, so then ``k`` is smaller.
+    """
+    lr = _rate(learning_rate)
+    n_steps = _count(n_steps, "n_steps", 0)
+    w, b = _scalar(w, "w"), _scalar(b, "b")
+    x, y = _pair(x, y)
+    path, costs = [(w, b)], [mse_cost(w, b, x, y)]
+    for _ in range(n_steps):
+        if costs[-1] > DIVERGED:
+            break
+        w, b = gradient_descent_step(w, b, x, y, lr)
+        path.append((w, b))
+        costs.append(mse_cost(w, b, x, y))
+    return np.array(path), np.array(costs)
+
+
+def mse_curvatures(x):
+    """The curvatures of the bowl ``mse_cost`` along its two principal directions, ascending ``(2,)``.
+
+    ``J`` is quadratic in ``(w, b)``, so its matrix of second derivatives is the
+    same everywhere, ``H = (2/m) [[sum x^2, sum x], [sum x, m]]`` (it does not
+    depend on ``y``); the curvatures are its eigenvalues.
+    """
+    x = _inputs(x)
+    m = x.size
+    H = (2.0 / m) * np.array([[np.sum(x * x), np.sum(x)], [np.sum(x), m]])
+    return np.linalg.eigvalsh(H)
+
+
+def largest_stable_learning_rate(x):
+    """The learning rate above which gradient descent on ``mse_cost`` diverges, for inputs ``x``.
+
+    One step multiplies the distance to the minimum along a principal direction
+    of curvature ``lambda`` by ``1 - lr * lambda``, which shrinks it only if
+    ``lr < 2 / lambda``: the steepest direction sets the limit, ``2 / lambda_max``.
+    """
+    return float(2.0 / mse_curvatures(x)[-1])
+
+
+# --------------------------------------------------------------------------- exact answers
+
+def fit_line_least_squares(x, y):
+    """The ``(w, b)`` of lowest ``mse_cost``, from the normal equations.
+
+    Setting both partial derivatives to zero gives the 2 x 2 system::
+
+        [sum x^2  sum x] [w]   [sum x y]
+        [sum x    m    ] [b] = [sum y  ]
+
+    which is ``A^T A theta = A^T y`` for the ``(m, 2)`` matrix ``A = [x, 1]``.
+    """
+    x, y = _pair(x, y)
+    if np.ptp(x) == 0:
+        raise ValueError("x must contain at least two different values to fix a line, "
+                         f"got {x.size} copies of {x[0]}")
+    A = np.stack([x, np.ones_like(x)], axis=1)  # (m, 2)
+    w, b = np.linalg.solve(A.T @ A, A.T @ y)
+    return float(w), float(b)
+
+
+def polynomial_features(x, degree):
+    """The rows ``1, x, x^2, ..., x^degree``: ``x`` ``(m,)`` -> ``(degree + 1, m)``, one column per example."""
+    x = _inputs(x)
+    degree = _count(degree, "degree", 0)
+    return x[None, :] ** np.arange(degree + 1)[:, None]
+
+
+def fit_polynomial(x, y, degree):
+    """Least-squares coefficients ``c`` ``(degree + 1,)`` of ``g(x) = sum_k c[k] x^k`` (lowest power first).
+
+    Solved with ``np.linalg.lstsq``, which also copes when there are fewer
+    examples than coefficients (it then returns the smallest such ``c``).
+    """
+    x, y = _pair(x, y)
+    Phi = polynomial_features(x, degree)  # (degree + 1, m)
+    coeffs, *_ = np.linalg.lstsq(Phi.T, y, rcond=None)
+    return coeffs
+
+
+def predict_polynomial(coeffs, x):
+    """``g(x) = sum_k coeffs[k] x^k`` for every input: ``coeffs`` ``(d + 1,)``, ``x`` ``(m,)`` -> ``(m,)``."""
+    coeffs = as_float_array(coeffs, "coeffs", ndim=1)
+    if coeffs.size == 0:
+        raise ValueError("coeffs must hold at least one coefficient, got shape (0,)")
+    return coeffs @ polynomial_features(x, coeffs.size - 1)  # (d+1,) @ (d+1, m) -> (m,)
+
+
+def polynomial_errors(x_train, y_train, x_test, y_test, degrees):
+    """Fit each degree on the training points; mean squared error on both sets.
+
+    Returns a list of ``(degree, train_mse, test_mse)``, in the order of ``degrees``.
+    """
+    x_train, y_train = _pair(x_train, y_train, "x_train", "y_train")
+    x_test, y_test = _pair(x_test, y_test, "x_test", "y_test")
+    rows = []
+    for d in degrees:
+        c = fit_polynomial(x_train, y_train, d)
+        rows.append((int(d), mse(predict_polynomial(c, x_train), y_train),
+                     mse(predict_polynomial(c, x_test), y_test)))
+    return rows

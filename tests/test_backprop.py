@@ -1,0 +1,447 @@
+"""nnlessons.backprop: every derived gradient against central differences, and against
+the package's own backward pass; the moons recipe of notebook 05."""
+
+import copy
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import nnlessons as nl  # noqa: E402
+from nnlessons import backprop as bp  # noqa: E402
+from nnlessons.datasets import moons, x_plus_two  # noqa: E402
+from nnlessons.losses import binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits  # noqa: E402
+
+TOL = 1e-7
+
+
+# ------------------------------------------------------------------ warm-ups
+def test_h_derivative_matches_central_differences():
+    x = np.linspace(-3.0, 3.0, 13)
+    numeric = nl.numerical_gradient(lambda: bp.h(x).sum(), x)  # h is elementwise
+    assert nl.relative_error(bp.h_derivative(x), numeric) < TOL
+    assert np.allclose(bp.h(x), 25 * x**2 + 30 * x + 9)        # (5x + 3)^2 expanded
+
+
+def test_f_xy_gradient_matches_central_differences():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        p = rng.uniform(-3, 3, 2)
+        numeric = nl.numerical_gradient(lambda: bp.f_xy(p[0], p[1]), p)
+        assert nl.relative_error(np.array(bp.f_xy_gradient(p[0], p[1])), numeric) < TOL
+    assert np.allclose(bp.f_xy_gradient(3.0, -2.0), (-12.0, 9.0))
+
+
+def test_difference_quotients_on_a_parabola():
+    # f(x) = x^2: one-sided = 2x + eps exactly, central = 2x exactly (up to rounding).
+    x = np.array([-1.0, 0.5, 2.0])
+    one_sided, central = bp.difference_quotients(np.square, x, 1e-3)
+    assert np.allclose(one_sided, 2 * x + 1e-3, atol=1e-9)
+    assert np.allclose(central, 2 * x, atol=1e-9)
+
+
+def test_difference_quotients_keep_float32_and_refuse_integers():
+    _, central = bp.difference_quotients(np.sin, np.zeros(3, dtype=np.float32), 1e-2)
+    assert central.dtype == np.float32
+    with pytest.raises(TypeError, match="x must be a float32 or float64 array"):
+        bp.difference_quotients(np.sin, np.arange(3), 1e-2)
+
+
+def test_difference_errors_show_the_orders_and_the_float32_floor():
+    eps = np.array([1e-2, 1e-3])
+    x = np.linspace(-3.0, 3.0, 13)
+    one, central = bp.difference_errors(np.sin, np.cos, x, eps)
+    assert 0.08 < one[1] / one[0] < 0.12           # error ~ eps
+    assert 0.008 < central[1] / central[0] < 0.012  # error ~ eps^2
+    grid = np.logspace(-12, -1, 12)
+    assert bp.difference_errors(np.sin, np.cos, x, grid)[1].min() < 1e-9
+    assert bp.difference_errors(np.sin, np.cos, x, grid, dtype=np.float32)[1].min() > 1e-6
+
+
+def test_verdict_bounds():
+    assert bp.verdict(1e-10) == "relative error < 1e-7 (right)"
+    assert bp.verdict(0.0) == "relative error < 1e-7 (right)"
+    assert bp.verdict(0.5) == "relative error > 1e-3 (wrong)"
+    assert bp.verdict(1e-5) == "relative error between 1e-7 and 1e-3 (suspicious)"
+    for bad in (-1.0, float("nan"), "small"):
+        with pytest.raises(ValueError, match="error must be a non-negative number"):
+            bp.verdict(bad)
+
+
+# ----------------------------------------------------------------- landscape
+def test_landscape_matches_the_network_cost_and_gradient():
+    X, Y = x_plus_two()
+    ws, bs = np.array([-1.0, 0.3, 2.5]), np.array([-2.0, 1.0, 4.0, 6.0])
+    C, dW, dB = bp.landscape(X, Y, ws, bs)
+    assert C.shape == dW.shape == dB.shape == (4, 3)
+    for i, b in enumerate(bs):
+        for j, w in enumerate(ws):
+            cost, grads = bp.linear_neuron(w, b).loss_and_grads(X, Y)
+            assert np.isclose(C[i, j], cost) and np.isclose(dW[i, j], grads["W1"][0, 0])
+            assert np.isclose(dB[i, j], grads["b1"][0, 0])
+    C0, dw0, db0 = bp.landscape(X, Y, [1.0], [2.0])      # the exact fit y = x + 2
+    assert C0[0, 0] == 0.0 and dw0[0, 0] == 0.0 and db0[0, 0] == 0.0
+
+
+def test_landscape_rejects_mismatched_data():
+    with pytest.raises(ValueError, match="X and Y must have the same shape"):
+        bp.landscape(np.ones((1, 3)), np.ones((1, 4)), [0.0], [0.0])
+
+
+def test_descend_goes_downhill_and_reaches_the_minimum():
+    X, Y = x_plus_two()
+    path, costs = bp.descend(X, Y, start=(-0.5, 5.0), learning_rate=0.15, steps=40)
+    assert path.shape == (41, 2) and costs.shape == (41,)
+    assert np.array_equal(path[0], [-0.5, 5.0])
+    assert np.all(np.diff(costs) < 0)
+    # one step by hand, from the closed-form gradient
+    _, dw, db = bp.landscape(X, Y, [-0.5], [5.0])
+    assert np.allclose(path[1], [-0.5 - 0.15 * dw[0, 0], 5.0 - 0.15 * db[0, 0]])
+    path, _ = bp.descend(X, Y, start=(-0.5, 5.0), learning_rate=0.15, steps=2000)
+    assert np.allclose(path[-1], [1.0, 2.0], atol=1e-6)
+
+
+# ---------------------------------------------------------- chain of neurons
+def chain_problem(L=3, m=5, seed=5):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(m), rng.uniform(0, 1, m), rng.normal(0, 1.5, L), rng.normal(0, 0.5, L)
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 5])
+def test_neuron_chain_parameter_gradients(L):
+    x, y, w, b = chain_problem(L=L, seed=L)
+    d = bp.neuron_chain_backward(x, y, w, b)
+    w_, b_ = w.copy(), b.copy()
+    errors = nl.gradient_check(lambda: bp.neuron_chain_losses(x, y, w_, b_).mean(),
+                               {"w": w_, "b": b_}, {"w": d["dw"], "b": d["db"]})
+    assert max(errors.values()) < TOL, errors
+
+
+def test_neuron_chain_per_example_derivatives_passed_back():
+    x, y, w, b = chain_problem()
+    d = bp.neuron_chain_backward(x, y, w, b)
+    _, a = bp.neuron_chain_forward(x, w, b)
+    assert np.allclose(d["da"][3], 2 * (a[3] - y))
+    for l in range(4):
+        a_l = a[l].copy()
+        numeric = nl.numerical_gradient(lambda: bp.neuron_chain_losses_from(l, a_l, y, w, b).sum(), a_l)
+        assert nl.relative_error(d["da"][l], numeric) < TOL, l
+
+
+def test_one_neuron_by_hand():
+    x, y = np.array([0.5, -1.0]), np.array([1.0, 0.0])
+    w, b = np.array([2.0]), np.array([0.3])
+    z = 2.0 * x + 0.3
+    a = 1 / (1 + np.exp(-z))
+    dz = 2 * (a - y) * a * (1 - a)
+    d = bp.neuron_chain_backward(x, y, w, b)
+    assert np.isclose(d["dw"][0], np.mean(dz * x)) and np.isclose(d["db"][0], np.mean(dz))
+    assert np.allclose(d["da"][0], dz * 2.0)
+
+
+def test_neuron_chain_input_checks():
+    x, y, w, b = chain_problem()
+    assert np.array_equal(bp.neuron_chain_losses_from(0, x, y, w, b), bp.neuron_chain_losses(x, y, w, b))
+    with pytest.raises(ValueError, match="w and b must have the same shape"):
+        bp.neuron_chain_backward(x, y, w, b[:2])
+    with pytest.raises(ValueError, match="l must be an int from 0 to 3"):
+        bp.neuron_chain_losses_from(4, x, y, w, b)
+    with pytest.raises(ValueError, match="a\\^L and y must have the same shape"):
+        bp.neuron_chain_losses(x, y[:3], w, b)
+
+
+# ------------------------------------------------------ the three-layer net
+def three_layer_problem(sizes=(2, 4, 3, 1), m=6, seed=8, bias_std=0.5):
+    rng = np.random.default_rng(seed)
+    net = bp.three_layer_network(list(sizes), rng=rng, bias_std=bias_std)
+    X = rng.standard_normal((sizes[0], m))
+    y = rng.integers(0, 2, m)
+    _, cache = net.forward(X)
+    return net, X, y, cache
+
+
+@pytest.mark.parametrize("sizes, m, seed", [((2, 4, 3, 1), 6, 8), ((3, 5, 2, 1), 9, 1), ((1, 7, 6, 1), 4, 2)])
+def test_manual_backward_equals_network_backward(sizes, m, seed):
+    net, X, y, cache = three_layer_problem(sizes, m, seed)
+    manual = bp.three_layer_backward(net.params, cache, y)
+    package = net.backward(y, cache)
+    for name, g in package.items():
+        assert manual["d" + name].shape == net.params[name].shape
+        assert np.allclose(manual["d" + name], g, rtol=1e-12, atol=1e-15), name
+    assert list(manual) == list(bp.THREE_LAYER_GRADIENTS)
+
+
+@pytest.mark.parametrize("sizes, m, seed", [((2, 4, 3, 1), 6, 8), ((3, 5, 2, 1), 9, 1)])
+def test_every_intermediate_gradient_matches_central_differences(sizes, m, seed):
+    net, X, y, cache = three_layer_problem(sizes, m, seed)
+    errors = bp.check_three_layer_backward(net.params, cache, y)
+    assert list(errors) == list(bp.THREE_LAYER_GRADIENTS)
+    assert max(errors.values()) < TOL, errors
+
+
+def test_dZ3_is_the_derivative_of_each_examples_loss():
+    # independent of the helper: m * d(mean BCE)/dZ3 by central differences
+    net, X, y, cache = three_layer_problem()
+    Z3 = cache["Z3"].copy()
+    numeric = 6 * nl.numerical_gradient(lambda: binary_cross_entropy_from_logits(Z3, y.reshape(1, -1)), Z3)
+    assert nl.relative_error(bp.three_layer_backward(net.params, cache, y)["dZ3"], numeric) < TOL
+
+
+def test_the_check_catches_a_wrong_line(monkeypatch):
+    net, X, y, cache = three_layer_problem()
+    right = bp.three_layer_backward
+
+    def forgot_one_over_m(params, cache, Y):
+        g = right(params, cache, Y)
+        g["dW2"] = g["dW2"] * cache["A0"].shape[1]
+        return g
+
+    monkeypatch.setattr(bp, "three_layer_backward", forgot_one_over_m)
+    errors = bp.check_three_layer_backward(net.params, cache, y)
+    assert errors["dW2"] > 1e-3
+    assert max(e for k, e in errors.items() if k != "dW2") < TOL
+
+
+def test_cost_from_any_intermediate_is_the_network_cost():
+    net, X, y, cache = three_layer_problem()
+    expected = net.cost(X, y)
+    for name in ("A0", "Z1", "A1", "Z2", "A2", "Z3"):
+        assert np.isclose(bp.three_layer_cost_from(net.params, name, cache[name], y), expected)
+    with pytest.raises(ValueError, match="name must be one of"):
+        bp.three_layer_cost_from(net.params, "A3", cache["A3"], y)
+
+
+def test_labels_and_row_targets_give_the_same_gradients():
+    net, X, y, cache = three_layer_problem()
+    a = bp.three_layer_backward(net.params, cache, y)
+    b = bp.three_layer_backward(net.params, cache, y.reshape(1, -1).astype(float))
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    with pytest.raises(ValueError, match=r"Y must have shape \(1, 6\), got shape \(1, 5\)"):
+        bp.three_layer_backward(net.params, cache, y[:5])
+
+
+def test_a_kink_fails_the_check_not_the_gradient():
+    # Zero biases and an input at the origin put every z of that example exactly on 0.
+    net, X, y, _ = three_layer_problem(bias_std=0.0)
+    X[:, 0] = 0.0
+    _, cache = net.forward(X)
+    errors = nl.gradient_check(lambda: net.cost(X, y), net.params, net.backward(y, cache))
+    assert errors["b1"] > 1e-3 and errors["W1"] < TOL and errors["W3"] < TOL
+    # Away from the tie, the same code passes.
+    net, X, y, cache = three_layer_problem(bias_std=0.5)
+    assert max(nl.gradient_check(lambda: net.cost(X, y), net.params, net.backward(y, cache)).values()) < TOL
+
+
+def test_network_builders_check_their_arguments():
+    with pytest.raises(ValueError, match=r"sizes must be \[n0, n1, n2, 1\]"):
+        bp.three_layer_network([2, 3, 1], rng=0)
+    with pytest.raises(ValueError, match="bias_std must be a non-negative number"):
+        bp.two_layer_network(2, 3, rng=0, bias_std=-1.0)
+    net = bp.two_layer_network(2, 3, rng=0, bias_std=0.0)
+    assert all(np.all(net.params[k] == 0) for k in ("b1", "b2"))
+
+
+# ------------------------------------------------ two layers, squared error
+def two_layer_problem(seed=9):
+    rng = np.random.default_rng(seed)
+    net = bp.two_layer_network(3, 5, rng=rng, bias_std=0.5)
+    X, Y = rng.standard_normal((3, 8)), rng.uniform(0, 1, (1, 8))
+    _, cache = net.forward(X)
+    return net, X, Y, cache
+
+
+@pytest.mark.parametrize("seed", [9, 3, 4])
+def test_two_layer_correct_version(seed):
+    net, X, Y, cache = two_layer_problem(seed)
+    grads = bp.two_layer_backward(net.params, cache, Y)
+    package = net.backward(Y, cache)
+    assert all(np.allclose(grads[k], package[k], rtol=1e-12, atol=1e-15) for k in package)
+    assert max(nl.gradient_check(lambda: net.cost(X, Y), net.params, grads).values()) < TOL
+
+
+@pytest.mark.parametrize("seed", [9, 3, 4])
+def test_two_layer_R_prime_of_z2_fails_in_the_first_layer_only(seed):
+    net, X, Y, cache = two_layer_problem(seed)
+    wrong = bp.two_layer_backward(net.params, cache, Y, relu_of="z2")
+    errors = nl.gradient_check(lambda: net.cost(X, Y), net.params, wrong)
+    assert errors["W1"] > 1e-3 and errors["b1"] > 1e-3
+    assert errors["W2"] < TOL and errors["b2"] < TOL
+    with pytest.raises(ValueError, match="relu_of must be 'z1'"):
+        bp.two_layer_backward(net.params, cache, Y, relu_of="a1")
+
+
+# ------------------------------------------------------------------- softmax
+@pytest.mark.parametrize("n, m, seed", [(4, 5, 10), (2, 1, 0), (10, 7, 3)])
+def test_softmax_dZ_through_the_jacobian(n, m, seed):
+    rng = np.random.default_rng(seed)
+    Z = 2.0 * rng.standard_normal((n, m))
+    Y = nl.one_hot(rng.integers(0, n, m), n)
+    long_way = bp.softmax_cce_dZ_jacobian(Z, Y)
+    assert nl.relative_error(long_way, nl.softmax(Z) - Y) < 1e-12
+    Zc = Z.copy()
+    numeric = m * nl.numerical_gradient(lambda: categorical_cross_entropy_from_logits(Zc, Y), Zc)
+    assert nl.relative_error(long_way, numeric) < TOL
+
+
+def test_softmax_dZ_checks_shapes():
+    with pytest.raises(ValueError, match="Z and Y must have the same shape"):
+        bp.softmax_cce_dZ_jacobian(np.zeros((3, 2)), np.eye(2))
+
+
+# -------------------------------------------------------------------- shapes
+def test_gradient_shape_table():
+    net = nl.Network([784, 128, 64, 10], ["relu", "relu", "softmax"], "categorical_cross_entropy", rng=0)
+    rng = np.random.default_rng(0)
+    _, grads = net.loss_and_grads(rng.uniform(0, 1, (784, 4)), rng.integers(0, 10, 4))
+    lines = bp.gradient_shape_table(net.params, grads).splitlines()
+    assert len(lines) == 7 and all(line.endswith("True") for line in lines[1:])
+    assert lines[1].split() == ["W1", "(128,", "784)", "(128,", "784)", "True"]
+    grads["W2"] = grads["W2"].T
+    assert bp.gradient_shape_table(net.params, grads).splitlines()[3].endswith("False")
+    with pytest.raises(ValueError, match="params and grads must have the same names"):
+        bp.gradient_shape_table(net.params, {"W1": grads["W1"]})
+
+
+# --------------------------------------------------------------------- moons
+def test_moons_split_is_the_classic_setup():
+    X_tr, X_te, y_tr, y_te = bp.moons_split(0)
+    assert X_tr.shape == (2, 900) and X_te.shape == (2, 100) and y_tr.shape == (900,) and y_te.shape == (100,)
+    rng = np.random.default_rng(0)
+    X, y = moons(1000, rng=rng, noise=0.2)
+    together = np.concatenate([X_tr, X_te], axis=1)
+    order_all, order_split = np.lexsort(X), np.lexsort(together)
+    assert np.array_equal(X[:, order_all], together[:, order_split])
+    assert np.array_equal(y[order_all], np.concatenate([y_tr, y_te])[order_split])
+    again = bp.moons_split(0)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (X_tr, X_te, y_tr, y_te)))
+
+
+def test_class_density_integrates_to_one():
+    xs, ys = np.linspace(-1.5, 2.5, 201), np.linspace(-1.4, 1.9, 166)
+    xx, yy = np.meshgrid(xs, ys)
+    G = np.stack([xx.ravel(), yy.ravel()])
+    cell = (xs[1] - xs[0]) * (ys[1] - ys[0])
+    for label in (0, 1):
+        mass = np.exp(bp.moons_class_log_density(G, label)).sum() * cell
+        assert abs(mass - 1.0) < 2e-3, (label, mass)
+
+
+def test_class_density_has_converged_in_t():
+    X, _ = moons(500, rng=3, noise=0.2)
+    far = np.array([[5.0, -4.0], [5.0, 6.0]])  # far out: log-sum-exp keeps it finite
+    for label in (0, 1):
+        assert np.allclose(bp.moons_class_log_density(X, label), bp.moons_class_log_density(X, label, n_t=4001),
+                           rtol=0, atol=1e-4)
+        assert np.all(np.isfinite(bp.moons_class_log_density(far, label)))
+
+
+def test_bayes_classifier_is_calibrated_and_about_97_percent():
+    X, y = moons(40_000, rng=7, noise=0.2)
+    p = bp.moons_bayes_probability(X)
+    assert 0.965 < np.mean(bp.moons_bayes_predict(X) == y) < 0.977
+    # among points given probability p, a fraction p belongs to class 1
+    for lo, hi in [(0.0, 0.1), (0.1, 0.5), (0.5, 0.9), (0.9, 1.0)]:
+        sel = (p >= lo) & (p < hi)
+        assert sel.sum() > 300
+        assert abs(y[sel].mean() - p[sel].mean()) < 0.03, (lo, hi)
+
+
+def test_bayes_inputs_are_checked():
+    with pytest.raises(ValueError, match=r"X must have shape \(2, any\)"):
+        bp.moons_class_log_density(np.zeros((3, 4)), 0)
+    with pytest.raises(ValueError, match="label must be 0 or 1"):
+        bp.moons_class_log_density(np.zeros((2, 4)), 2)
+    with pytest.raises(ValueError, match="noise must be positive"):
+        bp.moons_class_log_density(np.zeros((2, 4)), 0, noise=0.0)
+    with pytest.raises(ValueError, match="n_t must be an odd int"):
+        bp.moons_class_log_density(np.zeros((2, 4)), 0, n_t=100)
+
+
+@pytest.fixture(scope="module")
+def recipe_run():
+    return bp.train_moons(bp.moons_split(0), **bp.MOONS_RECIPE, seed=0, snapshots=(0, 10, 150))
+
+
+def test_the_notebooks_recipe_reaches_97_percent(recipe_run):
+    X_tr, X_te, y_tr, y_te = bp.moons_split(0)
+    assert recipe_run["test_accuracy"] >= 0.97
+    assert recipe_run["network"].accuracy(X_te, y_te) == recipe_run["test_accuracy"]
+    # and it generalises beyond those 100 points, close to the Bayes classifier
+    X, y = moons(10_000, rng=np.random.default_rng(1000), noise=0.2)
+    net_acc, bayes_acc = recipe_run["network"].accuracy(X, y), np.mean(bp.moons_bayes_predict(X) == y)
+    assert net_acc > 0.96 and bayes_acc - net_acc < 0.01
+
+
+def test_train_moons_history_and_snapshots(recipe_run):
+    X_tr, X_te, y_tr, y_te = split = bp.moons_split(0)
+    h = recipe_run["history"]
+    assert len(h["loss"]) == len(h["val_loss"]) == 151
+    assert list(recipe_run["snapshots"]) == [0, 10, 150]
+    fresh = nl.Network([2, 16, 16, 1], ["relu", "relu", "sigmoid"], "binary_cross_entropy", rng=0)
+    first = recipe_run["snapshots"][0]
+    assert all(np.array_equal(first.params[k], fresh.params[k]) for k in fresh.params)
+    assert np.isclose(h["loss"][0], fresh.cost(X_tr, y_tr)) and np.isclose(h["val_loss"][0], fresh.cost(X_te, y_te))
+    assert np.isclose(h["loss"][10], recipe_run["snapshots"][10].cost(X_tr, y_tr))
+    last = recipe_run["snapshots"][150]
+    assert all(np.array_equal(last.params[k], recipe_run["network"].params[k]) for k in fresh.params)
+    assert np.isclose(h["loss"][-1], last.cost(X_tr, y_tr))
+    # deterministic, and the same whether or not snapshots are taken
+    again = bp.train_moons(split, **bp.MOONS_RECIPE, seed=0)
+    assert again["history"]["loss"] == h["loss"]
+
+
+def test_train_moons_steps_are_adam_on_the_full_batch_gradient():
+    split = bp.moons_split(1)
+    run = bp.train_moons(split, hidden=4, learning_rate=0.01, epochs=2, seed=3)
+    net = nl.Network([2, 4, 4, 1], ["relu", "relu", "sigmoid"], "binary_cross_entropy", rng=3)
+    opt = nl.optim.Adam(0.01)
+    for _ in range(2):
+        opt.step(net.params, net.loss_and_grads(split[0], split[2])[1])
+    assert all(np.allclose(net.params[k], run["network"].params[k], rtol=1e-12, atol=0) for k in net.params)
+
+
+def test_train_moons_checks_its_arguments():
+    split = bp.moons_split(0)
+    with pytest.raises(ValueError, match="epochs must be a positive int"):
+        bp.train_moons(split, epochs=0)
+    with pytest.raises(ValueError, match="snapshots must be step counts from 0 to 5"):
+        bp.train_moons(split, epochs=5, snapshots=(6,))
+
+
+def test_spread():
+    assert bp.spread([0.95, 0.99, 0.97]) == "mean 97.0%, min 95.0%, max 99.0%"
+    with pytest.raises(ValueError, match="values must not be empty"):
+        bp.spread([])
+
+
+def test_plot_moons_boundary_draws_the_network_on_the_grid(recipe_run):
+    X_tr, X_te, y_tr, y_te = bp.moons_split(0)
+    grid = bp.moons_bayes_grid(X_tr, n=30)
+    xx, yy, p_bayes = grid
+    assert xx.shape == yy.shape == p_bayes.shape == (30, 30)
+    fig, ax = plt.subplots()
+    values = bp.plot_moons_boundary(ax, recipe_run["network"], X_te, y_te, grid, title="t")
+    G = np.stack([xx.ravel(), yy.ravel()])
+    assert np.allclose(values, recipe_run["network"](G).reshape(30, 30))
+    # the network's boundary and the Bayes boundary agree on most of the plane
+    assert np.mean((values > 0.5) == (p_bayes > 0.5)) > 0.9
+    plt.close(fig)
+
+
+def test_plot_moons_boundary_without_a_boundary_does_not_warn(recipe_run):
+    constant = copy.deepcopy(recipe_run["network"])
+    for k in constant.params:
+        constant.params[k][...] = 0.0
+    constant.params["b3"][...] = 3.0           # predicts class 1 everywhere
+    X_tr, X_te, y_tr, y_te = bp.moons_split(0)
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = bp.plot_moons_boundary(ax, constant, X_te, y_te, bp.moons_bayes_grid(X_tr, n=20))
+    assert np.all(values > 0.5)
+    plt.close(fig)

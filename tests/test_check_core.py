@@ -1,0 +1,430 @@
+"""Tests of the checker engine (nnlessons/check/_core.py).
+
+Each realistic mistake a learner makes must give its own one-line verdict;
+a learner's exception must reach the learner with its own traceback; the
+inputs must not depend on what the learner draws from random generators.
+"""
+
+import traceback
+
+import numpy as np
+import pytest
+
+from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, random_cases
+
+
+def relu_backward_ref(dA, Z):
+    return dA * (Z > 0)
+
+
+def make_relu_args(rng, i):
+    # Non-square shapes so that a transposed answer has a different shape.
+    shape = [(3, 5), (1, 4), (6, 2)][i]
+    return rng.standard_normal(shape), rng.standard_normal(shape)
+
+
+DESCRIPTIONS = ["a 3x5 batch", "a single row", "a 6x2 batch"]
+
+
+def relu_cases():
+    return random_cases(make_relu_args, DESCRIPTIONS, seed=3)
+
+
+def run(learner, reference=relu_backward_ref, cases=None, arg_names=("dA", "Z"), name="relu_backward"):
+    return check_function(name, learner, reference, relu_cases() if cases is None else cases,
+                          arg_names=arg_names)
+
+
+def one_line(capsys):
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.endswith("\n"), f"expected exactly one printed line, got {out!r}"
+    return out.rstrip("\n")
+
+
+# -- passing --------------------------------------------------------------------
+
+def test_right_answer_passes_and_prints_one_line(capsys):
+    result = run(lambda dA, Z: np.where(Z > 0, dA, 0.0))
+    assert isinstance(result, CheckResult)
+    assert result and result.passed
+    assert one_line(capsys) == "PASSED  relu_backward: all 3 cases match the reference"
+
+
+def test_rounding_noise_within_tolerance_passes_but_real_error_fails(capsys):
+    assert run(lambda dA, Z: relu_backward_ref(dA, Z) * (1 + 1e-9))
+    assert not run(lambda dA, Z: relu_backward_ref(dA, Z) * (1 + 1e-4))
+    assert capsys.readouterr().out.splitlines()[1].startswith("FAILED  relu_backward: on a 3x5 batch: wrong value")
+
+
+def test_a_list_instead_of_an_array_is_accepted(capsys):
+    assert run(lambda dA, Z: relu_backward_ref(dA, Z).tolist())
+
+
+# -- wrong shape --------------------------------------------------------------
+
+def test_transposed_result_is_named(capsys):
+    result = run(lambda dA, Z: relu_backward_ref(dA, Z).T)
+    assert not result
+    assert one_line(capsys) == ("FAILED  relu_backward: on a 3x5 batch: wrong shape, "
+                                "expected (3, 5), got (5, 3) (transposed?)")
+
+
+def test_lost_axis_gets_a_keepdims_hint(capsys):
+    def db_ref(dZ):
+        return dZ.sum(axis=1, keepdims=True)
+
+    cases = [("a 3x5 batch", (np.arange(15.0).reshape(3, 5),))]
+    assert not check_function("db", lambda dZ: dZ.sum(axis=1), db_ref, cases)
+    line = one_line(capsys)
+    assert "wrong shape, expected (3, 1), got (3,)" in line
+    assert "keepdims=True" in line
+
+
+def test_unrelated_shape_has_no_hint(capsys):
+    assert not run(lambda dA, Z: relu_backward_ref(dA, Z)[:2])
+    assert one_line(capsys).endswith("wrong shape, expected (3, 5), got (2, 5)")
+
+
+# -- wrong value --------------------------------------------------------------
+
+def test_wrong_value_names_first_index_expected_and_got(capsys):
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    def almost(x):
+        y = 2 * x
+        y[1, 0] = 99.0
+        return y
+
+    assert not check_function("double", almost, lambda x: 2 * x, [("a 2x2 matrix", (x,))])
+    assert one_line(capsys) == ("FAILED  double: on a 2x2 matrix: wrong value at index (1, 0), "
+                                "expected 6, got 99 (1 of 4 entries differ)")
+
+
+def test_sign_error_is_caught(capsys):
+    assert not run(lambda dA, Z: -dA * (Z > 0))
+    assert "wrong value at index" in one_line(capsys)
+
+
+def test_missing_one_over_m_is_caught_and_counts_every_entry(capsys):
+    def mean_cost(A, Y):
+        return np.sum((A - Y) ** 2) / A.shape[1]
+
+    A = np.array([[0.2, 0.9, 0.4, 0.6]])
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+    # sum of squares: 0.04 + 0.01 + 0.36 + 0.36 = 0.77; mean over 4 columns: 0.1925
+    assert not check_function("cost", lambda A, Y: np.sum((A - Y) ** 2), mean_cost, [("4 examples", (A, Y))])
+    assert one_line(capsys) == "FAILED  cost: on 4 examples: wrong value, expected 0.1925, got 0.77"
+
+
+def test_missing_one_over_m_in_an_array_counts_every_entry(capsys):
+    dZ = np.arange(1.0, 7.0).reshape(2, 3)
+    assert not check_function("dW", lambda dZ: dZ, lambda dZ: dZ / dZ.shape[1], [("m=3", (dZ,))])
+    assert one_line(capsys).endswith("expected 0.333333, got 1 (6 of 6 entries differ)")
+
+
+def test_nan_output_fails(capsys):
+    assert not run(lambda dA, Z: np.full_like(dA, np.nan))
+    assert one_line(capsys).endswith("got nan (15 of 15 entries differ)")
+
+
+# -- exceptions ---------------------------------------------------------------
+
+def test_exception_prints_one_line_then_reraises_the_learners_own_error(capsys):
+    def learners_helper(Z):
+        return Z[10, 10]  # IndexError on every case: the arrays are smaller
+
+    def learner(dA, Z):
+        return dA * learners_helper(Z)
+
+    with pytest.raises(IndexError) as info:
+        run(learner)
+    line = one_line(capsys)
+    assert line.startswith("FAILED  relu_backward: on a 3x5 batch, your function raised IndexError: ")
+    assert line.endswith("(traceback below)")
+    # Never swallowed or replaced: the traceback reaches into the learner's own code.
+    frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
+    assert frames[-2:] == ["learner", "learners_helper"]
+
+
+def test_exception_message_is_quoted(capsys):
+    def learner(dA, Z):
+        raise ValueError("Z must be 2-D")
+
+    with pytest.raises(ValueError, match="Z must be 2-D"):
+        run(learner)
+    assert "your function raised ValueError: Z must be 2-D (traceback below)" in one_line(capsys)
+
+
+@pytest.mark.parametrize("exc, shown", [
+    (ValueError("first line\nsecond line"), "ValueError: first line (traceback below)"),
+    (ZeroDivisionError(), "ZeroDivisionError (traceback below)"),
+])
+def test_exception_verdict_stays_on_one_line(exc, shown, capsys):
+    def learner(dA, Z):
+        raise exc
+
+    with pytest.raises(type(exc)) as info:
+        run(learner)
+    assert info.value is exc
+    assert one_line(capsys).endswith(f"your function raised {shown}")
+
+
+def test_not_implemented_reports_and_does_not_raise(capsys):
+    def stub(dA, Z):
+        raise NotImplementedError("Exercise: write this part, then re-run the cell")
+
+    result = run(stub)
+    assert not result
+    assert result.message == NOT_IMPLEMENTED
+    assert one_line(capsys) == "FAILED  relu_backward: not implemented yet"
+
+
+def test_non_callable_learner(capsys):
+    assert not run(np.zeros((3, 5)))
+    assert one_line(capsys) == "FAILED  relu_backward: expected a function, got an array of shape (3, 5)"
+
+
+def test_malformed_case_is_a_checker_bug_not_a_learner_verdict():
+    with pytest.raises(TypeError, match="must be a tuple"):
+        check_function("f", lambda x: x, lambda x: x, [("one array", np.zeros(3))])
+
+
+# -- None, in place -----------------------------------------------------------
+
+def test_none_returned(capsys):
+    def forgot_return(dA, Z):
+        dA * (Z > 0)
+
+    assert not run(forgot_return)
+    assert one_line(capsys) == ("FAILED  relu_backward: on a 3x5 batch: your function returned None "
+                                "(is a `return` missing?)")
+
+
+def test_input_modified_in_place_is_named_even_when_the_value_is_right(capsys):
+    def in_place(dA, Z):
+        dA[Z <= 0] = 0.0
+        return dA
+
+    cases = relu_cases()
+    originals = [tuple(a.copy() for a in args) for _, args in cases]
+    assert not run(in_place, cases=cases)
+    assert one_line(capsys) == ("FAILED  relu_backward: on a 3x5 batch: your function modified its "
+                                "input dA in place; compute a new array instead")
+    # The learner got copies: the checker's cases are intact for the next run.
+    for (_, args), before in zip(cases, originals):
+        for a, b in zip(args, before):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_in_place_without_arg_names_says_argument_number(capsys):
+    def clip_in_place(dA, Z):
+        np.maximum(Z, 0, out=Z)
+        return dA * (Z > 0)
+
+    assert not run(clip_in_place, arg_names=None)
+    assert "modified its input argument 2 in place" in one_line(capsys)
+
+
+def test_cache_dict_modified_in_place(capsys):
+    def ref(dA, cache):
+        return dA * (cache["Z"] > 0)
+
+    def learner(dA, cache):
+        cache["Z"] = np.maximum(cache["Z"], 0)  # rebinds a key of the caller's dict
+        return dA * (cache["Z"] > 0)
+
+    cases = [("a 2x3 batch", (np.ones((2, 3)), {"Z": np.array([[1.0, -1.0, 2.0], [-3.0, 4.0, -5.0]])}))]
+    assert not check_function("relu_backward", learner, ref, cases, arg_names=["dA", "cache"])
+    assert "modified its input cache in place" in one_line(capsys)
+
+
+def test_in_place_check_handles_non_float_inputs(capsys):
+    def count(words, labels):
+        return float(np.sum(labels == 1))
+
+    cases = [("strings and int labels", (np.array(["a", "b"]), np.array([1, 0])))]
+    assert check_function("count", count, count, cases)
+
+    def sorts_labels(words, labels):
+        labels.sort()
+        return count(words, labels)
+
+    assert not check_function("count", sorts_labels, count, cases, arg_names=["words", "labels"])
+    assert "modified its input labels in place" in capsys.readouterr().out
+
+
+# -- tuple, list and dict outputs ---------------------------------------------
+
+def forward_ref(W, X):
+    Z = W @ X
+    return np.maximum(Z, 0), Z
+
+
+def forward_cases():
+    return random_cases(lambda rng, i: (rng.standard_normal((4, 3)), rng.standard_normal((3, 2 + i))),
+                        ["2 examples", "3 examples"], seed=1)
+
+
+def test_tuple_output_right_answer_passes(capsys):
+    assert check_function("forward", lambda W, X: forward_ref(W, X), forward_ref, forward_cases())
+    assert check_function("forward", lambda W, X: list(forward_ref(W, X)), forward_ref, forward_cases())
+
+
+def test_tuple_output_missing_cache(capsys):
+    assert not check_function("forward", lambda W, X: np.maximum(W @ X, 0), forward_ref, forward_cases())
+    assert one_line(capsys) == ("FAILED  forward: on 2 examples: expected a tuple of 2 values, "
+                                "got an array of shape (4, 2)")
+
+
+def test_tuple_output_wrong_cache_names_the_value(capsys):
+    def wrong_cache(W, X):
+        Z = W @ X
+        return np.maximum(Z, 0), X  # caches the input instead of Z
+
+    assert not check_function("forward", wrong_cache, forward_ref, forward_cases())
+    assert one_line(capsys) == ("FAILED  forward: on 2 examples, value 2 of 2: wrong shape, "
+                                "expected (4, 2), got (3, 2)")
+
+
+def test_none_inside_a_tuple(capsys):
+    assert not check_function("forward", lambda W, X: (np.maximum(W @ X, 0), None), forward_ref,
+                              forward_cases())
+    assert "value 2 of 2: your function returned None" in one_line(capsys)
+
+
+def test_tuple_where_one_array_is_expected(capsys):
+    assert not run(lambda dA, Z: (relu_backward_ref(dA, Z), Z))
+    assert one_line(capsys).endswith("expected one array of shape (3, 5), got a tuple of 2 values")
+
+
+def test_dict_output_wrong_key_and_wrong_value(capsys):
+    def grads_ref(dZ, A_prev):
+        return {"dW": dZ @ A_prev.T / dZ.shape[1], "db": dZ.mean(axis=1, keepdims=True)}
+
+    cases = random_cases(lambda rng, i: (rng.standard_normal((2, 4)), rng.standard_normal((3, 4))), ["m=4"])
+    assert check_function("grads", grads_ref, grads_ref, cases)
+    assert not check_function("grads", lambda dZ, A: {"dW": grads_ref(dZ, A)["dW"]}, grads_ref, cases)
+    assert not check_function("grads", lambda dZ, A: {**grads_ref(dZ, A), "db": dZ.sum(axis=1, keepdims=True)},
+                              grads_ref, cases)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("PASSED")
+    assert lines[1] == "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW']"
+    assert lines[2].startswith("FAILED  grads: on m=4, key 'db': wrong value at index (0, 0)")
+
+
+def test_list_output_may_come_back_as_any_sequence(capsys):
+    def sizes_ref(x):
+        return [float(x.sum()), float(x.max())]
+
+    cases = [("a vector", (np.array([1.0, 5.0, 2.0]),))]
+    assert check_function("stats", lambda x: np.array([x.sum(), x.max()]), sizes_ref, cases)
+    assert not check_function("stats", lambda x: [x.sum()], sizes_ref, cases)
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "FAILED  stats: on a vector: expected a list of 2 values, got a list of 1 values")
+
+
+# -- hints for the usual slips --------------------------------------------------
+
+def dW_ref(dZ, A_prev):
+    return dZ @ A_prev.T / dZ.shape[1]
+
+
+DW_HINTS = [("did you divide by m, the number of examples?", lambda dZ, A: dZ @ A.T),
+            ("check the sign", lambda dZ, A: -dZ @ A.T / dZ.shape[1])]
+
+
+def dw_cases():
+    return random_cases(lambda rng, i: (rng.standard_normal((2, 3 + i)), rng.standard_normal((4, 3 + i))),
+                        ["m=3", "m=4"], seed=5)
+
+
+@pytest.mark.parametrize("learner, hint", [
+    (lambda dZ, A: dZ @ A.T, "did you divide by m, the number of examples?"),
+    (lambda dZ, A: -(dZ @ A.T) / dZ.shape[1], "check the sign"),
+])
+def test_a_matching_slip_adds_its_hint_to_the_one_line(learner, hint, capsys):
+    result = check_function("dW", learner, dW_ref, dw_cases(), hints=DW_HINTS)
+    assert not result
+    line = one_line(capsys)
+    assert line.startswith("FAILED  dW: on m=3: wrong value at index (0, 0)")
+    assert line.endswith(f" (hint: {hint})")
+    assert result.message.endswith(f"(hint: {hint})")
+
+
+def test_no_hint_when_no_slip_explains_the_answer(capsys):
+    # Right on the first case only: no slip reproduces every case.
+    def half_right(dZ, A):
+        return dW_ref(dZ, A) if dZ.shape[1] == 3 else 3 * dW_ref(dZ, A)
+
+    assert not check_function("dW", half_right, dW_ref, dw_cases(), hints=DW_HINTS)
+    line = one_line(capsys)
+    assert line.startswith("FAILED  dW: on m=4: wrong value") and "hint" not in line
+
+
+def test_no_hint_on_a_pass_nor_for_a_transposed_answer(capsys):
+    assert check_function("dW", dW_ref, dW_ref, dw_cases(), hints=DW_HINTS)
+    assert not check_function("dW", lambda dZ, A: (dZ @ A.T).T, dW_ref, dw_cases(), hints=DW_HINTS)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("PASSED") and lines[1].endswith("(transposed?)")
+
+
+# -- randomness ---------------------------------------------------------------
+
+def test_random_cases_ignore_the_global_and_other_generators():
+    np.random.seed(0)
+    first = random_cases(make_relu_args, DESCRIPTIONS, seed=3)
+    np.random.seed(12345)
+    np.random.standard_normal(1000)
+    np.random.default_rng().standard_normal(10)
+    second = random_cases(make_relu_args, DESCRIPTIONS, seed=3)
+    for (d1, a1), (d2, a2) in zip(first, second):
+        assert d1 == d2
+        for x, y in zip(a1, a2):
+            np.testing.assert_array_equal(x, y)
+    # ... but the seed does matter.
+    other = random_cases(make_relu_args, DESCRIPTIONS, seed=4)
+    assert not np.array_equal(first[0][1][0], other[0][1][0])
+
+
+def recorded_inputs(learner_draws, cases):
+    seen = []
+
+    def learner(dA, Z):
+        seen.append((dA.copy(), Z.copy()))
+        if learner_draws:
+            np.random.seed(99)  # the learner reseeds and draws from every source it can
+            np.random.standard_normal(50)
+            np.random.default_rng().random(5)
+        return relu_backward_ref(dA, Z)
+
+    result = check_function("relu_backward", learner, relu_backward_ref, cases())
+    return result, seen
+
+
+@pytest.mark.parametrize("cases", ["random_cases", "lazy generator"])
+def test_learners_random_draws_do_not_change_the_inputs(cases, capsys):
+    def lazy():
+        # A careless checker drawing from the global generator while iterating:
+        # the engine draws every case before the learner's first call.
+        np.random.seed(7)
+        for d in DESCRIPTIONS:
+            yield d, (np.random.standard_normal((2, 3)), np.random.standard_normal((2, 3)))
+
+    make = relu_cases if cases == "random_cases" else lazy
+    quiet_result, quiet = recorded_inputs(False, make)
+    noisy_result, noisy = recorded_inputs(True, make)
+    assert quiet_result and noisy_result
+    assert len(quiet) == len(noisy) == 3
+    for (a1, z1), (a2, z2) in zip(quiet, noisy):
+        np.testing.assert_array_equal(a1, a2)
+        np.testing.assert_array_equal(z1, z2)
+
+
+# -- display ------------------------------------------------------------------
+
+def test_ipython_does_not_display_the_result(capsys):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    result = run(lambda dA, Z: relu_backward_ref(dA, Z))
+    # An object that displays itself (as a no-op) yields no data for Out[...].
+    assert formatters.DisplayFormatter().format(result) == ({}, {})
+    assert repr(result) == "CheckResult('relu_backward', passed=True)"

@@ -1,0 +1,282 @@
+"""Tests of the exercise checkers of notebook 02 (nnlessons/check/costs.py).
+
+Each checker must pass the reference and the notebook's own solutions, and
+reject the mistakes learners really make, each with its own message: an
+overflowing sigmoid or softmax (even when its values happen to be right), a
+missing minus or 1/m, the wrong softmax axis, a None, an input changed in place.
+"""
+
+import json
+import pathlib
+import warnings
+
+import numpy as np
+import pytest
+
+import nnlessons as nl
+from nnlessons import check, logistic
+from nnlessons.check import NOT_IMPLEMENTED, costs
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_cost_functions.ipynb"
+
+
+def verdict(checker, learner, capsys):
+    result = checker(learner)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("PASSED" if result else "FAILED"), out
+    return result, out
+
+
+def stub(*args):
+    raise NotImplementedError("write this function")
+
+
+# ----------------------------------------------------------------- wiring
+
+@pytest.mark.parametrize("name", costs.__all__)
+def test_checkers_are_reachable_from_check_and_not_shadowed(name):
+    assert getattr(check, name) is getattr(costs, name)
+
+
+@pytest.mark.parametrize("name", costs.__all__)
+def test_stub_reports_not_implemented(name, capsys):
+    result, out = verdict(getattr(check, name), stub, capsys)
+    assert not result and NOT_IMPLEMENTED in out
+
+
+@pytest.mark.parametrize("name", costs.__all__)
+def test_not_a_function(name, capsys):
+    result, out = verdict(getattr(check, name), 42, capsys)
+    assert not result and "expected a function" in out
+
+
+def test_notebook_solutions_pass(capsys):
+    if not NOTEBOOK.exists():
+        pytest.skip("notebook 02 not written yet")
+    cells = [c for c in json.loads(NOTEBOOK.read_text())["cells"] if "exercise" in c["metadata"].get("tags", [])]
+    assert len(cells) == 4
+    for cell in cells:
+        namespace = {"np": np, "nl": nl, "check": check}
+        exec("".join(cell["source"]), namespace)  # defines the solution and runs its checker
+        out = capsys.readouterr().out
+        assert out.startswith("PASSED"), out
+
+
+# ----------------------------------------------------------------- stable_sigmoid
+
+def test_sigmoid_accepts_the_reference(capsys):
+    assert verdict(check.stable_sigmoid, nl.sigmoid, capsys)[0]
+
+
+def naive_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_sigmoid_rejects_an_overflowing_one_even_with_right_values(capsys):
+    # 1 / (1 + inf) is 0, the right value: only numpy's warning gives it away
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(naive_sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
+    result, out = verdict(check.stable_sigmoid, naive_sigmoid, capsys)
+    assert not result and "overflow encountered in exp" in out and "z = -1000" in out
+
+
+def test_sigmoid_rejects_nan_from_inf_over_inf(capsys):
+    def ratio(z):
+        with np.errstate(over="ignore", invalid="ignore"):  # the learner silenced numpy
+            return np.exp(z) / (1 + np.exp(z))
+
+    result, out = verdict(check.stable_sigmoid, ratio, capsys)
+    assert not result and "got nan" in out and "z = -1000" in out
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda z: nl.sigmoid(-np.asarray(z)), "wrong value at index (0, 0), expected 0.253694, got 0.746306 "
+                                           "(12 of 12 entries differ) (hint: mind the sign"),
+    (lambda z: None, "returned None"),
+    (lambda z: np.mean(nl.sigmoid(z)), "wrong shape"),
+])
+def test_sigmoid_rejects_wrong_answers(wrong, message, capsys):
+    result, out = verdict(check.stable_sigmoid, wrong, capsys)
+    assert not result and message in out
+
+
+def test_sigmoid_rejects_changing_its_input(capsys):
+    def in_place(z):
+        h = nl.sigmoid(z)
+        if isinstance(z, np.ndarray):
+            z *= 0.0  # scratch space reused: right values, ruined input
+        return h
+
+    result, out = verdict(check.stable_sigmoid, in_place, capsys)
+    assert not result and "modified its input z in place" in out
+
+
+def test_a_learners_exception_reaches_the_learner(capsys):
+    def broken(z):
+        raise ValueError("my own bug")
+
+    with pytest.raises(ValueError, match="my own bug"):
+        check.stable_sigmoid(broken)
+    assert "raised ValueError: my own bug" in capsys.readouterr().out
+
+
+def test_other_warnings_are_passed_on_not_judged(capsys):
+    def chatty(z):
+        warnings.warn("just saying", UserWarning)
+        return nl.sigmoid(z)
+
+    with pytest.warns(UserWarning, match="just saying"):
+        result, _ = verdict(check.stable_sigmoid, chatty, capsys)
+    assert result
+
+
+# ----------------------------------------------------------------- log_loss
+
+def textbook_log_loss(h, y):
+    return -np.sum(y * np.log(h) + (1 - y) * np.log(1 - h)) / h.shape[1]
+
+
+def test_log_loss_accepts_the_reference_and_the_textbook_formula(capsys):
+    assert verdict(check.log_loss, nl.losses.binary_cross_entropy, capsys)[0]
+    assert verdict(check.log_loss, textbook_log_loss, capsys)[0]
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda h, y: -textbook_log_loss(h, y), "on m = 1 example with y = 1: wrong value, expected 0.223144, got -0.223144"),
+    (lambda h, y: -textbook_log_loss(h, y), "(hint: the leading minus is missing"),
+    (lambda h, y: textbook_log_loss(h, y) * h.shape[1], "on m = 4 examples: wrong value"),        # no 1/m
+    (lambda h, y: textbook_log_loss(h, y) * h.shape[1], "(hint: divide the sum by m"),
+    (lambda h, y: textbook_log_loss(h, 1 - y), "(hint: the branches are swapped"),
+    (lambda h, y: -np.sum(y * np.log(h)) / h.shape[1], "on m = 4 examples: wrong value"),          # y = 0 forgotten
+    (lambda h, y: None, "returned None"),
+    (lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h)), "wrong shape"),                     # no mean at all
+])
+def test_log_loss_rejects_wrong_answers(wrong, message, capsys):
+    result, out = verdict(check.log_loss, wrong, capsys)
+    assert not result and message in out
+
+
+def test_log_loss_rejects_changing_its_input(capsys):
+    def in_place(h, y):
+        h[y == 0] = 1 - h[y == 0]  # now the probability given to the true class
+        return -np.mean(np.log(h))
+
+    result, out = verdict(check.log_loss, in_place, capsys)
+    assert not result and "modified its input h in place" in out
+
+
+# ----------------------------------------------------------------- log_loss_gradient
+
+def good_gradient(w, b, x, y):
+    dz = nl.sigmoid(w * x + b) - y
+    return np.mean(dz * x), np.mean(dz)
+
+
+def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
+    assert verdict(check.log_loss_gradient, lambda w, b, x, y: logistic.gradients(w, b, x, y), capsys)[0]
+    assert verdict(check.log_loss_gradient, good_gradient, capsys)[0]
+
+    def numerical(w, b, x, y):  # independent of the reference: central differences of the cost
+        p = np.array([w, b], dtype=float)
+        g = nl.numerical_gradient(lambda: logistic.cost(p[0], p[1], x, y, "log"), p, eps=1e-5)
+        return float(g[0]), float(g[1])
+
+    # differences are only good to about 1e-10, inside the checker's tolerance
+    assert verdict(check.log_loss_gradient, numerical, capsys)[0]
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda w, b, x, y: tuple(g * x.shape[1] for g in good_gradient(w, b, x, y)),
+     "on the red-ball data (m = 40) at w = 0, b = 0, value 1 of 2: wrong value"),                # no 1/m
+    (lambda w, b, x, y: tuple(g * x.shape[1] for g in good_gradient(w, b, x, y)), "(hint: divide by m"),
+    (lambda w, b, x, y: tuple(-g for g in good_gradient(w, b, x, y)), "(hint: mind the sign"),  # y - h
+    (lambda w, b, x, y: logistic.gradients(w, b, x, y, "squared"), "(hint: that is the gradient of squared"),
+    (lambda w, b, x, y: good_gradient(w, b, x, y)[::-1], "(hint: return (dw, db) in that order)"),
+    (lambda w, b, x, y: good_gradient(w, b, x, y)[0], "expected a tuple of 2 values"),          # dw only
+    (lambda w, b, x, y: (np.mean(nl.sigmoid(w * x + b) - y),) * 2, "value 1 of 2: wrong value"),  # forgot x
+    (lambda w, b, x, y: None, "returned None"),
+    (lambda w, b, x, y: tuple(np.reshape(g, (1, 1)) for g in good_gradient(w, b, x, y)),
+     "wrong shape, expected (), got (1, 1)"),
+])
+def test_gradient_rejects_wrong_answers(wrong, message, capsys):
+    result, out = verdict(check.log_loss_gradient, wrong, capsys)
+    assert not result and message in out
+
+
+def test_gradient_rejects_changing_its_input(capsys):
+    def in_place(w, b, x, y):
+        y -= nl.sigmoid(w * x + b)  # y now holds y - h
+        return np.mean(-y * x), np.mean(-y)
+
+    result, out = verdict(check.log_loss_gradient, in_place, capsys)
+    assert not result and "modified its input y in place" in out
+
+
+# ----------------------------------------------------------------- stable_softmax
+
+def test_softmax_accepts_the_reference(capsys):
+    assert verdict(check.stable_softmax, nl.softmax, capsys)[0]
+
+
+def test_softmax_rejects_the_unshifted_one(capsys):
+    def naive(Z):
+        E = np.exp(Z)
+        return E / E.sum(axis=0, keepdims=True)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(naive(np.array([[1000.0], [0.0]]))).any()
+    result, out = verdict(check.stable_softmax, naive, capsys)
+    assert not result and "on a (10, 4) array with logits of 1000 and -1000" in out and "got nan" in out
+
+
+def shifted(Z, axis):
+    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return E / E.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda Z: shifted(Z, 1), "on a (3, 5) array of logits: wrong value"),          # over the rows
+    (lambda Z: shifted(Z, 1), "(hint: each column is one example"),
+    (lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(), "wrong value"),       # whole array
+    (lambda Z: np.exp(Z - Z.max(axis=0, keepdims=True)), "wrong value"),             # not normalised
+    (lambda Z: nl.softmax(Z).T, "wrong shape, expected (3, 5), got (5, 3) (transposed?)"),
+    (lambda Z: None, "returned None"),
+])
+def test_softmax_rejects_wrong_answers(wrong, message, capsys):
+    result, out = verdict(check.stable_softmax, wrong, capsys)
+    assert not result and message in out
+
+
+def test_softmax_rejects_shifting_in_place(capsys):
+    def in_place(Z):
+        Z -= Z.max(axis=0, keepdims=True)
+        E = np.exp(Z)
+        return E / E.sum(axis=0, keepdims=True)
+
+    result, out = verdict(check.stable_softmax, in_place, capsys)
+    assert not result and "modified its input Z in place" in out
+
+
+def test_log_loss_rejects_dividing_by_zero_on_the_way(capsys):
+    def via_odds(h, y):
+        # log h - log(1 - h) written through the odds, with a guard that divides by zero for y = 1
+        with np.errstate(divide="warn"):
+            guard = np.where(y == 1, 0.0, 1.0 / (1.0 - y))
+        return textbook_log_loss(h, y) + 0.0 * np.sum(np.isfinite(guard))
+
+    result, out = verdict(check.log_loss, via_odds, capsys)
+    assert not result and "numpy warned 'divide by zero encountered in divide'" in out
+    assert "gives numpy nothing to warn about" in out
+
+
+def test_softmax_overflow_is_named_even_when_values_survive(capsys):
+    # exp of 1000 overflows, but inf / inf is only produced where a 1000 sits: this version
+    # replaces the nan afterwards, so its values are right and only the warning tells.
+    def patched(Z):
+        E = np.exp(Z)
+        with np.errstate(invalid="ignore"):
+            A = E / E.sum(axis=0, keepdims=True)
+        return np.where(np.isnan(A), nl.softmax(Z), A)
+
+    result, out = verdict(check.stable_softmax, patched, capsys)
+    assert not result and "numpy warned 'overflow encountered in exp'" in out

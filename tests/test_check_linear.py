@@ -1,0 +1,284 @@
+"""The checkers of notebook 03 accept right answers and reject the usual wrong ones with a useful line."""
+
+import numpy as np
+import pytest
+
+import nnlessons as nl
+from nnlessons import check
+from nnlessons import linear_collapse as lc
+from nnlessons.activations import relu_derivative, sigmoid_derivative
+
+
+def verdict(checker, fn, capsys):
+    result = checker(fn)
+    out = capsys.readouterr().out
+    return result, out
+
+
+def assert_passed(checker, fn, capsys, n_cases):
+    result, out = verdict(checker, fn, capsys)
+    assert result and out == f"PASSED  {result.name}: all {n_cases} cases match the reference\n", out
+
+
+def assert_failed(checker, fn, capsys, *fragments):
+    result, out = verdict(checker, fn, capsys)
+    assert not result and out.startswith(f"FAILED  {result.name}: "), out
+    assert out.count("\n") == 1, out
+    for fragment in fragments:
+        assert fragment in out, out
+    return out
+
+
+# The solutions exactly as written in the notebook's exercise cells.
+
+def nb_collapse(layers):
+    W, b = layers[0]
+    for W_l, b_l in layers[1:]:
+        W = W_l @ W
+        b = W_l @ b + b_l
+    return W, b
+
+
+def nb_relu_derivative(Z):
+    return (Z > 0).astype(float)
+
+
+def nb_sigmoid_derivative(Z):
+    s = nl.sigmoid(Z)
+    return s * (1 - s)
+
+
+def nb_relu_kinks(W1, b1, W2):
+    w, c, v = W1[:, 0], b1[:, 0], W2[0]
+    active = (w != 0) & (v != 0)
+    return np.unique(-c[active] / w[active])
+
+
+def not_implemented(*args):
+    raise NotImplementedError("write your solution here")
+
+
+def test_exported_names():
+    assert set(check.linear.__all__) == {"collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"}
+    for name in check.linear.__all__:
+        assert getattr(check, name) is getattr(check.linear, name)
+
+
+@pytest.mark.parametrize("checker, fns, n_cases", [
+    (check.collapse, [lc.collapse, nb_collapse], 5),
+    (check.relu_derivative, [relu_derivative, nb_relu_derivative], 4),
+    (check.sigmoid_derivative, [sigmoid_derivative, nb_sigmoid_derivative], 4),
+    (check.relu_kinks, [lc.relu_kinks, nb_relu_kinks], 5),
+])
+def test_reference_and_notebook_solution_pass(checker, fns, n_cases, capsys):
+    for fn in fns:
+        assert_passed(checker, fn, capsys, n_cases)
+
+
+@pytest.mark.parametrize("checker", [check.collapse, check.relu_derivative, check.sigmoid_derivative,
+                                     check.relu_kinks])
+def test_stub_reports_not_implemented(checker, capsys):
+    assert_failed(checker, not_implemented, capsys, "not implemented yet")
+
+
+def test_not_a_function(capsys):
+    assert_failed(check.collapse, "collapse", capsys, "expected a function, got a str")
+
+
+# ------------------------------------------------------------------ collapse
+def wrong_order(layers):
+    # W1 @ W2 @ W3 instead of W3 @ W2 @ W1
+    W, b = layers[0]
+    for W_l, b_l in layers[1:]:
+        W = W @ W_l
+        b = W_l @ b + b_l
+    return W, b
+
+
+def biases_not_carried(layers):
+    # earlier biases are added as they are, not passed through the later layers
+    W, b = layers[0]
+    for W_l, b_l in layers[1:]:
+        W = W_l @ W
+        b = b + b_l
+    return W, b
+
+
+def last_bias_only(layers):
+    W, b = layers[0]
+    for W_l, b_l in layers[1:]:
+        W = W_l @ W
+        b = b_l
+    return W, b
+
+
+def transposed(layers):
+    W, b = nb_collapse(layers)
+    return W.T, b
+
+
+def bias_as_vector(layers):
+    W, b = nb_collapse(layers)
+    return W, b[:, 0]
+
+
+def forgot_return(layers):
+    nb_collapse(layers)
+
+
+def only_W(layers):
+    return nb_collapse(layers)[0]
+
+
+def accumulates_into_the_layers(layers):
+    # right numbers, but it writes into the caller's bias arrays
+    W, b = layers[0]
+    for W_l, b_l in layers[1:]:
+        W = W_l @ W
+        b_l += W_l @ b
+        b = b_l
+    return W, b
+
+
+def test_collapse_rejects_wrong_order(capsys):
+    assert_failed(check.collapse, wrong_order, capsys, "on three 3x3 layers, value 1 of 2: wrong value")
+
+
+@pytest.mark.parametrize("fn", [biases_not_carried, last_bias_only])
+def test_collapse_rejects_biases_not_carried(fn, capsys):
+    assert_failed(check.collapse, fn, capsys, "on three 3x3 layers, value 2 of 2: wrong value")
+
+
+def test_collapse_rejects_transposed_and_misshaped(capsys):
+    assert_failed(check.collapse, transposed, capsys,
+                  "on one layer 2 -> 3, value 1 of 2: wrong shape, expected (3, 2), got (2, 3) (transposed?)")
+    assert_failed(check.collapse, bias_as_vector, capsys,
+                  "value 2 of 2: wrong shape, expected (3, 1), got (3,)")
+
+
+def test_collapse_rejects_none_and_a_single_array(capsys):
+    assert_failed(check.collapse, forgot_return, capsys, "returned None")
+    assert_failed(check.collapse, only_W, capsys, "expected a tuple of 2 values, got an array of shape (3, 2)")
+
+
+def test_collapse_rejects_modifying_the_layers(capsys):
+    assert_failed(check.collapse, accumulates_into_the_layers, capsys,
+                  "on three 3x3 layers: your function modified its input layers in place")
+
+
+def test_collapse_shows_the_learners_own_error(capsys):
+    def indexes_past_the_end(layers):
+        return layers[0][0] @ layers[1][0], layers[1][1]
+
+    with pytest.raises(IndexError):
+        check.collapse(indexes_past_the_end)
+    out = capsys.readouterr().out
+    assert out.startswith("FAILED  collapse: on one layer 2 -> 3, your function raised IndexError"), out
+
+
+# ---------------------------------------------------------- relu_derivative
+def relu_derivative_ge(Z):
+    return (Z >= 0).astype(float)
+
+
+def relu_itself(Z):
+    return np.maximum(Z, 0)
+
+
+def relu_sign(Z):
+    return np.sign(Z)
+
+
+def relu_in_place(Z):
+    Z[Z > 0] = 1.0
+    Z[Z <= 0] = 0.0
+    return Z
+
+
+def test_relu_derivative_rejects_wrong_answers(capsys):
+    assert_failed(check.relu_derivative, relu_derivative_ge, capsys,
+                  "on Z holding exact zeros: wrong value at index (0, 1), expected 0, got 1")
+    assert_failed(check.relu_derivative, relu_itself, capsys, "on Z of shape (3, 4): wrong value")
+    assert_failed(check.relu_derivative, relu_sign, capsys, "expected 0, got -1")
+    assert_failed(check.relu_derivative, relu_in_place, capsys, "modified its input Z in place")
+    assert_failed(check.relu_derivative, lambda Z: None, capsys, "returned None")
+
+
+def test_relu_derivative_accepts_booleans_and_integers(capsys):
+    assert_passed(check.relu_derivative, lambda Z: Z > 0, capsys, 4)
+    assert_passed(check.relu_derivative, lambda Z: (Z > 0).astype(int), capsys, 4)
+
+
+# ------------------------------------------------------- sigmoid_derivative
+def sigmoid_derivative_like_tanh(Z):
+    return 1 - nl.sigmoid(Z) ** 2
+
+
+def sigmoid_itself(Z):
+    return nl.sigmoid(Z)
+
+
+def sigmoid_derivative_sign_error(Z):
+    s = nl.sigmoid(Z)
+    return s * (1 + s)
+
+
+def sigmoid_derivative_naive(Z):
+    # exp(1000) overflows: inf / inf = nan
+    e = np.exp(-Z)
+    return e / (1 + e) ** 2
+
+
+def test_sigmoid_derivative_rejects_wrong_answers(capsys):
+    for fn in (sigmoid_derivative_like_tanh, sigmoid_itself, sigmoid_derivative_sign_error):
+        assert_failed(check.sigmoid_derivative, fn, capsys, "on Z of shape (3, 4): wrong value")
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert_failed(check.sigmoid_derivative, sigmoid_derivative_naive, capsys,
+                      "on Z with |z| = 1000 and 50: wrong value at index (0, 0), expected 0, got nan")
+
+
+# --------------------------------------------------------------- relu_kinks
+def kinks_unfiltered(W1, b1, W2):
+    # divides by every input weight: a zero one gives inf (or nan)
+    return np.unique(-b1[:, 0] / W1[:, 0])
+
+
+def kinks_ignoring_output_weights(W1, b1, W2):
+    w, c = W1[:, 0], b1[:, 0]
+    return np.unique(-c[w != 0] / w[w != 0])
+
+
+def kinks_with_duplicates(W1, b1, W2):
+    w, c, v = W1[:, 0], b1[:, 0], W2[0]
+    active = (w != 0) & (v != 0)
+    return np.sort(-c[active] / w[active])
+
+
+def kinks_unsorted(W1, b1, W2):
+    w, c, v = W1[:, 0], b1[:, 0], W2[0]
+    active = (w != 0) & (v != 0)
+    return -c[active] / w[active]
+
+
+def kinks_sign_error(W1, b1, W2):
+    w, c, v = W1[:, 0], b1[:, 0], W2[0]
+    active = (w != 0) & (v != 0)
+    return np.unique(c[active] / w[active])
+
+
+def kinks_as_column(W1, b1, W2):
+    return nb_relu_kinks(W1, b1, W2).reshape(-1, 1)
+
+
+def test_relu_kinks_rejects_wrong_answers(capsys):
+    assert_failed(check.relu_kinks, kinks_unsorted, capsys, "on a network of 3 units: wrong value")
+    assert_failed(check.relu_kinks, kinks_sign_error, capsys, "on a network of 3 units: wrong value")
+    assert_failed(check.relu_kinks, kinks_as_column, capsys,
+                  "wrong shape, expected (3,), got (3, 1) (same number of entries")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert_failed(check.relu_kinks, kinks_unfiltered, capsys,
+                      "on 5 units, unit 2 with input weight 0: wrong shape, expected (4,), got (5,)")
+    assert_failed(check.relu_kinks, kinks_ignoring_output_weights, capsys,
+                  "on 5 units, unit 4 with output weight 0: wrong shape, expected (4,), got (5,)")
+    assert_failed(check.relu_kinks, kinks_with_duplicates, capsys,
+                  "on 4 units, units 0 and 1 switching at the same x: wrong shape, expected (3,), got (4,)")
