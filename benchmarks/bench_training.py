@@ -1,0 +1,394 @@
+"""How fast does nnlessons train? One epoch of [784, 128, 10] ReLU/softmax, mini-batch 64.
+
+    python benchmarks/bench_training.py [--threads 1 2] [--reps 5] [--data-dir DIR] [--json FILE]
+
+Compares, in one run with the repetitions alternating between contenders:
+
+* package       nnlessons.Network: forward, backward and an SGD step per mini-batch, the
+                same code path as Network.fit (shuffle, gather the batch's columns, forward,
+                backward, step), timing only the training steps (no per-epoch evaluation);
+* per-example   the loop many tutorials write: within each mini-batch, run forward and
+                backward one example (one column) at a time and accumulate the gradients,
+                here carefully (plain numpy, no validation, gradients summed in place);
+* textbook      the same loop as the best-known from-scratch book writes it: backprop(x, y)
+                returns fresh gradient arrays, summed into new arrays per example.
+                Both loops are slow, so a fraction of the epoch is timed and the figure
+                is EXTRAPOLATED to the whole epoch (labelled as such);
+* torch f64 / torch f32   the same network in PyTorch on the CPU (nn.Linear, ReLU,
+                cross_entropy, torch.optim.SGD), in float64 like the package and in
+                float32, PyTorch's default; only when torch is importable.
+
+The data are full MNIST (60,000 training images) when the loader finds them in the
+cache (``--data-dir`` or the default cache, see nnlessons.mnist), otherwise random
+data of the same shape (60,000 x 784, 10 classes): the time per epoch does not depend
+on the values.
+
+For each thread count, numpy and PyTorch run in two separate worker processes started
+with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS set before numpy loads
+(and torch.set_num_threads set to the same number); this script asks them for one
+epoch at a time, in turn. Separate processes matter: in one process, PyTorch's OpenMP
+threads and OpenBLAS's threads compete for the same two cores and slow each other down.
+The achieved GFLOP/s are compared with the machine's measured peak: the best time of a
+2048 x 2048 float64 matrix product.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+
+N_IN, N_HIDDEN, N_OUT, BATCH, LR = 784, 128, 10, 64, 0.1
+
+
+def useful_flops_per_example():
+    """Matrix-product FLOPs one example needs in a training step (elementwise work ignored).
+
+    Forward 2(n0 n1 + n1 n2); weight gradients 2(n0 n1 + n1 n2); the hidden layer's input
+    gradient 2 n1 n2. The gradient with respect to the input X is not needed.
+    """
+    return 4 * N_IN * N_HIDDEN + 6 * N_HIDDEN * N_OUT
+
+
+def blas_threads_note(threads):
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = threadpool_info()
+        pools = [f"{d['internal_api']} {d.get('version')} {d['num_threads']} threads" for d in info]
+        return ", ".join(pools) + " (threadpoolctl)"
+    except ImportError:
+        names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+        env = ", ".join(f"{k}={os.environ.get(k)}" for k in names)
+        return f"{threads} (threadpoolctl not installed; environment: {env})"
+
+
+def blas_name():
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # show_config's layout differs between numpy versions
+        return "unknown"
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------- workers
+def load_data(data_dir):
+    """``(X (784, m) float64 column-contiguous, y (m,) int64, description)``."""
+    import numpy as np
+
+    from nnlessons import mnist
+
+    if mnist.mnist_available(data_dir):
+        (images, labels), _ = mnist.load_mnist(data_dir)
+        return mnist.to_columns(images), labels.astype(np.int64), "full MNIST (60,000 images)"
+    rng = np.random.default_rng(1)
+    X = np.asfortranarray(rng.random((N_IN, 60000)))
+    note = "random data of MNIST's shape (60,000 x 784, 10 classes); MNIST not in the cache"
+    return X, rng.integers(0, N_OUT, 60000), note
+
+
+def new_network():
+    import nnlessons as nl
+
+    return nl.Network([N_IN, N_HIDDEN, N_OUT], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+
+
+def reference_gradients(X, y):
+    """The package's gradients on the first mini-batch, for checking the other contenders."""
+    net = new_network()
+    _, cache = net.forward(X[:, :BATCH])
+    return net.params, net.backward(y[:BATCH], cache)
+
+
+def numpy_worker(args, X, y, rng):
+    """The package and the two per-example loops. Returns ``(contenders, info)``."""
+    import numpy as np
+
+    import nnlessons as nl
+    from nnlessons.optim import SGD
+
+    m = X.shape[1]
+    n_batches, k = -(-m // BATCH), args.example_batches
+    Y = np.asfortranarray(nl.one_hot(y, N_OUT))
+    net, opt = new_network(), SGD(LR)
+
+    def package_epoch():
+        order = rng.permutation(m)
+        start = time.perf_counter()
+        for s in range(0, m, BATCH):
+            idx = order[s:s + BATCH]
+            _, cache = net.forward(X[:, idx])
+            opt.step(net.params, net.backward(Y[:, idx], cache))
+        return time.perf_counter() - start
+
+    P = {}  # the per-example loops' own weights
+
+    def example_grads(x, t, G):
+        z1 = P["W1"] @ x + P["b1"]
+        a1 = np.maximum(z1, 0.0)
+        z2 = P["W2"] @ a1 + P["b2"]
+        e = np.exp(z2 - z2.max())
+        dz2 = e / e.sum() - t
+        G["W2"] += dz2 @ a1.T
+        G["b2"] += dz2
+        dz1 = (P["W2"].T @ dz2) * (z1 > 0)
+        G["W1"] += dz1 @ x.T
+        G["b1"] += dz1
+
+    # The textbook version: backprop(x, y) returns fresh arrays for one example.
+    def backprop(x, t):
+        z1 = P["W1"] @ x + P["b1"]
+        a1 = np.maximum(z1, 0.0)
+        z2 = P["W2"] @ a1 + P["b2"]
+        e = np.exp(z2 - z2.max())
+        dz2 = e / e.sum() - t
+        dz1 = (P["W2"].T @ dz2) * (z1 > 0)
+        return {"W1": dz1 @ x.T, "b1": dz1, "W2": dz2 @ a1.T, "b2": dz2}
+
+    def per_example_batches(n, textbook=False):
+        order = rng.permutation(m)
+        start = time.perf_counter()
+        for s in range(0, n * BATCH, BATCH):
+            idx = order[s:s + BATCH]
+            G = {name: np.zeros_like(v) for name, v in P.items()}
+            for i in idx:
+                x, t = X[:, i:i + 1], Y[:, i:i + 1]
+                if textbook:
+                    delta = backprop(x, t)
+                    G = {name: G[name] + delta[name] for name in G}
+                else:
+                    example_grads(x, t, G)
+            for name in P:
+                if textbook:
+                    P[name] = P[name] - LR / len(idx) * G[name]
+                else:
+                    P[name] -= LR * G[name] / len(idx)
+        return time.perf_counter() - start
+
+    # Same gradients as the package on the first mini-batch, before anything is timed.
+    params, ref = reference_gradients(X, y)
+    P.update({name: v.copy() for name, v in params.items()})
+    G = {name: np.zeros_like(v) for name, v in P.items()}
+    for i in range(BATCH):
+        example_grads(X[:, i:i + 1], Y[:, i:i + 1], G)
+    deltas = [backprop(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(BATCH)]
+    agree = {
+        "per-example": max(nl.relative_error(G[name] / BATCH, ref[name]) for name in ref),
+        "textbook": max(nl.relative_error(sum(d[name] for d in deltas) / BATCH, ref[name]) for name in ref),
+    }
+
+    n = 2048
+    A, B = rng.random((n, n)), rng.random((n, n))
+    A @ B
+    peak = 2 * n**3 / min(_timed(lambda: A @ B) for _ in range(3)) / 1e9
+
+    contenders = {
+        "package": package_epoch,
+        "per-example": lambda: per_example_batches(k) * n_batches / k,
+        "textbook": lambda: per_example_batches(k, textbook=True) * n_batches / k,
+    }
+    info = {"numpy": np.__version__, "blas": blas_name(), "blas_threads": blas_threads_note(args.threads),
+            "peak_gflops": peak, "gradient_agreement": agree, "example_batches": k, "n_batches": n_batches, "m": m}
+    return contenders, info
+
+
+def torch_worker(args, X, y, rng):
+    """The same network in PyTorch, float64 and float32. Returns ``(contenders, info)``."""
+    import torch
+
+    import nnlessons as nl
+
+    torch.set_num_threads(args.threads)
+    m = X.shape[1]
+    Xt, yt = torch.from_numpy(X.T.copy()), torch.from_numpy(y)
+
+    def make(dtype):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(N_IN, N_HIDDEN), torch.nn.ReLU(), torch.nn.Linear(N_HIDDEN, N_OUT)
+        ).to(dtype)
+        opt = torch.optim.SGD(model.parameters(), lr=LR)
+        data = Xt.to(dtype)
+
+        def epoch():
+            perm = torch.from_numpy(rng.permutation(m))
+            start = time.perf_counter()
+            for s in range(0, m, BATCH):
+                idx = perm[s:s + BATCH]
+                loss = torch.nn.functional.cross_entropy(model(data[idx]), yt[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            return time.perf_counter() - start
+
+        return model, epoch
+
+    model64, epoch64 = make(torch.float64)
+    _, epoch32 = make(torch.float32)
+
+    # Same gradients as the package on the first mini-batch, from the same weights.
+    params, ref = reference_gradients(X, y)
+    lin1, lin2 = model64[0], model64[2]
+    with torch.no_grad():
+        for lin, l in ((lin1, 1), (lin2, 2)):
+            lin.weight.copy_(torch.from_numpy(params[f"W{l}"]))
+            lin.bias.copy_(torch.from_numpy(params[f"b{l}"][:, 0]))
+    torch.nn.functional.cross_entropy(model64(Xt[:BATCH]), yt[:BATCH]).backward()
+    grads = {"W1": lin1.weight.grad.numpy(), "b1": lin1.bias.grad.numpy()[:, None],
+             "W2": lin2.weight.grad.numpy(), "b2": lin2.bias.grad.numpy()[:, None]}
+    model64.zero_grad(set_to_none=True)
+    agree = {"torch f64": max(nl.relative_error(grads[name], ref[name]) for name in ref)}
+    info = {"torch": torch.__version__, "torch_threads": torch.get_num_threads(), "gradient_agreement": agree}
+    return {"torch f64": epoch64, "torch f32": epoch32}, info
+
+
+def serve(args):
+    """Worker process: set up, say READY with the facts, then time one contender per request."""
+    import numpy as np
+
+    X, y, note = load_data(args.data_dir)
+    rng = np.random.default_rng(0)
+    contenders, info = (numpy_worker if args.worker == "numpy" else torch_worker)(args, X, y, rng)
+    info["data"] = note
+    print("READY " + json.dumps(info), flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if name == "quit":
+            break
+        print(json.dumps(contenders[name]()), flush=True)
+
+
+# ------------------------------------------------------------------------ the driver
+class Worker:
+    def __init__(self, group, threads, args):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", group, "--threads", str(threads),
+               "--example-batches", str(args.example_batches)]
+        if args.data_dir:
+            cmd += ["--data-dir", args.data_dir]
+        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("READY "):
+            self.proc.kill()
+            raise RuntimeError(f"the {group} worker failed to start (see its error output above)")
+        self.info = json.loads(line[6:])
+
+    def time(self, name):
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def measure(threads, args, with_torch):
+    workers = {"numpy": Worker("numpy", threads, args)}
+    order = [("numpy", "package"), ("numpy", "per-example"), ("numpy", "textbook")]
+    if with_torch:
+        workers["torch"] = Worker("torch", threads, args)
+        order[1:1] = [("torch", "torch f64"), ("torch", "torch f32")]
+    try:
+        for group, name in order:  # warm-up: caches, allocator, torch's first call
+            if name in ("package", "torch f64", "torch f32"):
+                workers[group].time(name)
+        load_before = os.getloadavg()[0]
+        times = {name: [] for _, name in order}
+        for _ in range(args.reps):
+            for group, name in order:
+                times[name].append(workers[group].time(name))
+        load_after = os.getloadavg()[0]
+    finally:
+        for w in workers.values():
+            w.close()
+    result = dict(workers["numpy"].info, threads=threads, times=times, load_average=[load_before, load_after])
+    result["torch"] = workers["torch"].info["torch"] if with_torch else None
+    if with_torch:
+        result["gradient_agreement"].update(workers["torch"].info["gradient_agreement"])
+        result["torch_threads"] = workers["torch"].info["torch_threads"]
+    m = result["m"]
+    result["useful_gflop_per_epoch"] = m * useful_flops_per_example() / 1e9
+    result["executed_gflop_per_epoch"] = m * (useful_flops_per_example() + 2 * N_IN * N_HIDDEN) / 1e9
+    return result
+
+
+def median(values):
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else 0.5 * (s[mid - 1] + s[mid])
+
+
+def report(r):
+    t = {name: median(v) for name, v in r["times"].items()}
+    print(f"\n=== {r['threads']} thread(s) ===")
+    print(f"BLAS threads in use: {r['blas_threads']}"
+          + (f"; torch.get_num_threads() = {r['torch_threads']}" if r["torch"] else ""))
+    print(f"numpy {r['numpy']}, BLAS {r['blas']}, torch {r['torch'] or 'not installed'}")
+    print(f"data: {r['data']}")
+    print(f"1-minute load average before/after the timed runs: {r['load_average'][0]:.1f} / {r['load_average'][1]:.1f} "
+          f"on {os.cpu_count()} logical CPUs (other work on the machine slows every contender)")
+    print("gradients agree with the package on one batch (max relative error): "
+          + ", ".join(f"{k} {v:.1e}" for k, v in r["gradient_agreement"].items()))
+    print(f"{'contender':<14}{'s/epoch (median)':>18}{'min':>9}{'samples/s':>12}")
+    for name, secs in t.items():
+        label = name + (" *" if name in ("per-example", "textbook") else "")
+        print(f"{label:<14}{secs:>18.3f}{min(r['times'][name]):>9.3f}{r['m'] / secs:>12,.0f}")
+    print(f"* per-example loops: {r['example_batches']} of {r['n_batches']} mini-batches timed per repetition, "
+          "EXTRAPOLATED to the whole epoch")
+    pkg = t["package"]
+    for name in ("per-example", "textbook"):
+        print(f"{name} / package: {t[name] / pkg:.1f}x  (the package is faster by this factor)")
+    for name in ("torch f64", "torch f32"):
+        if name in t:
+            print(f"{name} / package: {t[name] / pkg:.2f}  (> 1 means the package is faster)")
+    useful = r["useful_gflop_per_epoch"] / pkg
+    executed = r["executed_gflop_per_epoch"] / pkg
+    print(f"package: {useful:.1f} GFLOP/s useful ({r['useful_gflop_per_epoch']:.1f} GFLOP per epoch), "
+          f"{executed:.1f} GFLOP/s counting the unused input gradient it also computes; "
+          f"measured float64 matmul peak {r['peak_gflops']:.1f} GFLOP/s "
+          f"-> {100 * useful / r['peak_gflops']:.0f}% of peak")
+    if "torch f64" in t:
+        print(f"torch f64: {r['useful_gflop_per_epoch'] / t['torch f64']:.1f} GFLOP/s useful")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="BLAS thread counts to measure")
+    parser.add_argument("--reps", type=int, default=5, help="alternating repetitions per contender")
+    parser.add_argument("--example-batches", type=int, default=40,
+                        help="mini-batches timed for the per-example loops (then extrapolated)")
+    parser.add_argument("--data-dir", default=None, help="MNIST cache directory (default: nnlessons' cache)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
+    parser.add_argument("--json", default=None, help="also write the raw results to this file")
+    parser.add_argument("--worker", choices=["numpy", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        args.threads = args.threads[0]
+        serve(args)
+        return
+    with_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
+    results = []
+    for threads in args.threads:
+        results.append(measure(threads, args, with_torch))
+        report(results[-1])
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

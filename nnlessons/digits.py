@@ -1,0 +1,224 @@
+"""Helpers for the handwritten-digits notebook: looking at images, judging a classifier.
+
+Images are ``(m, h, w)`` arrays (``(m, 28, 28)`` for MNIST), labels integers
+``(m,)``. The network sees the same images as columns ``(784, m)``
+(``nnlessons.mnist.to_columns``) and answers with one column of 10 class
+probabilities per image, ``P`` ``(10, m)``.
+
+The numbers behind every figure of the notebook are computed here, by tested
+functions; the ``plot_*`` functions only draw them.
+"""
+
+import numpy as np
+
+from ._validation import as_float_array, as_labels, check_shape
+from .network import Network
+
+#: the training recipe of the classic from-scratch network (Nielsen's book,
+#: chapter 1): sigmoid everywhere, squared error, plain SGD with a large step.
+CLASSIC_SIZES = [784, 30, 10]
+CLASSIC_TRAINING = {"batch_size": 10, "learning_rate": 3.0}
+
+
+def _check_images(images, name="images"):
+    arr = np.asarray(images)
+    if arr.ndim != 3:
+        raise ValueError(f"{name} must have shape (m, height, width), got shape {arr.shape}")
+    return arr
+
+
+def _check_n_classes(n_classes):
+    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    return int(n_classes)
+
+
+# ------------------------------------------------------------------ the data
+def mean_images(images, labels, n_classes=10):
+    """The average image of each class: ``(n_classes, h, w)`` float64, from ``(m, h, w)`` and ``(m,)``.
+
+    A class with no example gets an all-zero image.
+    """
+    images = _check_images(images)
+    n_classes = _check_n_classes(n_classes)
+    labels = as_labels(labels, "labels", n_classes)
+    if labels.size != images.shape[0]:
+        raise ValueError(f"labels must have shape ({images.shape[0]},) to match images, got {labels.shape}")
+    flat = images.reshape(images.shape[0], -1).astype(np.float64)
+    sums = np.zeros((n_classes, flat.shape[1]))
+    np.add.at(sums, labels, flat)
+    counts = np.bincount(labels, minlength=n_classes)
+    means = sums / np.maximum(counts, 1)[:, None]
+    return means.reshape((n_classes,) + images.shape[1:])
+
+
+def intensity_summary(images):
+    """Share of pixels that are exactly 0 (background), share above half of full scale, and the mean.
+
+    ``images`` are uint8 ``(m, h, w)`` (0..255). Returns a dict of floats
+    ``{"zero": ..., "bright": ..., "mean": ...}``, the mean on the 0..1 scale.
+    """
+    images = _check_images(images)
+    if images.dtype != np.uint8:
+        raise TypeError(f"images must be uint8 (0..255), got dtype {images.dtype}")
+    return {
+        "zero": float(np.mean(images == 0)),
+        "bright": float(np.mean(images > 127)),
+        "mean": float(images.mean() / 255.0),
+    }
+
+
+def blank_pixels(images):
+    """Pixels that are 0 in every image: a boolean mask ``(h*w,)``, in the order ``to_columns`` flattens them."""
+    images = _check_images(images)
+    return ~np.any(images.reshape(images.shape[0], -1), axis=0)
+
+
+def nearest_mean_predict(means, X):
+    """Classify each column of ``X`` ``(h*w, m)`` as the class whose mean image is closest (Euclidean).
+
+    ``means`` ``(n_classes, h, w)`` must be on the same scale as ``X`` (e.g. both in [0, 1]).
+    Returns labels ``(m,)``. A baseline with no training beyond averaging.
+    """
+    means = as_float_array(means, "means", ndim=3)
+    M = means.reshape(means.shape[0], -1)
+    X = as_float_array(X, "X", ndim=2)
+    check_shape(X, "X", (M.shape[1], None))
+    # |x - mu|^2 = |x|^2 - 2 mu.x + |mu|^2; |x|^2 is the same for every class, so it drops out
+    scores = M @ X - 0.5 * np.sum(M * M, axis=1, keepdims=True)
+    return scores.argmax(axis=0)
+
+
+# ----------------------------------------------------------- judging a model
+def confusion_matrix(true, predicted, n_classes=10):
+    """Counts ``C`` ``(n_classes, n_classes)`` int: ``C[i, j]`` = examples of true class ``i`` predicted as ``j``.
+
+    Rows are true classes (each row sums to that class's count), columns are predictions.
+    """
+    n_classes = _check_n_classes(n_classes)
+    true = as_labels(true, "true", n_classes)
+    predicted = as_labels(predicted, "predicted", n_classes)
+    if true.shape != predicted.shape:
+        raise ValueError(f"true and predicted must have the same shape, got {true.shape} and {predicted.shape}")
+    flat = np.bincount(true * n_classes + predicted, minlength=n_classes * n_classes)
+    return flat.reshape(n_classes, n_classes)
+
+
+def per_class_accuracy(C):
+    """Accuracy on each true class, ``(n_classes,)``: the diagonal of ``C`` over its row sums (nan for an empty row)."""
+    C = as_float_array(C, "C", ndim=2)
+    check_shape(C, "C", (C.shape[0], C.shape[0]))
+    rows = C.sum(axis=1)
+    out = np.full(C.shape[0], np.nan)
+    np.divide(np.diag(C), rows, out=out, where=rows > 0)
+    return out
+
+
+def top_confusions(C, k=3):
+    """The ``k`` largest off-diagonal entries of ``C``: a list of ``(true, predicted, count)``, largest first.
+
+    Ties are broken by (true, predicted) order, so the list is reproducible.
+    """
+    C = np.asarray(C)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"C must be a square matrix (n_classes, n_classes), got shape {C.shape}")
+    off = C.astype(np.int64).copy()
+    np.fill_diagonal(off, -1)
+    # stable sort on the negated counts keeps row-major order among equal counts
+    order = np.argsort(-off.ravel(), kind="stable")[:k]
+    return [(int(i), int(j), int(off[i, j])) for i, j in zip(*np.unravel_index(order, C.shape))]
+
+
+def most_confident_errors(P, labels, k=10):
+    """The ``k`` wrongly classified examples with the highest predicted probability, most confident first.
+
+    ``P`` ``(n_classes, m)`` are the network's probability columns, ``labels`` ``(m,)``.
+    Returns ``(indices, predicted, true, confidence)``, four arrays of length
+    ``min(k, number of errors)``; ``confidence`` is the probability given to the wrong answer.
+    """
+    P = as_float_array(P, "P", ndim=2)
+    labels = as_labels(labels, "labels", P.shape[0])
+    check_shape(P, "P", (None, labels.size))
+    predicted = P.argmax(axis=0)
+    confidence = P.max(axis=0)
+    wrong = np.flatnonzero(predicted != labels)
+    order = np.argsort(-confidence[wrong], kind="stable")[:k]
+    idx = wrong[order]
+    return idx, predicted[idx], labels[idx], confidence[idx]
+
+
+def weights_as_images(W, shape=(28, 28)):
+    """Each row of a first-layer weight matrix ``W`` ``(n_hidden, h*w)`` as an image: ``(n_hidden, h, w)``.
+
+    Row ``i`` holds the weights from every pixel into hidden neuron ``i``, so it
+    has one entry per pixel and can be drawn where the pixels are.
+    """
+    W = as_float_array(W, "W", ndim=2)
+    h, w = shape
+    check_shape(W, "W", (None, h * w))
+    return W.reshape(W.shape[0], h, w).copy()
+
+
+# ------------------------------------------------------ the classic network
+def classic_network(*, rng):
+    """The classic ``[784, 30, 10]`` network: sigmoid in both layers, squared-error loss.
+
+    Train it on one-hot targets ``(10, m)`` with ``**CLASSIC_TRAINING`` (plain SGD,
+    mini-batches of 10, learning rate 3.0). Its answer for an image is the output
+    neuron that fires most: ``net(X).argmax(axis=0)``.
+    """
+    return Network(CLASSIC_SIZES, "sigmoid", "mse", rng=rng)
+
+
+# ----------------------------------------------------------------- drawing
+def plot_digits(images, titles=None, n_cols=10, size=0.9, cmap="gray_r"):
+    """Draw ``images`` ``(k, h, w)`` in a grid ``n_cols`` wide, with optional titles; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import show_images
+
+    images = _check_images(images)
+    n_rows = max(1, -(-images.shape[0] // n_cols))
+    title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    height = size * n_rows * (1 + 0.2 * title_lines)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(size * n_cols, height), squeeze=False)
+    show_images(axes, images, titles, cmap=cmap)
+    for ax in axes.ravel():
+        for im in ax.images:
+            # one screen block per pixel: the real pixels, unsmoothed (and smaller PNG files)
+            im.set_interpolation("nearest")
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def plot_weights(W, n=20, n_cols=10, size=0.9):
+    """The first ``n`` rows of ``W`` ``(n_hidden, 784)`` as 28x28 images, red positive and blue negative.
+
+    Each image has its own symmetric colour scale, so white is always a weight of 0.
+    """
+    images = weights_as_images(W)[:n]
+    fig = plot_digits(images, n_cols=n_cols, size=size, cmap="bwr")
+    for ax, img in zip(fig.axes, images):
+        lim = np.abs(img).max() or 1.0
+        ax.images[0].set_clim(-lim, lim)
+    return fig
+
+
+def plot_confusion_matrix(ax, C, title=None):
+    """Draw the counts of ``C`` (rows true, columns predicted), coloured by their square root, numbers in cells."""
+    C = np.asarray(C)
+    n = C.shape[0]
+    # the diagonal dwarfs the errors: colour by sqrt so the off-diagonal cells show
+    ax.imshow(np.sqrt(C), cmap="Blues")
+    top = np.sqrt(C.max()) if C.size else 1.0
+    for i in range(n):
+        for j in range(n):
+            if C[i, j]:
+                ax.text(j, i, str(int(C[i, j])), ha="center", va="center", fontsize=7,
+                        color="white" if np.sqrt(C[i, j]) > 0.6 * top else "black")
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if title:
+        ax.set_title(title)

@@ -1,0 +1,223 @@
+"""Tests for nnlessons.digits: every number behind the digits notebook's figures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnlessons import digits, one_hot  # noqa: E402
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+# ------------------------------------------------------------------ mean_images
+def test_mean_images_matches_per_class_loop(rng):
+    images = rng.integers(0, 256, size=(50, 4, 3), dtype=np.uint8)
+    labels = rng.integers(0, 4, size=50)
+    means = digits.mean_images(images, labels, n_classes=5)
+    assert means.shape == (5, 4, 3) and means.dtype == np.float64
+    for k in range(4):
+        members = [images[i].astype(float) for i in range(50) if labels[i] == k]
+        np.testing.assert_allclose(means[k], sum(members) / len(members))
+    # class 4 never occurs: its mean is defined as zeros, not nan
+    assert np.all(means[4] == 0)
+
+
+def test_mean_images_rejects_bad_shapes(rng):
+    with pytest.raises(ValueError, match="images"):
+        digits.mean_images(np.zeros((5, 784)), np.zeros(5, int))
+    with pytest.raises(ValueError, match="labels"):
+        digits.mean_images(np.zeros((5, 2, 2)), np.zeros(4, int))
+    with pytest.raises(ValueError, match="labels"):
+        digits.mean_images(np.zeros((2, 2, 2)), np.array([0, 10]))
+
+
+# ----------------------------------------------------------- intensity_summary
+def test_intensity_summary_on_known_pixels():
+    images = np.zeros((2, 2, 5), dtype=np.uint8)
+    images[0, 0, :3] = 255  # 3 bright pixels
+    images[1, 1, 0] = 127   # not above half scale
+    images[1, 1, 1] = 128   # above half scale
+    s = digits.intensity_summary(images)
+    assert s["zero"] == pytest.approx(15 / 20)
+    assert s["bright"] == pytest.approx(4 / 20)
+    assert s["mean"] == pytest.approx((3 * 255 + 127 + 128) / 255 / 20)
+
+
+def test_intensity_summary_needs_uint8():
+    with pytest.raises(TypeError, match="uint8"):
+        digits.intensity_summary(np.zeros((1, 2, 2)))
+
+
+def test_blank_pixels_in_flattening_order():
+    images = np.zeros((3, 2, 3), dtype=np.uint8)
+    images[0, 0, 1] = 5
+    images[2, 1, 2] = 1
+    mask = digits.blank_pixels(images)
+    assert mask.shape == (6,)
+    # pixel (r, c) is entry 3 r + c, as in to_columns
+    assert list(np.flatnonzero(~mask)) == [1, 5]
+
+
+def test_nearest_mean_predict_matches_brute_force(rng):
+    means = rng.random((4, 3, 2))
+    X = rng.random((6, 25))
+    pred = digits.nearest_mean_predict(means, X)
+    dist = [[np.sum((X[:, i] - means[k].ravel()) ** 2) for k in range(4)] for i in range(25)]
+    np.testing.assert_array_equal(pred, np.argmin(dist, axis=1))
+    # each mean is its own nearest mean
+    np.testing.assert_array_equal(digits.nearest_mean_predict(means, means.reshape(4, 6).T), np.arange(4))
+    with pytest.raises(ValueError, match="X"):
+        digits.nearest_mean_predict(means, X.T)
+
+
+# ------------------------------------------------------------- confusion_matrix
+def test_confusion_matrix_counts_pairs(rng):
+    true = rng.integers(0, 6, size=200)
+    pred = np.where(rng.random(200) < 0.5, true, rng.integers(0, 6, size=200))
+    C = digits.confusion_matrix(true, pred, 7)
+    expected = np.zeros((7, 7), int)
+    for t, p in zip(true, pred):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(C, expected)
+    # rows are true classes, the diagonal the correct answers
+    np.testing.assert_array_equal(C.sum(axis=1), np.bincount(true, minlength=7))
+    np.testing.assert_array_equal(C.sum(axis=0), np.bincount(pred, minlength=7))
+    assert np.trace(C) == np.sum(true == pred)
+
+
+def test_confusion_matrix_orientation():
+    # one example of class 2 predicted as 0: row 2, column 0
+    C = digits.confusion_matrix([2], [0], 3)
+    assert C[2, 0] == 1 and C.sum() == 1
+
+
+def test_confusion_matrix_rejects_bad_input():
+    with pytest.raises(ValueError, match="same shape"):
+        digits.confusion_matrix([0, 1], [0], 2)
+    with pytest.raises(ValueError, match="predicted"):
+        digits.confusion_matrix([0, 1], [0, 2], 2)
+    with pytest.raises(ValueError, match="n_classes"):
+        digits.confusion_matrix([0], [0], 0)
+
+
+def test_per_class_accuracy(rng):
+    true = rng.integers(0, 3, size=60)
+    pred = np.where(rng.random(60) < 0.7, true, (true + 1) % 3)
+    acc = digits.per_class_accuracy(digits.confusion_matrix(true, pred, 4))
+    for k in range(3):
+        assert acc[k] == pytest.approx(np.mean(pred[true == k] == k))
+    assert np.isnan(acc[3])
+
+
+def test_top_confusions_ignores_diagonal_and_breaks_ties_in_order():
+    C = np.array([[50, 1, 4],
+                  [4, 60, 0],
+                  [2, 7, 40]])
+    assert digits.top_confusions(C, k=3) == [(2, 1, 7), (0, 2, 4), (1, 0, 4)]
+    assert digits.top_confusions(C, k=1) == [(2, 1, 7)]
+
+
+# ----------------------------------------------------------- most_confident_errors
+def test_most_confident_errors_brute_force(rng):
+    m = 40
+    P = rng.random((5, m))
+    P /= P.sum(axis=0)
+    labels = rng.integers(0, 5, size=m)
+    idx, pred, true, conf = digits.most_confident_errors(P, labels, k=6)
+    errors = [(P[:, i].max(), i) for i in range(m) if np.argmax(P[:, i]) != labels[i]]
+    errors.sort(key=lambda e: -e[0])
+    assert list(idx) == [i for _, i in errors[:6]]
+    np.testing.assert_array_equal(pred, P[:, idx].argmax(axis=0))
+    np.testing.assert_array_equal(true, labels[idx])
+    np.testing.assert_allclose(conf, [c for c, _ in errors[:6]])
+    assert np.all(pred != true) and np.all(np.diff(conf) <= 0)
+
+
+def test_most_confident_errors_fewer_errors_than_k():
+    P = np.array([[0.9, 0.2, 0.6],
+                  [0.1, 0.8, 0.4]])
+    idx, pred, true, conf = digits.most_confident_errors(P, [0, 1, 1], k=10)
+    assert list(idx) == [2] and list(pred) == [0] and list(true) == [1]
+    assert conf[0] == pytest.approx(0.6)
+    idx, *_ = digits.most_confident_errors(P, [0, 1, 0], k=10)
+    assert idx.size == 0
+
+
+def test_most_confident_errors_rejects_mismatch():
+    with pytest.raises(ValueError, match="P"):
+        digits.most_confident_errors(np.ones((3, 4)) / 3, [0, 1, 2], k=2)
+
+
+# ------------------------------------------------------------ weights_as_images
+def test_weights_as_images_puts_each_weight_on_its_pixel(rng):
+    images = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    # a neuron whose weights are an image flattened the way images become columns
+    W = images.reshape(3, 784).astype(float)
+    np.testing.assert_array_equal(digits.weights_as_images(W), images)
+    out = digits.weights_as_images(W)
+    out[0, 0, 0] = -1.0
+    assert W[0, 0] == images[0, 0, 0]  # a copy, not a view into the network's weights
+    assert digits.weights_as_images(np.zeros((2, 12)), shape=(3, 4)).shape == (2, 3, 4)
+
+
+def test_weights_as_images_rejects_wrong_width():
+    with pytest.raises(ValueError, match="W"):
+        digits.weights_as_images(np.zeros((784, 30)))
+
+
+# --------------------------------------------------------------- classic network
+def test_classic_network_setup():
+    net = digits.classic_network(rng=0)
+    assert net.sizes == [784, 30, 10]
+    assert net.activations == ["sigmoid", "sigmoid"] and net.loss == "mse"
+    assert digits.CLASSIC_TRAINING == {"batch_size": 10, "learning_rate": 3.0}
+
+
+def test_classic_network_learns_a_toy_task_with_one_hot_targets(rng):
+    # the class is the index of the largest of the first 3 of 784 inputs
+    X = rng.standard_normal((784, 60))
+    y = X[:3].argmax(axis=0)
+    net = digits.classic_network(rng=1)
+    before = net.cost(X, one_hot(y, 10))
+    net.fit(X, one_hot(y, 10), epochs=20, rng=2, **digits.CLASSIC_TRAINING)
+    assert net.cost(X, one_hot(y, 10)) < before
+    assert np.mean(net(X).argmax(axis=0) == y) > 0.9
+
+
+# ----------------------------------------------------------------------- drawing
+def test_plot_digits_draws_every_image_with_its_title(rng):
+    images = rng.integers(0, 256, size=(13, 28, 28), dtype=np.uint8)
+    fig = digits.plot_digits(images, titles=[str(i) for i in range(13)], n_cols=5)
+    axes = fig.axes
+    assert len(axes) == 15
+    drawn = [ax for ax in axes if ax.images]
+    assert len(drawn) == 13
+    np.testing.assert_array_equal(drawn[7].images[0].get_array(), images[7])
+    assert drawn[7].get_title() == "7"
+    plt.close(fig)
+
+
+def test_plot_weights_symmetric_scale(rng):
+    W = rng.standard_normal((12, 784))
+    fig = digits.plot_weights(W, n=12, n_cols=5)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 12
+    lo, hi = drawn[3].images[0].get_clim()
+    assert lo == -hi == pytest.approx(-np.abs(W[3]).max())
+    plt.close(fig)
+
+
+def test_plot_confusion_matrix_labels_nonzero_cells():
+    C = np.array([[5, 0], [2, 9]])
+    fig, ax = plt.subplots()
+    digits.plot_confusion_matrix(ax, C, title="t")
+    assert sorted(t.get_text() for t in ax.texts) == ["2", "5", "9"]
+    assert ax.get_ylabel() == "true" and ax.get_xlabel() == "predicted"
+    plt.close(fig)
