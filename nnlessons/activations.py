@@ -70,7 +70,8 @@ def relu(Z):
 
 def relu_derivative(Z):
     """g'(z) = 1 where z > 0, else 0 (the value 0 is taken at the kink z = 0)."""
-    return (as_float_array(Z, "Z") > 0).astype(np.float64)
+    Z = as_float_array(Z, "Z")
+    return (Z > 0).astype(Z.dtype)
 
 
 def softmax(Z):

@@ -167,3 +167,36 @@ def test_errors_name_the_argument_and_shapes():
         p = net.get_params()
         p["W1"] = p["W1"].T
         net.set_params(p)
+
+
+def test_first_layer_skips_the_input_gradient_but_keeps_the_others():
+    rng = np.random.default_rng(0)
+    A_prev, W, b = rng.normal(size=(3, 5)), rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
+    _, cache = dense_forward(A_prev, W, b)
+    dZ = rng.normal(size=(2, 5))
+    full = dense_backward(dZ, cache)
+    skipped = dense_backward(dZ, cache, need_dA_prev=False)
+    assert skipped[0] is None
+    assert np.array_equal(full[1], skipped[1]) and np.array_equal(full[2], skipped[2])
+
+
+def test_float32_network_keeps_its_dtype_and_matches_float64():
+    X, y = moons(200, rng=0, noise=0.2)
+    n64 = Network([2, 16, 16, 1], ["relu", "tanh", "sigmoid"], "binary_cross_entropy", rng=3)
+    n32 = Network([2, 16, 16, 1], ["relu", "tanh", "sigmoid"], "binary_cross_entropy", rng=3,
+                  dtype=np.float32)
+    assert all(n32.params[k].dtype == np.float32 for k in n32.params)
+    assert all(np.array_equal(n32.params[k], n64.params[k].astype(np.float32)) for k in n64.params)
+    A32, cache = n32.forward(X)
+    assert A32.dtype == np.float32 and all(v.dtype == np.float32 for v in cache.values())
+    (c32, g32), (c64, g64) = n32.loss_and_grads(X, y), n64.loss_and_grads(X, y)
+    assert g32["W1"].dtype == np.float32
+    assert c32 == pytest.approx(c64, rel=1e-5)
+    for k in g64:
+        assert nl.relative_error(g32[k], g64[k]) < 1e-4, k
+    h32 = n32.fit(X, y, epochs=20, batch_size=32, optimizer=Adam(0.01), rng=4)
+    h64 = n64.fit(X, y, epochs=20, batch_size=32, optimizer=Adam(0.01), rng=4)
+    assert all(n32.params[k].dtype == np.float32 for k in n32.params)
+    assert h32["loss"][-1] == pytest.approx(h64["loss"][-1], rel=1e-2)
+    with pytest.raises(ValueError, match="dtype must be float64 or float32, got int64"):
+        Network([2, 1], "sigmoid", "mse", rng=0, dtype=np.int64)
