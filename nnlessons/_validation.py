@@ -4,6 +4,8 @@ Validation happens once, at the public boundary, so that the arithmetic inside
 stays as plain as the equations it implements.
 """
 
+import numbers
+
 import numpy as np
 
 #: the floating-point types computations keep; anything else is converted to float64
@@ -90,3 +92,28 @@ def make_rng(rng, name="rng"):
         f"{name} must be a np.random.Generator (np.random.default_rng(seed)) or an int seed, "
         f"got {type(rng).__name__}"
     )
+
+
+def check_int(n, name, minimum=1):
+    """Return ``n`` as an int, or raise unless it is an int (not a bool) >= ``minimum``."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < minimum:
+        kind = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
+        raise ValueError(f"{name} must be {kind}, got {n!r}")
+    return int(n)
+
+
+def check_positive(x, name):
+    """Return ``x`` as a float, or raise unless it is a real number > 0."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not x > 0:
+        raise ValueError(f"{name} must be a positive number, got {x!r}")
+    return float(x)
+
+
+def as_scalar(v, name):
+    """A parameter such as ``w``: a real number or a 0-d array, returned as a float."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got bool")
+    arr = as_float_array(v, name)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number (shape ()), got shape {arr.shape}")
+    return float(arr)

@@ -30,7 +30,7 @@ import copy
 
 import numpy as np
 
-from ._validation import as_float_array, check_same_shape, check_shape, make_rng
+from ._validation import as_float_array, check_int, check_same_shape, check_shape, make_rng
 from .activations import relu, sigmoid, sigmoid_derivative, softmax, softmax_jacobian
 from .datasets import moons, train_test_split
 from .gradcheck import numerical_gradient, relative_error
@@ -493,8 +493,7 @@ def train_moons(split, *, hidden=16, learning_rate=0.03, epochs=150, seed=0, sna
     ``"test_accuracy"``; ``"snapshots"`` ``{step: Network}``.
     """
     X_train, X_test, y_train, y_test = split
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    check_int(epochs, "epochs")
     marks = set(int(e) for e in snapshots)
     if marks and not 0 <= min(marks) <= max(marks) <= epochs:
         raise ValueError(f"snapshots must be step counts from 0 to {epochs}, got {list(snapshots)!r}")

@@ -7,13 +7,7 @@ column; regression targets as ``Y`` ``(1, m)`` and class labels as integers
 
 import numpy as np
 
-from ._validation import as_float_array, make_rng
-
-
-def _check_count(m, name="m"):
-    if not isinstance(m, (int, np.integer)) or isinstance(m, bool) or m < 1:
-        raise ValueError(f"{name} must be a positive int, got {m!r}")
-    return int(m)
+from ._validation import as_float_array, check_int, make_rng
 
 
 def _check_noise(noise):
@@ -36,7 +30,7 @@ def noisy_regression(m, *, rng, noise=0.1, fn=np.sin, low=-3.0, high=3.0):
 
     Returns ``X`` ``(1, m)`` and ``Y`` ``(1, m)``, sorted by ``x`` for plotting.
     """
-    m, noise, rng = _check_count(m), _check_noise(noise), make_rng(rng)
+    m, noise, rng = check_int(m, "m"), _check_noise(noise), make_rng(rng)
     if not high > low:
         raise ValueError(f"high must be greater than low, got low={low!r}, high={high!r}")
     x = np.sort(rng.uniform(low, high, size=m))
@@ -52,7 +46,7 @@ def moons(m, *, rng, noise=0.2):
     standard deviation ``noise`` is added to both coordinates. Columns are shuffled.
     Returns ``X`` ``(2, m)`` and labels ``y`` ``(m,)``.
     """
-    m, noise, rng = _check_count(m), _check_noise(noise), make_rng(rng)
+    m, noise, rng = check_int(m, "m"), _check_noise(noise), make_rng(rng)
     n1 = m // 2
     n0 = m - n1
     t0 = rng.uniform(0.0, np.pi, n0)
@@ -73,8 +67,8 @@ def spirals(m_per_class, *, rng, n_classes=3, noise=0.2, turns=1.0):
     plus Gaussian noise of standard deviation ``noise`` on the angle.
     Returns ``X`` ``(2, n_classes * m_per_class)`` and labels ``y``.
     """
-    m_per_class, noise, rng = _check_count(m_per_class, "m_per_class"), _check_noise(noise), make_rng(rng)
-    n_classes = _check_count(n_classes, "n_classes")
+    m_per_class, noise, rng = check_int(m_per_class, "m_per_class"), _check_noise(noise), make_rng(rng)
+    n_classes = check_int(n_classes, "n_classes")
     r = np.tile(np.linspace(0.0, 1.0, m_per_class), n_classes)
     k = np.repeat(np.arange(n_classes), m_per_class)
     angle = 2 * np.pi * turns * r + 2 * np.pi * k / n_classes + noise * rng.standard_normal(r.size)

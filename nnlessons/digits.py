@@ -11,7 +11,7 @@ functions; the ``plot_*`` functions only draw them.
 
 import numpy as np
 
-from ._validation import as_float_array, as_labels, check_shape
+from ._validation import as_float_array, as_labels, check_int, check_shape
 from .network import Network
 
 #: the training recipe of the classic from-scratch network (Nielsen's book,
@@ -28,9 +28,7 @@ def _check_images(images, name="images"):
 
 
 def _check_n_classes(n_classes):
-    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
-    return int(n_classes)
+    return check_int(n_classes, "n_classes")
 
 
 # ------------------------------------------------------------------ the data

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from ._validation import as_float_array, as_labels, check_same_shape, check_shape, make_rng
+from ._validation import as_float_array, as_labels, check_int, check_same_shape, check_shape, make_rng
 from .activations import get_activation
 from .layers import dense_forward
 from .network import Network
@@ -128,8 +128,7 @@ def layout_difference(X, params, activations):
 
 def time_loop_vs_batch(X, params, activations, repeats=3):
     """Best-of-``repeats`` seconds for ``(forward_loop, forward_batch)`` on the same ``X``."""
-    if not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    check_int(repeats, "repeats")
     times = []
     for fn in (forward_loop, forward_batch):
         best = np.inf
@@ -160,8 +159,7 @@ def layer_shapes(network, m):
     row's ``W``, ``b``, ``Z``) and ``n_params``.
     """
     sizes, acts = _sizes_and_activations(network)
-    if not isinstance(m, (int, np.integer)) or isinstance(m, bool) or m < 1:
-        raise ValueError(f"m must be a positive int, got {m!r}")
+    check_int(m, "m")
     rows = [dict(layer=0, activation="input", W=None, b=None, Z=None, A=(sizes[0], m), n_params=0)]
     for l in range(1, len(sizes)):
         n_out, n_in = sizes[l], sizes[l - 1]

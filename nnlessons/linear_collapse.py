@@ -20,7 +20,7 @@ inputs as columns ``X`` ``(n_0, m)``.
 
 import numpy as np
 
-from ._validation import as_float_array, check_shape, make_rng
+from ._validation import as_float_array, check_int, check_shape, make_rng
 from .network import Network
 
 #: the 13 parameters of the 1-2-2-1 network, layer by layer
@@ -148,8 +148,7 @@ def random_orthogonal(n, *, rng, count=None):
     its columns fixed by those of ``R``'s diagonal so that every orthogonal matrix
     is equally likely. ``Q.T @ Q = I``, so ``||Q x|| = ||x||`` for every ``x``.
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    check_int(n, "n")
     if count is not None and (not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1):
         raise ValueError(f"count must be a positive int or None, got {count!r}")
     rng = make_rng(rng)
@@ -168,8 +167,7 @@ def deep_linear_network(width, depth, *, rng, weights="orthogonal", bias_std=0.0
     standard deviation). Biases are Gaussian with standard deviation ``bias_std``.
     Inputs and outputs have ``width`` features too.
     """
-    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 1:
-        raise ValueError(f"depth must be a positive int, got {depth!r}")
+    check_int(depth, "depth")
     if not isinstance(bias_std, (int, float)) or isinstance(bias_std, bool) or bias_std < 0:
         raise ValueError(f"bias_std must be a non-negative number, got {bias_std!r}")
     rng = make_rng(rng)

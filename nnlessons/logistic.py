@@ -30,11 +30,11 @@ line sit here too, beside ``nnlessons.regression``'s mean squared error.
 
 import numpy as np
 
-from ._validation import as_float_array, check_same_shape, check_shape, make_rng
+from ._validation import as_float_array, as_scalar, check_int, check_positive, check_same_shape, check_shape, make_rng
 from .activations import log_sigmoid, sigmoid, sigmoid_backward
 from .losses import sigmoid_bce_dZ
 # notebook 01's argument checks, shared rather than written twice
-from .regression import _count, _rate, _scalar, signed_errors
+from .regression import signed_errors
 
 #: the two costs of notebook 02
 KINDS = ("squared", "log")
@@ -71,9 +71,8 @@ def red_ball_data(m, *, rng, separation=1.0):
     ``P(ball | x) = sigmoid(2 separation x)`` (``w = 2 separation``, ``b = 0``).
     Returns ``X`` ``(1, m)`` and ``Y`` ``(1, m)`` (floats 0.0 / 1.0), columns shuffled.
     """
-    m, rng = _count(m, "m", 1), make_rng(rng)
-    if not isinstance(separation, (int, float, np.floating)) or not separation > 0:
-        raise ValueError(f"separation must be a positive number, got {separation!r}")
+    m, rng = check_int(m, "m", 1), make_rng(rng)
+    check_positive(separation, "separation")
     y = np.zeros(m)
     y[: m // 2] = 1.0
     x = np.where(y == 1.0, separation, -separation) + rng.standard_normal(m)
@@ -85,7 +84,7 @@ def predict(w, b, X):
     """``h = sigmoid(w x + b)`` for every example: ``X`` ``(1, m)`` -> ``(1, m)``, values in (0, 1)."""
     X = as_float_array(X, "X", ndim=2)
     check_shape(X, "X", (1, None))
-    return sigmoid(_scalar(w, "w") * X + _scalar(b, "b"))
+    return sigmoid(as_scalar(w, "w") * X + as_scalar(b, "b"))
 
 
 # --------------------------------------------------------------------------- costs and gradients
@@ -120,7 +119,7 @@ def gradients(w, b, X, Y, kind="log"):
     """
     kind = _kind(kind)
     X, Y = _data(X, Y)
-    Z = _scalar(w, "w") * X + _scalar(b, "b")
+    Z = as_scalar(w, "w") * X + as_scalar(b, "b")
     H = sigmoid(Z)
     if kind == "log":
         dZ = sigmoid_bce_dZ(H, Y)  # h - y: the sigmoid's slope has cancelled
@@ -134,9 +133,9 @@ def gradient_descent(w, b, X, Y, kind="log", learning_rate=1.0, steps=500):
 
     Returns the path ``(steps + 1, 2)``: row ``t`` is ``(w, b)`` after ``t`` steps.
     """
-    kind, learning_rate = _kind(kind), _rate(learning_rate)
-    steps = _count(steps, "steps", 0)
-    w, b = _scalar(w, "w"), _scalar(b, "b")
+    kind, learning_rate = _kind(kind), check_positive(learning_rate, "learning_rate")
+    steps = check_int(steps, "steps", 0)
+    w, b = as_scalar(w, "w"), as_scalar(b, "b")
     X, Y = _data(X, Y)
     path = np.empty((steps + 1, 2))
     path[0] = w, b

@@ -19,7 +19,7 @@ never divide by ``A (1 - A)``, so they stay exact when predictions saturate.
 
 import numpy as np
 
-from ._validation import as_float_array, as_labels, check_same_shape
+from ._validation import as_float_array, as_labels, check_int, check_same_shape
 from .activations import log_sigmoid, log_softmax
 
 # Probabilities are kept this far from 0 and 1 before taking a log or dividing,
@@ -126,8 +126,7 @@ def one_hot(labels, n_classes):
            [0., 0.],
            [1., 0.]])
     """
-    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    n_classes = check_int(n_classes, "n_classes")
     labels = as_labels(labels, "labels", n_classes)
     Y = np.zeros((int(n_classes), labels.size))
     Y[labels, np.arange(labels.size)] = 1.0

@@ -26,7 +26,7 @@ standard deviation for every layer.
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, as_float_array, as_labels, check_shape, make_rng
+from ._validation import FLOAT_DTYPES, as_float_array, as_labels, check_int, check_shape, make_rng
 from .activations import get_activation
 from .layers import dense_backward, dense_forward
 from .losses import FUSED, get_loss, one_hot
@@ -195,10 +195,8 @@ class Network:
         m = X.shape[1]
         if Y.shape[1] != m:
             raise ValueError(f"X and Y must have the same number of columns, got {m} and {Y.shape[1]}")
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        epochs = check_int(epochs, "epochs", minimum=0)
+        batch_size = check_int(batch_size, "batch_size")
         if optimizer is None and learning_rate is None:
             raise TypeError("fit needs a learning_rate or an optimizer")
         if hasattr(optimizer, "step") and learning_rate is not None:

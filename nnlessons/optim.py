@@ -6,18 +6,14 @@ from a gradient dict with the same names and shapes.
 
 import numpy as np
 
-
-def _check_rate(learning_rate):
-    if not isinstance(learning_rate, (int, float, np.floating)) or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    return float(learning_rate)
+from ._validation import check_positive
 
 
 class SGD:
     """Plain gradient descent: p <- p - learning_rate * dp."""
 
     def __init__(self, learning_rate=0.1):
-        self.learning_rate = _check_rate(learning_rate)
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
 
     def step(self, params, grads):
         for name, g in grads.items():
@@ -32,7 +28,7 @@ class Momentum:
     """
 
     def __init__(self, learning_rate=0.1, beta=0.9):
-        self.learning_rate = _check_rate(learning_rate)
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
         if not 0 <= beta < 1:
             raise ValueError(f"beta must be in [0, 1), got {beta!r}")
         self.beta = float(beta)
@@ -52,7 +48,7 @@ class Adam:
     """Adam (Kingma and Ba, 2015): momentum on the gradient and on its square, bias-corrected."""
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.learning_rate = _check_rate(learning_rate)
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {beta!r}")

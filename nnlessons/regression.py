@@ -24,11 +24,10 @@ with the features ``1, x, x^2, ..., x^d`` stacked as rows of a ``(d + 1, m)``
 matrix (one column per example), least squares fits it exactly as it fits a line.
 """
 
-import numbers
 
 import numpy as np
 
-from ._validation import as_float_array, check_same_shape, check_shape
+from ._validation import as_float_array, as_scalar, check_int, check_positive, check_same_shape, check_shape
 
 #: gradient descent stops once the cost exceeds this: the run has diverged, and
 #: carrying on would only overflow to inf
@@ -36,15 +35,6 @@ DIVERGED = 1e100
 
 
 # --------------------------------------------------------------------------- checks
-
-def _scalar(v, name):
-    """A parameter such as ``w``: a real number or a 0-d array, returned as a float."""
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a number, got bool")
-    arr = as_float_array(v, name)
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a single number (shape ()), got shape {arr.shape}")
-    return float(arr)
 
 
 def _inputs(x, name="x"):
@@ -67,30 +57,19 @@ def _pair(x, y, x_name="x", y_name="y"):
     return _inputs(x_arr, x_name), _inputs(y_arr, y_name)
 
 
-def _rate(learning_rate):
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
-            or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    return float(learning_rate)
-
-
-def _count(n, name, minimum):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
 
 
 # --------------------------------------------------------------------------- errors and costs
 
 def predict_line(w, b, x):
     """``g(x) = w x + b`` for every input: ``x`` ``(m,)`` -> ``(m,)``."""
-    return _scalar(w, "w") * _inputs(x) + _scalar(b, "b")
+    return as_scalar(w, "w") * _inputs(x) + as_scalar(b, "b")
 
 
 def signed_errors(w, b, x, y):
     """``g(x_i) - y_i`` for every example, ``(m,)``: positive where the line is too high."""
     x, y = _pair(x, y)
-    return _scalar(w, "w") * x + _scalar(b, "b") - y
+    return as_scalar(w, "w") * x + as_scalar(b, "b") - y
 
 
 def sum_of_errors(w, b, x, y):
@@ -149,16 +128,16 @@ def mse_gradient(w, b, x, y):
     the inner derivative of ``w x_i``.
     """
     x, y = _pair(x, y)
-    e = _scalar(w, "w") * x + _scalar(b, "b") - y
+    e = as_scalar(w, "w") * x + as_scalar(b, "b") - y
     m = x.size
     return float(2.0 * np.sum(e * x) / m), float(2.0 * np.sum(e) / m)
 
 
 def gradient_descent_step(w, b, x, y, learning_rate):
     """One step downhill: ``w - lr dJ/dw, b - lr dJ/db``, returned as ``(w, b)``."""
-    lr = _rate(learning_rate)
+    lr = check_positive(learning_rate, "learning_rate")
     dw, db = mse_gradient(w, b, x, y)
-    return _scalar(w, "w") - lr * dw, _scalar(b, "b") - lr * db
+    return as_scalar(w, "w") - lr * dw, as_scalar(b, "b") - lr * db
 
 
 def gradient_descent(w, b, x, y, learning_rate, n_steps):
@@ -168,9 +147,9 @@ def gradient_descent(w, b, x, y, learning_rate, n_steps):
     start) and ``costs`` ``(k,)``, with ``k = n_steps + 1``; a run whose cost passes
     ``DIVERGED`` stops there, so then ``k`` is smaller.
     """
-    lr = _rate(learning_rate)
-    n_steps = _count(n_steps, "n_steps", 0)
-    w, b = _scalar(w, "w"), _scalar(b, "b")
+    lr = check_positive(learning_rate, "learning_rate")
+    n_steps = check_int(n_steps, "n_steps", 0)
+    w, b = as_scalar(w, "w"), as_scalar(b, "b")
     x, y = _pair(x, y)
     path, costs = [(w, b)], [mse_cost(w, b, x, y)]
     for _ in range(n_steps):
@@ -229,7 +208,7 @@ def fit_line_least_squares(x, y):
 def polynomial_features(x, degree):
     """The rows ``1, x, x^2, ..., x^degree``: ``x`` ``(m,)`` -> ``(degree + 1, m)``, one column per example."""
     x = _inputs(x)
-    degree = _count(degree, "degree", 0)
+    degree = check_int(degree, "degree", 0)
     return x[None, :] ** np.arange(degree + 1)[:, None]
 
 

@@ -45,8 +45,8 @@ def test_log_loss_fit_recovers_the_ideal_classifier():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"m": 0, "rng": 0}, "m must be an int"),
-    ({"m": 2.5, "rng": 0}, "m must be an int"),
+    ({"m": 0, "rng": 0}, "m must be a positive int"),
+    ({"m": 2.5, "rng": 0}, "m must be a positive int"),
     ({"m": 5, "rng": None}, "rng must be"),
     ({"m": 5, "rng": 0, "separation": 0}, "separation must be"),
 ])
@@ -146,7 +146,7 @@ def test_gradient_descent_takes_the_stated_steps(data):
     assert lg.gradient_descent(1.0, -2.0, X, Y, steps=0).shape == (1, 2)
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
         lg.gradient_descent(0.0, 0.0, X, Y, learning_rate=0)
-    with pytest.raises(ValueError, match="steps must be an int"):
+    with pytest.raises(ValueError, match="steps must be a non-negative int"):
         lg.gradient_descent(0.0, 0.0, X, Y, steps=-1)
 
 

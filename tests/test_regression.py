@@ -283,10 +283,10 @@ def test_bad_inputs_raise_naming_the_argument(xy):
     for lr in (0, -0.1, "0.1", True):
         with pytest.raises(ValueError, match="learning_rate must be a positive number"):
             reg.gradient_descent_step(1.0, 0.0, x, y, lr)
-    with pytest.raises(ValueError, match="n_steps must be an int >= 0"):
+    with pytest.raises(ValueError, match="n_steps must be a non-negative int"):
         reg.gradient_descent(1.0, 0.0, x, y, 0.1, 2.5)
     for degree in (-1, 1.5):
-        with pytest.raises(ValueError, match="degree must be an int >= 0"):
+        with pytest.raises(ValueError, match="degree must be a non-negative int"):
             reg.polynomial_features(x, degree)
     with pytest.raises(ValueError, match=r"coeffs must be 1-D"):
         reg.predict_polynomial(np.ones((2, 2)), x)
