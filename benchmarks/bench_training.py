@@ -7,9 +7,13 @@ Compares, in one run with the repetitions alternating between contenders:
 * package       nnlessons.Network: forward, backward and an SGD step per mini-batch, the
                 same code path as Network.fit (shuffle, gather the batch's columns, forward,
                 backward, step), timing only the training steps (no per-epoch evaluation);
+* package f32   the same with Network(..., dtype=np.float32); the inputs and one-hot
+                targets are converted to float32 once, before anything is timed;
 * per-example   the loop many tutorials write: within each mini-batch, run forward and
                 backward one example (one column) at a time and accumulate the gradients,
                 here carefully (plain numpy, no validation, gradients summed in place);
+                also timed in float32 ("per-example f32"), for a like-for-like
+                comparison with "package f32";
 * textbook      the same loop as the best-known from-scratch book writes it: backprop(x, y)
                 returns fresh gradient arrays, summed into new arrays per example.
                 Both loops are slow, so a fraction of the epoch is timed and the figure
@@ -29,7 +33,11 @@ with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS set before numpy 
 epoch at a time, in turn. Separate processes matter: in one process, PyTorch's OpenMP
 threads and OpenBLAS's threads compete for the same two cores and slow each other down.
 The achieved GFLOP/s are compared with the machine's measured peak: the best time of a
-2048 x 2048 float64 matrix product.
+2048 x 2048 matrix product, in float64 for the float64 contenders and in float32 for the
+float32 ones. Only the matrix products a training step needs are counted (see
+useful_flops_per_example); every contender executes exactly those: Network.backward skips
+the gradient with respect to the input images, the loops never compute it, and PyTorch's
+autograd does not either because the inputs do not require gradients.
 """
 
 import argparse
@@ -47,7 +55,8 @@ def useful_flops_per_example():
     """Matrix-product FLOPs one example needs in a training step (elementwise work ignored).
 
     Forward 2(n0 n1 + n1 n2); weight gradients 2(n0 n1 + n1 n2); the hidden layer's input
-    gradient 2 n1 n2. The gradient with respect to the input X is not needed.
+    gradient 2 n1 n2. The gradient with respect to the input X is not needed, and no
+    contender computes it (Network.backward asks the first layer for need_dA_prev=False).
     """
     return 4 * N_IN * N_HIDDEN + 6 * N_HIDDEN * N_OUT
 
@@ -97,10 +106,18 @@ def load_data(data_dir):
     return X, rng.integers(0, N_OUT, 60000), note
 
 
-def new_network():
+def new_network(dtype="float64"):
     import nnlessons as nl
 
-    return nl.Network([N_IN, N_HIDDEN, N_OUT], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+    return nl.Network([N_IN, N_HIDDEN, N_OUT], ["relu", "softmax"], "categorical_cross_entropy", rng=0,
+                      dtype=dtype)
+
+
+def matmul_peak(rng, dtype, n=2048):
+    """GFLOP/s of the best of three n x n matrix products in ``dtype``."""
+    A, B = rng.random((n, n)).astype(dtype), rng.random((n, n)).astype(dtype)
+    A @ B
+    return 2 * n**3 / min(_timed(lambda: A @ B) for _ in range(3)) / 1e9
 
 
 def reference_gradients(X, y):
@@ -111,7 +128,7 @@ def reference_gradients(X, y):
 
 
 def numpy_worker(args, X, y, rng):
-    """The package and the two per-example loops. Returns ``(contenders, info)``."""
+    """The package (float64 and float32) and the two per-example loops. Returns ``(contenders, info)``."""
     import numpy as np
 
     import nnlessons as nl
@@ -120,20 +137,30 @@ def numpy_worker(args, X, y, rng):
     m = X.shape[1]
     n_batches, k = -(-m // BATCH), args.example_batches
     Y = np.asfortranarray(nl.one_hot(y, N_OUT))
-    net, opt = new_network(), SGD(LR)
+    # Converted once, column-contiguous like X, so the timed float32 epoch gathers and
+    # trains on float32 batches without any conversion inside the loop.
+    X32, Y32 = np.asfortranarray(X, dtype=np.float32), np.asfortranarray(Y, dtype=np.float32)
 
-    def package_epoch():
-        order = rng.permutation(m)
-        start = time.perf_counter()
-        for s in range(0, m, BATCH):
-            idx = order[s:s + BATCH]
-            _, cache = net.forward(X[:, idx])
-            opt.step(net.params, net.backward(Y[:, idx], cache))
-        return time.perf_counter() - start
+    def package_epoch_fn(dtype, Xd, Yd):
+        net, opt = new_network(dtype), SGD(LR)
 
-    P = {}  # the per-example loops' own weights
+        def epoch():
+            order = rng.permutation(m)
+            start = time.perf_counter()
+            for s in range(0, m, BATCH):
+                idx = order[s:s + BATCH]
+                _, cache = net.forward(Xd[:, idx])
+                opt.step(net.params, net.backward(Yd[:, idx], cache))
+            return time.perf_counter() - start
 
-    def example_grads(x, t, G):
+        return net, epoch
+
+    _, package_epoch = package_epoch_fn("float64", X, Y)
+    net32, package_epoch32 = package_epoch_fn("float32", X32, Y32)
+
+    P, P32 = {}, {}  # the per-example loops' own weights, float64 and float32
+
+    def example_grads(P, x, t, G):
         z1 = P["W1"] @ x + P["b1"]
         a1 = np.maximum(z1, 0.0)
         z2 = P["W2"] @ a1 + P["b2"]
@@ -155,24 +182,25 @@ def numpy_worker(args, X, y, rng):
         dz1 = (P["W2"].T @ dz2) * (z1 > 0)
         return {"W1": dz1 @ x.T, "b1": dz1, "W2": dz2 @ a1.T, "b2": dz2}
 
-    def per_example_batches(n, textbook=False):
+    def per_example_batches(n, textbook=False, f32=False):
+        P_, Xd, Yd = (P32, X32, Y32) if f32 else (P, X, Y)
         order = rng.permutation(m)
         start = time.perf_counter()
         for s in range(0, n * BATCH, BATCH):
             idx = order[s:s + BATCH]
-            G = {name: np.zeros_like(v) for name, v in P.items()}
+            G = {name: np.zeros_like(v) for name, v in P_.items()}
             for i in idx:
-                x, t = X[:, i:i + 1], Y[:, i:i + 1]
+                x, t = Xd[:, i:i + 1], Yd[:, i:i + 1]
                 if textbook:
                     delta = backprop(x, t)
                     G = {name: G[name] + delta[name] for name in G}
                 else:
-                    example_grads(x, t, G)
-            for name in P:
+                    example_grads(P_, x, t, G)
+            for name in P_:
                 if textbook:
-                    P[name] = P[name] - LR / len(idx) * G[name]
+                    P_[name] = P_[name] - LR / len(idx) * G[name]
                 else:
-                    P[name] -= LR * G[name] / len(idx)
+                    P_[name] -= LR * G[name] / len(idx)
         return time.perf_counter() - start
 
     # Same gradients as the package on the first mini-batch, before anything is timed.
@@ -180,25 +208,37 @@ def numpy_worker(args, X, y, rng):
     P.update({name: v.copy() for name, v in params.items()})
     G = {name: np.zeros_like(v) for name, v in P.items()}
     for i in range(BATCH):
-        example_grads(X[:, i:i + 1], Y[:, i:i + 1], G)
+        example_grads(P, X[:, i:i + 1], Y[:, i:i + 1], G)
     deltas = [backprop(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(BATCH)]
     agree = {
         "per-example": max(nl.relative_error(G[name] / BATCH, ref[name]) for name in ref),
         "textbook": max(nl.relative_error(sum(d[name] for d in deltas) / BATCH, ref[name]) for name in ref),
     }
-
-    n = 2048
-    A, B = rng.random((n, n)), rng.random((n, n))
-    A @ B
-    peak = 2 * n**3 / min(_timed(lambda: A @ B) for _ in range(3)) / 1e9
+    # float32: compared with float64 gradients from the same float32-rounded weights and
+    # inputs, so the error is that of float32 arithmetic alone (about 1e-7 to 1e-6).
+    _, cache32 = net32.forward(X32[:, :BATCH])
+    grads32 = net32.backward(Y32[:, :BATCH], cache32)
+    net64 = new_network()
+    net64.set_params({name: v.astype(np.float64) for name, v in net32.params.items()})
+    _, cache64 = net64.forward(X32[:, :BATCH].astype(np.float64))
+    ref32 = net64.backward(Y[:, :BATCH], cache64)
+    agree["package f32 vs float64"] = max(nl.relative_error(grads32[name], ref32[name]) for name in ref32)
+    P32.update({name: v.copy() for name, v in net32.params.items()})
+    G = {name: np.zeros_like(v) for name, v in P32.items()}
+    for i in range(BATCH):
+        example_grads(P32, X32[:, i:i + 1], Y32[:, i:i + 1], G)
+    agree["per-example f32 vs float64"] = max(nl.relative_error(G[name] / BATCH, ref32[name]) for name in ref32)
 
     contenders = {
         "package": package_epoch,
+        "package f32": package_epoch32,
         "per-example": lambda: per_example_batches(k) * n_batches / k,
         "textbook": lambda: per_example_batches(k, textbook=True) * n_batches / k,
+        "per-example f32": lambda: per_example_batches(k, f32=True) * n_batches / k,
     }
     info = {"numpy": np.__version__, "blas": blas_name(), "blas_threads": blas_threads_note(args.threads),
-            "peak_gflops": peak, "gradient_agreement": agree, "example_batches": k, "n_batches": n_batches, "m": m}
+            "peak_gflops": matmul_peak(rng, np.float64), "peak_gflops_f32": matmul_peak(rng, np.float32),
+            "gradient_agreement": agree, "example_batches": k, "n_batches": n_batches, "m": m}
     return contenders, info
 
 
@@ -297,13 +337,14 @@ class Worker:
 
 def measure(threads, args, with_torch):
     workers = {"numpy": Worker("numpy", threads, args)}
-    order = [("numpy", "package"), ("numpy", "per-example"), ("numpy", "textbook")]
+    order = [("numpy", "package"), ("numpy", "package f32"), ("numpy", "per-example"), ("numpy", "textbook"),
+             ("numpy", "per-example f32")]
     if with_torch:
         workers["torch"] = Worker("torch", threads, args)
-        order[1:1] = [("torch", "torch f64"), ("torch", "torch f32")]
+        order[2:2] = [("torch", "torch f64"), ("torch", "torch f32")]
     try:
         for group, name in order:  # warm-up: caches, allocator, torch's first call
-            if name in ("package", "torch f64", "torch f32"):
+            if name in ("package", "package f32", "torch f64", "torch f32"):
                 workers[group].time(name)
         load_before = os.getloadavg()[0]
         times = {name: [] for _, name in order}
@@ -320,8 +361,7 @@ def measure(threads, args, with_torch):
         result["gradient_agreement"].update(workers["torch"].info["gradient_agreement"])
         result["torch_threads"] = workers["torch"].info["torch_threads"]
     m = result["m"]
-    result["useful_gflop_per_epoch"] = m * useful_flops_per_example() / 1e9
-    result["executed_gflop_per_epoch"] = m * (useful_flops_per_example() + 2 * N_IN * N_HIDDEN) / 1e9
+    result["gflop_per_epoch"] = m * useful_flops_per_example() / 1e9
     return result
 
 
@@ -340,28 +380,29 @@ def report(r):
     print(f"data: {r['data']}")
     print(f"1-minute load average before/after the timed runs: {r['load_average'][0]:.1f} / {r['load_average'][1]:.1f} "
           f"on {os.cpu_count()} logical CPUs (other work on the machine slows every contender)")
-    print("gradients agree with the package on one batch (max relative error): "
+    print("gradients agree with the package's float64 gradients on one batch (max relative error): "
           + ", ".join(f"{k} {v:.1e}" for k, v in r["gradient_agreement"].items()))
-    print(f"{'contender':<14}{'s/epoch (median)':>18}{'min':>9}{'samples/s':>12}")
+    print(f"{'contender':<18}{'s/epoch (median)':>18}{'min':>9}{'samples/s':>12}{'GFLOP/s':>9}{'% of peak':>11}")
     for name, secs in t.items():
-        label = name + (" *" if name in ("per-example", "textbook") else "")
-        print(f"{label:<14}{secs:>18.3f}{min(r['times'][name]):>9.3f}{r['m'] / secs:>12,.0f}")
+        label = name + (" *" if name.startswith(("per-example", "textbook")) else "")
+        peak = r["peak_gflops_f32"] if name.endswith("f32") else r["peak_gflops"]
+        gflops = r["gflop_per_epoch"] / secs
+        print(f"{label:<18}{secs:>18.3f}{min(r['times'][name]):>9.3f}{r['m'] / secs:>12,.0f}"
+              f"{gflops:>9.1f}{100 * gflops / peak:>10.0f}%")
     print(f"* per-example loops: {r['example_batches']} of {r['n_batches']} mini-batches timed per repetition, "
           "EXTRAPOLATED to the whole epoch")
-    pkg = t["package"]
-    for name in ("per-example", "textbook"):
-        print(f"{name} / package: {t[name] / pkg:.1f}x  (the package is faster by this factor)")
-    for name in ("torch f64", "torch f32"):
-        if name in t:
-            print(f"{name} / package: {t[name] / pkg:.2f}  (> 1 means the package is faster)")
-    useful = r["useful_gflop_per_epoch"] / pkg
-    executed = r["executed_gflop_per_epoch"] / pkg
-    print(f"package: {useful:.1f} GFLOP/s useful ({r['useful_gflop_per_epoch']:.1f} GFLOP per epoch), "
-          f"{executed:.1f} GFLOP/s counting the unused input gradient it also computes; "
-          f"measured float64 matmul peak {r['peak_gflops']:.1f} GFLOP/s "
-          f"-> {100 * useful / r['peak_gflops']:.0f}% of peak")
-    if "torch f64" in t:
-        print(f"torch f64: {r['useful_gflop_per_epoch'] / t['torch f64']:.1f} GFLOP/s useful")
+    print(f"GFLOP/s count the {r['gflop_per_epoch']:.1f} GFLOP of matrix products an epoch needs (the only ones "
+          "any contender executes); peak = best 2048 x 2048 matrix product: "
+          f"float64 {r['peak_gflops']:.1f} GFLOP/s, float32 {r['peak_gflops_f32']:.1f} GFLOP/s "
+          "(f32 contenders are compared with the float32 peak)")
+    for pkg, loops in (("package", ("per-example", "textbook")),
+                       ("package f32", ("per-example", "textbook", "per-example f32"))):
+        for name in loops:
+            print(f"{name} / {pkg}: {t[name] / t[pkg]:.1f}x  (the package is faster by this factor)")
+    for pkg in ("package", "package f32"):
+        for name in ("torch f64", "torch f32"):
+            if name in t:
+                print(f"{name} / {pkg}: {t[name] / t[pkg]:.2f}  (> 1 means the package is faster)")
 
 
 def main():
