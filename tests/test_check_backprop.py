@@ -1,7 +1,5 @@
 """The checkers of notebook 05 pass right answers and name the usual backprop mistakes."""
 
-import importlib.util
-import json
 import pathlib
 
 import numpy as np
@@ -11,6 +9,7 @@ import nnlessons as nl
 from nnlessons import check
 from nnlessons.activations import relu_backward as package_relu_backward
 from nnlessons.layers import dense_backward as package_dense_backward
+from notebook_cells import exercise_sources, run_cells, student_sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_backprop.ipynb"
@@ -251,19 +250,11 @@ def test_softmax_ce_backward_in_place(capsys):
 
 
 # --------------------------------------------------------------- the notebook
-def exercise_sources():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cells = [c for c in nb["cells"] if "exercise" in c.get("metadata", {}).get("tags", [])]
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
-
-
 @pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 05 not written yet")
 def test_the_notebooks_solutions_pass(capsys):
-    namespace = {"np": np, "nl": nl, "check": check}
-    sources = exercise_sources()
+    sources = exercise_sources(NOTEBOOK)
     assert len(sources) == len(CHECKERS)
-    for src in sources:
-        exec(compile(src, str(NOTEBOOK), "exec"), namespace)
+    run_cells(sources, NOTEBOOK)
     lines = capsys.readouterr().out.splitlines()
     assert lines == [f"PASSED  {c.__name__}: all {N_CASES[c.__name__]} cases match the reference"
                      for c in CHECKERS]
@@ -272,13 +263,9 @@ def test_the_notebooks_solutions_pass(capsys):
 @pytest.mark.skipif(not NOTEBOOK.exists() or not (ROOT / "tools" / "handouts.py").exists(),
                     reason="notebook 05 or the handout tool missing")
 def test_the_handout_reports_not_implemented(capsys):
-    spec = importlib.util.spec_from_file_location("handouts_for_backprop_tests", ROOT / "tools" / "handouts.py")
-    handouts = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(handouts)
-    namespace = {"np": np, "nl": nl, "check": check}
-    for src in exercise_sources():
-        student, blocks = handouts.strip_solutions(src)
+    students = student_sources(NOTEBOOK)
+    for student, blocks in students:
         assert blocks == 1 and "BEGIN SOLUTION" not in student
-        exec(compile(student, str(NOTEBOOK), "exec"), namespace)
+    run_cells([student for student, _ in students], NOTEBOOK)
     lines = capsys.readouterr().out.splitlines()
     assert lines == [f"FAILED  {c.__name__}: not implemented yet" for c in CHECKERS]

@@ -6,7 +6,6 @@ overflowing sigmoid or softmax (even when its values happen to be right), a
 missing minus or 1/m, the wrong softmax axis, a None, an input changed in place.
 """
 
-import json
 import pathlib
 import warnings
 
@@ -16,6 +15,7 @@ import pytest
 import nnlessons as nl
 from nnlessons import check, logistic
 from nnlessons.check import NOT_IMPLEMENTED, costs
+from notebook_cells import exercise_sources, run_cells
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_cost_functions.ipynb"
 
@@ -53,11 +53,10 @@ def test_not_a_function(name, capsys):
 def test_notebook_solutions_pass(capsys):
     if not NOTEBOOK.exists():
         pytest.skip("notebook 02 not written yet")
-    cells = [c for c in json.loads(NOTEBOOK.read_text())["cells"] if "exercise" in c["metadata"].get("tags", [])]
-    assert len(cells) == 4
-    for cell in cells:
-        namespace = {"np": np, "nl": nl, "check": check}
-        exec("".join(cell["source"]), namespace)  # defines the solution and runs its checker
+    sources = exercise_sources(NOTEBOOK)
+    assert len(sources) == 4
+    for src in sources:
+        run_cells([src], NOTEBOOK)  # defines the solution and runs its checker
         out = capsys.readouterr().out
         assert out.startswith("PASSED"), out
 

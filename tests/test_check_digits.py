@@ -1,6 +1,5 @@
 """Tests of the digits notebook's checkers: they accept right answers and reject the usual slips."""
 
-import json
 import pathlib
 
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 
 from nnlessons import check
 from nnlessons.mnist import to_columns
+from notebook_cells import exercise_sources
 
 
 def verdict(capsys):
@@ -166,12 +166,10 @@ def test_the_notebooks_own_solutions_pass(capsys):
     path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "06_digits.ipynb"
     namespace = {"np": np}
     names = []
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if "exercise" in cell["metadata"].get("tags", []):
-            source = "".join(cell["source"])
-            definition, call = source.rsplit("\ncheck.", 1)
-            exec(definition, namespace)
-            names.append(call.split("(")[0])
+    for source in exercise_sources(path):
+        definition, call = source.rsplit("\ncheck.", 1)
+        exec(definition, namespace)
+        names.append(call.split("(")[0])
     assert names == ["flatten_images", "to_one_hot", "confusion_matrix"]
     for name in names:
         assert getattr(check, name)(namespace[name])

@@ -1,7 +1,5 @@
 """The checkers of notebook 04 accept right answers and reject the usual wrong ones with a useful line."""
 
-import importlib.util
-import json
 import pathlib
 
 import numpy as np
@@ -11,6 +9,7 @@ import nnlessons as nl
 from nnlessons import check
 from nnlessons import forward as fw
 from nnlessons.layers import dense_forward as package_dense_forward
+from notebook_cells import exercise_sources, run_cells, student_sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04_forward_prop.ipynb"
@@ -99,39 +98,21 @@ def test_not_a_function(capsys):
     assert_failed(check.dense_forward, "W @ A + b", capsys, "expected a function, got a str")
 
 
-def _exercise_cells():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cells = [c for c in nb["cells"] if "exercise" in c.get("metadata", {}).get("tags", [])]
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
-
-
 @pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook not written yet")
 def test_the_notebooks_solutions_pass(capsys):
-    namespace = {"np": np, "nl": nl, "check": check}
-    sources = _exercise_cells()
+    sources = exercise_sources(NOTEBOOK)
     assert len(sources) == 4
-    for src in sources:
-        exec(compile(src, str(NOTEBOOK), "exec"), namespace)
+    run_cells(sources, NOTEBOOK)
     out = capsys.readouterr().out.splitlines()
     assert out == [f"PASSED  {c.__name__}: all {N_CASES} cases match the reference" for c in CHECKERS]
 
 
-def _strip_solutions():
-    # tools/ is not a package: load the handout tool from its file.
-    spec = importlib.util.spec_from_file_location("nnlessons_tool_handouts_forward", ROOT / "tools" / "handouts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.strip_solutions
-
-
 @pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook not written yet")
 def test_the_handout_version_reports_not_implemented(capsys):
-    strip_solutions = _strip_solutions()
-    namespace = {"np": np, "nl": nl, "check": check}
-    for src in _exercise_cells():
-        student, blocks = strip_solutions(src)
+    students = student_sources(NOTEBOOK)
+    for student, blocks in students:
         assert blocks == 1 and "return" not in student.split("raise NotImplementedError")[1].split("check.")[0]
-        exec(compile(student, str(NOTEBOOK), "exec"), namespace)
+    run_cells([student for student, _ in students], NOTEBOOK)
     out = capsys.readouterr().out.splitlines()
     assert out == [f"FAILED  {c.__name__}: not implemented yet" for c in CHECKERS]
 
