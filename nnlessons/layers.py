@@ -12,6 +12,7 @@ backward pass takes ``dZ`` (gradient of each example's loss with respect to
     db      = sum of dZ's columns / m (n_out, 1)     same shape as b
     dA_prev = W.T @ dZ               (n_in, m)       passed on to the layer below
 """
+
 from ._validation import as_float_array, check_shape
 
 
