@@ -428,3 +428,22 @@ def test_ipython_does_not_display_the_result(capsys):
     # An object that displays itself (as a no-op) yields no data for Out[...].
     assert formatters.DisplayFormatter().format(result) == ({}, {})
     assert repr(result) == "CheckResult('relu_backward', passed=True)"
+
+
+def _all_checkers():
+    from nnlessons import check
+    from nnlessons.check import backprop, costs, digits, forward, linear, regression
+
+    return [getattr(check, name) for module in (regression, costs, linear, forward, backprop, digits)
+            for name in module.__all__]
+
+
+@pytest.mark.parametrize("checker", _all_checkers(), ids=lambda c: c.__name__)
+def test_every_checker_reports_a_stub_and_a_missing_return(checker, capsys):
+    def stub(*args):
+        raise NotImplementedError("Exercise: write this part, then re-run the cell")
+
+    assert not checker(stub)
+    assert capsys.readouterr().out.strip().endswith("not implemented yet")
+    assert not checker(lambda *args: None)
+    assert "returned None (is a `return` missing?)" in capsys.readouterr().out
