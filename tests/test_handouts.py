@@ -9,24 +9,16 @@ every exercise reporting "not implemented yet" and no error.
 """
 
 import copy
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_cells import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-
-
-def load_tool(name):
-    # tools/ is not a package: load the script by its path.
-    spec = importlib.util.spec_from_file_location(f"nnlessons_tool_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 handouts = load_tool("handouts")

@@ -8,7 +8,6 @@ exists. Nothing is fetched from the network.
 
 import base64
 import html
-import importlib.util
 import io
 import re
 import subprocess
@@ -18,14 +17,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_cells import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TOOL = ROOT / "tools" / "render_html.py"
 
-_spec = importlib.util.spec_from_file_location("nnlessons_tool_html", TOOL)
-site = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(site)
+site = load_tool("render_html")
 
 # nbconvert orders the attributes (alt, class, src), so match the tag, not a prefix.
 EMBEDDED_PNG = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"')
