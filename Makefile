@@ -37,15 +37,15 @@ test: $(VENV)/.test-stamp
 
 # For authors: re-execute every notebook in place, top to bottom, in a fresh kernel.
 notebooks: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+	$(RUN) $(BIN)/python -m tools.execute_notebooks $(NOTEBOOKS)
 
 # Student versions of the notebooks (solutions replaced by stubs) in build/handouts/.
 handouts: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python tools/handouts.py notebooks build/handouts
+	$(RUN) $(BIN)/python -m tools.handouts notebooks build/handouts
 
 # Every notebook rendered with its outputs to build/html/, with an index page.
 html: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python tools/render_html.py notebooks build/html
+	$(RUN) $(BIN)/python -m tools.render_html notebooks build/html
 
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py

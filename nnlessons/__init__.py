@@ -18,14 +18,17 @@ through an explicit ``rng`` argument (a ``np.random.default_rng(seed)`` or an
 int seed), never a global seed; a wrong shape raises ``ValueError`` naming the
 argument, the expected shape and the one received, never broadcasting silently.
 
-Modules: ``activations``, ``losses``, ``layers``, ``network``, ``optim``,
-``gradcheck``, ``datasets``, ``mnist``, ``plotting``; the helpers of each notebook,
-``regression`` (01), ``logistic`` (02), ``linear_collapse`` (03), ``forward`` (04),
-``backprop`` (05), ``digits`` (06); and ``check``, the exercise checkers.
+Layout
+------
+* The core, one module per concept: ``activations``, ``losses``, ``layers``,
+  ``network``, ``optim``, ``gradcheck``, ``datasets``, ``mnist``, ``plotting``.
+* ``nnlessons.lessons``: the helpers of each notebook, one module per notebook,
+  named after its topic (``lessons.backprop`` serves ``05_backprop.ipynb``).
+* ``nnlessons.check``: the exercise checkers, one module per notebook with the
+  same names.
 """
 
-from . import activations, datasets, gradcheck, layers, losses, optim  # noqa: F401
-from . import backprop, digits, forward, linear_collapse, logistic, mnist, plotting, regression  # noqa: F401
+from . import activations, datasets, gradcheck, layers, losses, mnist, optim, plotting  # noqa: F401
 from .activations import relu, sigmoid, softmax, tanh  # noqa: F401
 from .gradcheck import gradient_check, numerical_gradient, relative_error  # noqa: F401
 from .losses import one_hot  # noqa: F401

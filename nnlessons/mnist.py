@@ -9,7 +9,7 @@ with images ``(m, 28, 28)`` uint8 (0 = background, 255 = ink) for looking at, an
   ``t10k-*.gz`` files, byte for byte, 10,000 images) and a training subset of 10,000
   images, the first 1,000 of each digit in the official training files, kept in their
   official order (sorted by their index in ``train-images-idx3-ubyte``).
-  ``scripts/build_mnist_subset.py`` rebuilds the subset from the official files.
+  ``python -m tools.build_mnist_subset`` (in the repository) rebuilds the subset from the official files.
 * ``load_mnist()`` reads the four official files (60,000 training and 10,000 test images)
   from a cache directory, and downloads them into it only when asked (``download=True``).
   The directory is the ``cache_dir`` argument, else the ``NNLESSONS_DATA`` environment
@@ -267,7 +267,7 @@ def load_mnist_small():
     the test part is the official test set. Needs no network. Every file's SHA-256 is
     checked first (``ChecksumError`` if a shipped file was altered).
     """
-    hint = "The file shipped with nnlessons was altered; reinstall the package (or run scripts/build_mnist_subset.py)."
+    hint = "The file shipped with nnlessons was altered; reinstall the package (or run python -m tools.build_mnist_subset in the repository)."
     for name in EMBEDDED_FILES:
         path = DATA_DIR / name
         if not path.is_file():

@@ -21,7 +21,8 @@ Weights start as Gaussian noise with standard deviation ``sqrt(2 / n_in)``
 for ReLU layers (He et al., 2015) and ``sqrt(1 / n_in)`` for the others
 (LeCun/Xavier), which keeps the size of the activations roughly the same from
 layer to layer; biases start at zero. ``init`` may instead give one fixed
-standard deviation for every layer.
+standard deviation for every layer, and ``bias_init`` a standard deviation for
+Gaussian biases (drawn after all the weights, from the same ``rng``).
 """
 
 import numpy as np
@@ -44,12 +45,14 @@ class Network:
     loss : ``"mse"``, ``"binary_cross_entropy"`` or ``"categorical_cross_entropy"``.
     rng : ``np.random.Generator`` or int seed, used for the initial weights.
     init : ``"auto"`` (He for ReLU, LeCun otherwise) or a float standard deviation.
+    bias_init : standard deviation of the initial biases; ``0.0`` (the default) starts
+        them at zero. Random biases move a ReLU network's kinks away from the origin.
     dtype : ``np.float64`` (the default; gradient checks need it) or ``np.float32``,
         which trains MNIST 1.5-1.7x faster on this machine (benchmarks/RESULTS.md).
         Inputs and targets are converted to it.
     """
 
-    def __init__(self, sizes, activations, loss, *, rng, init="auto", dtype=np.float64):
+    def __init__(self, sizes, activations, loss, *, rng, init="auto", bias_init=0.0, dtype=np.float64):
         if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
             isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in sizes
         ):
@@ -84,6 +87,11 @@ class Network:
             # from the same weights as its float64 twin.
             self.params[f"W{l}"] = (rng.standard_normal((n_out, n_in)) * std).astype(self.dtype)
             self.params[f"b{l}"] = np.zeros((n_out, 1), dtype=self.dtype)
+        if not isinstance(bias_init, (int, float)) or isinstance(bias_init, bool) or not bias_init >= 0:
+            raise ValueError(f"bias_init must be a non-negative standard deviation, got {bias_init!r}")
+        if bias_init > 0:
+            for l in range(1, L + 1):
+                self.params[f"b{l}"] = (rng.standard_normal((self.sizes[l], 1)) * bias_init).astype(self.dtype)
 
     @property
     def n_layers(self):

@@ -1,6 +1,5 @@
 """Shared by the checker tests: a notebook's exercise cells, as solved and as handed out."""
 
-import importlib.util
 import json
 import pathlib
 
@@ -8,16 +7,9 @@ import numpy as np
 
 import nnlessons as nl
 from nnlessons import check
+from tools import handouts
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_tool(name):
-    """A script of tools/ (not a package) loaded from its file."""
-    spec = importlib.util.spec_from_file_location(f"nnlessons_tool_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def exercise_sources(notebook):
@@ -37,5 +29,4 @@ def run_cells(sources, notebook):
 
 def student_sources(notebook):
     """The exercise cells as ``make handouts`` writes them, with the number of solution blocks in each."""
-    strip_solutions = load_tool("handouts").strip_solutions
-    return [strip_solutions(src) for src in exercise_sources(notebook)]
+    return [handouts.strip_solutions(src) for src in exercise_sources(notebook)]

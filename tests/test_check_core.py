@@ -431,11 +431,14 @@ def test_ipython_does_not_display_the_result(capsys):
 
 
 def _all_checkers():
-    from nnlessons import check
-    from nnlessons.check import backprop, costs, digits, forward, linear, regression
+    import importlib
+    import pkgutil
 
-    return [getattr(check, name) for module in (regression, costs, linear, forward, backprop, digits)
-            for name in module.__all__]
+    from nnlessons import check
+
+    modules = [importlib.import_module(f"nnlessons.check.{info.name}")
+               for info in pkgutil.iter_modules(check.__path__) if not info.name.startswith("_")]
+    return [getattr(check, name) for module in modules for name in module.__all__]
 
 
 @pytest.mark.parametrize("checker", _all_checkers(), ids=lambda c: c.__name__)

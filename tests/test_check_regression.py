@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnlessons import check
-from nnlessons import regression as reg
+from nnlessons.lessons import regression as reg
 
 
 def verdict(checker, fn, capsys):

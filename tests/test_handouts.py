@@ -15,13 +15,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from notebook_cells import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
-handouts = load_tool("handouts")
+from tools import handouts
 STUB = handouts.STUB
 
 # -- synthetic notebooks --------------------------------------------------------

@@ -17,13 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from notebook_cells import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-TOOL = ROOT / "tools" / "render_html.py"
 
-site = load_tool("render_html")
+from tools import render_html as site
 
 # nbconvert orders the attributes (alt, class, src), so match the tag, not a prefix.
 EMBEDDED_PNG = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([^"]+)"')
@@ -144,10 +142,10 @@ def test_main_without_notebooks_fails(tmp_path, capsys):
     assert "no notebooks" in capsys.readouterr().err
 
 
-def test_runs_as_a_script_from_its_own_folder(tmp_path):
+def test_runs_as_a_module_from_the_repository_root(tmp_path):
     src = synthetic_series(tmp_path / "notebooks")
-    done = subprocess.run([sys.executable, str(TOOL), str(src), str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=ROOT / "tools", timeout=300)
+    done = subprocess.run([sys.executable, "-m", "tools.render_html", str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert index_links(tmp_path / "out") == EXPECTED
 

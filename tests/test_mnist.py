@@ -3,7 +3,6 @@
 import gzip
 import hashlib
 import http.client
-import importlib.util
 import io
 import os
 import struct
@@ -425,9 +424,8 @@ def test_real_official_files():
 
 @needs_shared
 def test_build_script_reproduces_shipped_files(tmp_path):
-    spec = importlib.util.spec_from_file_location("build_mnist_subset", REPO_ROOT / "scripts" / "build_mnist_subset.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    from tools import build_mnist_subset as script
+
     assert script.DEFAULT_SOURCE == SHARED
     digests = script.build(SHARED, tmp_path)
     for name in mnist.EMBEDDED_FILES:

@@ -200,3 +200,17 @@ def test_float32_network_keeps_its_dtype_and_matches_float64():
     assert h32["loss"][-1] == pytest.approx(h64["loss"][-1], rel=1e-2)
     with pytest.raises(ValueError, match="dtype must be float64 or float32, got int64"):
         Network([2, 1], "sigmoid", "mse", rng=0, dtype=np.int64)
+
+
+def test_bias_init_draws_gaussian_biases_after_the_weights():
+    zero = Network([3, 50, 40, 2], ["relu", "relu", "identity"], "mse", rng=5)
+    drawn = Network([3, 50, 40, 2], ["relu", "relu", "identity"], "mse", rng=5, bias_init=0.5)
+    for l in (1, 2, 3):
+        # The same weights as a zero-bias network from the same seed: biases come after.
+        np.testing.assert_array_equal(drawn.params[f"W{l}"], zero.params[f"W{l}"])
+        assert not np.any(zero.params[f"b{l}"])
+    b = np.concatenate([drawn.params[f"b{l}"].ravel() for l in (1, 2)])
+    assert 0.35 < b.std() < 0.65 and abs(b.mean()) < 0.2
+    for bad in (-0.1, "0.5", True, float("nan")):
+        with pytest.raises(ValueError, match="bias_init"):
+            Network([2, 2], "identity", "mse", rng=0, bias_init=bad)

@@ -1,6 +1,6 @@
 """Student handouts: every notebook with its exercise solutions replaced by stubs.
 
-    python tools/handouts.py notebooks build/handouts      (what `make handouts` runs)
+    python -m tools.handouts notebooks build/handouts      (what `make handouts` runs)
 
 In a solution notebook, each exercise is a code cell tagged ``exercise`` whose
 solution sits between two marker lines::
@@ -205,7 +205,7 @@ def run_command(write, src, dst, **options):
 
 def main(argv):
     if len(argv) != 2:
-        print("usage: python tools/handouts.py SOURCE_DIR TARGET_DIR", file=sys.stderr)
+        print("usage: python -m tools.handouts SOURCE_DIR TARGET_DIR", file=sys.stderr)
         return 2
     return run_command(write_handouts, *argv)
 

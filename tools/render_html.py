@@ -1,7 +1,7 @@
 """Render the notebooks to HTML pages, with an index page in series order.
 
-    python tools/render_html.py notebooks build/html              (what `make html` runs)
-    python tools/render_html.py --student notebooks build/html-student
+    python -m tools.render_html notebooks build/html              (what `make html` runs)
+    python -m tools.render_html --student notebooks build/html-student
 
 Each notebook becomes one self-contained page with its stored outputs:
 figures embedded as PNG data URIs, maths typeset by MathJax (loaded from its
@@ -12,7 +12,6 @@ replaced by stubs, as ``tools/handouts.py`` makes them), for printing.
 """
 
 import html
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -21,14 +20,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 
-def _load_handouts():
-    spec = importlib.util.spec_from_file_location("nnlessons_tool_handouts", Path(__file__).resolve().parent / "handouts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-handouts = _load_handouts()
+from tools import handouts
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -113,7 +105,7 @@ def main(argv):
     student = "--student" in argv
     args = [a for a in argv if a != "--student"]
     if len(args) != 2:
-        print("usage: python tools/render_html.py [--student] SOURCE_DIR TARGET_DIR", file=sys.stderr)
+        print("usage: python -m tools.render_html [--student] SOURCE_DIR TARGET_DIR", file=sys.stderr)
         return 2
     return handouts.run_command(write_site, *args, student=student)
 

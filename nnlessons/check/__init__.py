@@ -6,8 +6,8 @@ all of them are reachable from here. ``check_function`` is the shared engine.
 
 from ._core import CheckResult, check_function, random_cases, NOT_IMPLEMENTED  # noqa: F401
 from .regression import *  # noqa: F401,F403
-from .costs import *  # noqa: F401,F403
-from .linear import *  # noqa: F401,F403
-from .forward import *  # noqa: F401,F403
+from .cost_functions import *  # noqa: F401,F403
+from .linear_collapse import *  # noqa: F401,F403
+from .forward_prop import *  # noqa: F401,F403
 from .backprop import *  # noqa: F401,F403
 from .digits import *  # noqa: F401,F403

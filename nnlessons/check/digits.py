@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import digits
+from ..lessons import digits
 from ..losses import one_hot
 from ._core import check_function, random_cases
 

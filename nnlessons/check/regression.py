@@ -1,6 +1,6 @@
 """Checkers for the exercises of notebook 01 (linear regression).
 
-Each checker compares the learner's function with ``nnlessons.regression`` on
+Each checker compares the learner's function with ``nnlessons.lessons.regression`` on
 inputs from its own seeded generator: 1-D arrays ``x``, ``y`` of shape ``(m,)``
 for several ``m``, so a missing ``1/m`` cannot hide behind ``m = 1``. When the
 answer is wrong, the checker also tries the usual slips (a missing ``1/m``, a
@@ -10,7 +10,7 @@ line if one of them explains the learner's numbers exactly.
 
 import numpy as np
 
-from .. import regression as reference
+from ..lessons import regression as reference
 from ._core import check_function, random_cases
 
 __all__ = ["mse_cost", "mse_gradient", "gradient_descent_step", "fit_line_least_squares"]

@@ -7,7 +7,7 @@ inputs, drawn from the checker's own seeded generator.
 import numpy as np
 
 from .. import activations
-from .. import linear_collapse
+from ..lessons import linear_collapse
 from ._core import check_function, random_cases
 
 __all__ = ["collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"]
@@ -24,8 +24,8 @@ def _layers(rng, sizes, orthogonal=False):
     return layers
 
 
-def collapse(fn):
-    """Check ``collapse(layers) -> (W, b)`` against ``nnlessons.linear_collapse.collapse``."""
+def collapse(learner):
+    """Check ``collapse(layers) -> (W, b)`` against ``nnlessons.lessons.linear_collapse.collapse``."""
     shapes = [
         ("one layer 2 -> 3", lambda rng: _layers(rng, [2, 3])),
         # square layers before the others: multiplying in the wrong order then
@@ -36,7 +36,7 @@ def collapse(fn):
         ("fifty orthogonal 4x4 layers", lambda rng: _layers(rng, [4] * 51, orthogonal=True)),
     ]
     cases = random_cases(lambda rng, i: (shapes[i][1](rng),), [d for d, _ in shapes], seed=3)
-    return check_function("collapse", fn, linear_collapse.collapse, cases, arg_names=["layers"])
+    return check_function("collapse", learner, linear_collapse.collapse, cases, arg_names=["layers"])
 
 
 def _z_cases(seed):
@@ -49,14 +49,14 @@ def _z_cases(seed):
     return random_cases(lambda rng, i: (makers[i][1](rng),), [d for d, _ in makers], seed=seed)
 
 
-def relu_derivative(fn):
+def relu_derivative(learner):
     """Check ``relu_derivative(Z)``: 1 where z > 0, else 0 (0 at z = 0, as the package)."""
-    return check_function("relu_derivative", fn, activations.relu_derivative, _z_cases(4), arg_names=["Z"])
+    return check_function("relu_derivative", learner, activations.relu_derivative, _z_cases(4), arg_names=["Z"])
 
 
-def sigmoid_derivative(fn):
+def sigmoid_derivative(learner):
     """Check ``sigmoid_derivative(Z)`` = sigmoid(z) (1 - sigmoid(z)), also at |z| = 1000."""
-    return check_function("sigmoid_derivative", fn, activations.sigmoid_derivative, _z_cases(5),
+    return check_function("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5),
                           arg_names=["Z"])
 
 
@@ -74,7 +74,7 @@ def _relu_net(rng, n, zero_input=(), zero_output=(), shared=None):
     return W1, b1, W2
 
 
-def relu_kinks(fn):
+def relu_kinks(learner):
     """Check ``relu_kinks(W1, b1, W2)`` (sorted positions where the slope changes)."""
     makers = [
         ("a network of 3 units", lambda rng: _relu_net(rng, 3)),
@@ -84,4 +84,4 @@ def relu_kinks(fn):
         ("4 units, units 0 and 1 switching at the same x", lambda rng: _relu_net(rng, 4, shared=True)),
     ]
     cases = random_cases(lambda rng, i: makers[i][1](rng), [d for d, _ in makers], seed=6)
-    return check_function("relu_kinks", fn, linear_collapse.relu_kinks, cases, arg_names=["W1", "b1", "W2"])
+    return check_function("relu_kinks", learner, linear_collapse.relu_kinks, cases, arg_names=["W1", "b1", "W2"])

@@ -11,8 +11,8 @@ functions; the ``plot_*`` functions only draw them.
 
 import numpy as np
 
-from ._validation import as_float_array, as_labels, check_int, check_shape
-from .network import Network
+from .._validation import as_float_array, as_labels, check_int, check_shape
+from ..network import Network
 
 #: the training recipe of the classic from-scratch network (Nielsen's book,
 #: chapter 1): sigmoid everywhere, squared error, plain SGD with a large step.
@@ -173,7 +173,7 @@ def plot_digits(images, titles=None, n_cols=10, size=0.9, cmap="gray_r"):
     """Draw ``images`` ``(k, h, w)`` in a grid ``n_cols`` wide, with optional titles; returns the figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import show_images
+    from ..plotting import show_images
 
     images = _check_images(images)
     n_rows = max(1, -(-images.shape[0] // n_cols))

@@ -1,4 +1,4 @@
-"""Tests of nnlessons.regression against closed forms, numpy's own fitting and numerical gradients."""
+"""Tests of nnlessons.lessons.regression against closed forms, numpy's own fitting and numerical gradients."""
 
 import warnings
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnlessons import losses
-from nnlessons import regression as reg
+from nnlessons.lessons import regression as reg
 from nnlessons.datasets import noisy_regression, train_test_split, x_plus_two
 from nnlessons.gradcheck import gradient_check, numerical_gradient
 

@@ -7,7 +7,7 @@ import pytest
 
 import nnlessons as nl
 from nnlessons import check
-from nnlessons import forward as fw
+from nnlessons.lessons import forward_prop as fw
 from nnlessons.layers import dense_forward as package_dense_forward
 from notebook_cells import exercise_sources, run_cells, student_sources
 
@@ -36,13 +36,13 @@ def assert_failed(checker, fn, capsys, *fragments):
 def cases_of(checker, monkeypatch):
     """The (description, args) cases a checker runs, captured on the way to check_function."""
     seen = []
-    original = check.forward.check_function
+    original = check.forward_prop.check_function
 
     def spy(name, learner, reference, cases, arg_names=None):
         seen.extend(cases)
         return original(name, learner, reference, cases, arg_names)
 
-    monkeypatch.setattr(check.forward, "check_function", spy)
+    monkeypatch.setattr(check.forward_prop, "check_function", spy)
     return seen
 
 
@@ -60,9 +60,9 @@ CHECKERS = [check.dense_forward, check.forward_two_layer, check.predict_classes,
 
 
 def test_exported_names():
-    assert set(check.forward.__all__) == {"dense_forward", "forward_two_layer", "predict_classes", "accuracy_score"}
-    for name in check.forward.__all__:
-        assert getattr(check, name) is getattr(check.forward, name)
+    assert set(check.forward_prop.__all__) == {"dense_forward", "forward_two_layer", "predict_classes", "accuracy_score"}
+    for name in check.forward_prop.__all__:
+        assert getattr(check, name) is getattr(check.forward_prop, name)
 
 
 # ----------------------------------------------- right answers, stubs, notebook

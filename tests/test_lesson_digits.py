@@ -1,4 +1,4 @@
-"""Tests for nnlessons.digits: every number behind the digits notebook's figures."""
+"""Tests for nnlessons.lessons.digits: every number behind the digits notebook's figures."""
 
 import matplotlib
 
@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnlessons import digits, one_hot  # noqa: E402
+from nnlessons import one_hot
+from nnlessons.lessons import digits  # noqa: E402
 
 
 @pytest.fixture

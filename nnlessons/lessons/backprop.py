@@ -30,14 +30,14 @@ import copy
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_same_shape, check_shape, make_rng
-from .activations import relu, sigmoid, sigmoid_derivative, softmax, softmax_jacobian
-from .datasets import moons, train_test_split
-from .gradcheck import numerical_gradient, relative_error
-from .losses import binary_cross_entropy_from_logits, categorical_cross_entropy_grad
-from .network import Network
-from .optim import Adam
-from .plotting import evaluate_on_grid
+from .._validation import as_float_array, check_int, check_same_shape, check_shape, make_rng
+from ..activations import relu, sigmoid, sigmoid_derivative, softmax, softmax_jacobian
+from ..datasets import moons, train_test_split
+from ..gradcheck import numerical_gradient, relative_error
+from ..losses import binary_cross_entropy_from_logits, categorical_cross_entropy_grad
+from ..network import Network
+from ..optim import Adam
+from ..plotting import evaluate_on_grid
 
 # --------------------------------------------------------------------------
 # Warm-ups: the chain rule and partial derivatives
@@ -243,17 +243,6 @@ def neuron_chain_losses_from(l, a_l, y, w, b):
 THREE_LAYER_GRADIENTS = ("dZ3", "dW3", "db3", "dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1")
 
 
-def _with_random_biases(net, rng, bias_std):
-    # A new network's biases are zero. Then an example whose ReLUs in one layer are all
-    # off gives the next layer z = b = 0 exactly: a kink, where central differences
-    # average the two one-sided slopes and disagree with any derivative we pick.
-    if not isinstance(bias_std, (int, float)) or bias_std < 0:
-        raise ValueError(f"bias_std must be a non-negative number, got {bias_std!r}")
-    for l in range(1, net.n_layers + 1):
-        net.params[f"b{l}"] = bias_std * rng.standard_normal(net.params[f"b{l}"].shape)
-    return net
-
-
 def three_layer_network(sizes, *, rng, bias_std=0.0):
     """A ``Network`` with layer sizes ``[n0, n1, n2, 1]``: ReLU, ReLU, sigmoid; binary cross-entropy.
 
@@ -261,9 +250,10 @@ def three_layer_network(sizes, *, rng, bias_std=0.0):
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) != 4 or sizes[-1] != 1:
         raise ValueError(f"sizes must be [n0, n1, n2, 1], got {sizes!r}")
-    rng = make_rng(rng)
-    net = Network(list(sizes), ["relu", "relu", "sigmoid"], "binary_cross_entropy", rng=rng)
-    return _with_random_biases(net, rng, bias_std)
+    # A new network's biases are zero. Then an example whose ReLUs in one layer are all
+    # off gives the next layer z = b = 0 exactly: a kink, where central differences
+    # average the two one-sided slopes and disagree with any derivative we pick.
+    return Network(list(sizes), ["relu", "relu", "sigmoid"], "binary_cross_entropy", rng=rng, bias_init=bias_std)
 
 
 def _targets(Y, m):
@@ -350,9 +340,7 @@ def two_layer_network(n_in, n_hidden, *, rng, bias_std=0.0):
 
     ``bias_std > 0`` draws the biases from a Gaussian instead of starting them at zero.
     """
-    rng = make_rng(rng)
-    net = Network([n_in, n_hidden, 1], ["relu", "sigmoid"], "mse", rng=rng)
-    return _with_random_biases(net, rng, bias_std)
+    return Network([n_in, n_hidden, 1], ["relu", "sigmoid"], "mse", rng=rng, bias_init=bias_std)
 
 
 def two_layer_backward(params, cache, Y, relu_of="z1"):

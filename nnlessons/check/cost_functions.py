@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .. import logistic
+from ..lessons import cost_functions as reference
 from ..activations import sigmoid as _sigmoid, softmax as _softmax
 from ..losses import binary_cross_entropy
 from ._core import _report, check_function, random_cases
@@ -122,7 +122,7 @@ def log_loss(learner):
 def _gradient_cases():
     def make(rng, i):
         if i == 0:
-            x, y = logistic.red_ball_data(40, rng=rng)
+            x, y = reference.red_ball_data(40, rng=rng)
             return 0.0, 0.0, x, y
         if i == 1:
             return 1.5, -0.5, np.array([[2.0]]), np.array([[0.0]])
@@ -138,7 +138,7 @@ def _gradient_cases():
 
 
 def _reference_log_loss_gradient(w, b, x, y):
-    return logistic.gradients(w, b, x, y, "log")
+    return reference.gradients(w, b, x, y, "log")
 
 
 def log_loss_gradient(learner):
@@ -150,7 +150,7 @@ def log_loss_gradient(learner):
              ("mind the sign: dl/dz = h - y, not y - h", scaled(lambda x: -1.0)),
              ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
              ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
-              lambda w, b, x, y: logistic.gradients(w, b, x, y, "squared"))]
+              lambda w, b, x, y: reference.gradients(w, b, x, y, "squared"))]
     return _check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
                          ["w", "b", "x", "y"], hints)
 

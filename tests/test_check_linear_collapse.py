@@ -5,7 +5,7 @@ import pytest
 
 import nnlessons as nl
 from nnlessons import check
-from nnlessons import linear_collapse as lc
+from nnlessons.lessons import linear_collapse as lc
 from nnlessons.activations import relu_derivative, sigmoid_derivative
 
 
@@ -59,9 +59,9 @@ def not_implemented(*args):
 
 
 def test_exported_names():
-    assert set(check.linear.__all__) == {"collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"}
-    for name in check.linear.__all__:
-        assert getattr(check, name) is getattr(check.linear, name)
+    assert set(check.linear_collapse.__all__) == {"collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"}
+    for name in check.linear_collapse.__all__:
+        assert getattr(check, name) is getattr(check.linear_collapse, name)
 
 
 @pytest.mark.parametrize("checker, fns, n_cases", [

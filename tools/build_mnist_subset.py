@@ -1,6 +1,6 @@
 """Rebuild the MNIST files that ship in nnlessons/data/ from the four official files.
 
-    python scripts/build_mnist_subset.py [SOURCE_DIR] [--out OUT_DIR] [--check]
+    python -m tools.build_mnist_subset [SOURCE_DIR] [--out OUT_DIR] [--check]
 
 SOURCE_DIR holds the official ``*-ubyte.gz`` files (default: ``../shared/data/mnist``
 beside the repository). Their SHA-256 is checked first. Then:

@@ -1,4 +1,4 @@
-"""Tests of the exercise checkers of notebook 02 (nnlessons/check/costs.py).
+"""Tests of the exercise checkers of notebook 02 (nnlessons/check/cost_functions.py).
 
 Each checker must pass the reference and the notebook's own solutions, and
 reject the mistakes learners really make, each with its own message: an
@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 import nnlessons as nl
-from nnlessons import check, logistic
-from nnlessons.check import NOT_IMPLEMENTED, costs
+from nnlessons import check
+from nnlessons.lessons import cost_functions as logistic
+from nnlessons.check import NOT_IMPLEMENTED
+from nnlessons.check import cost_functions as costs
 from notebook_cells import exercise_sources, run_cells
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_cost_functions.ipynb"

@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
-from ._validation import as_float_array, as_labels, check_int, check_same_shape, check_shape, make_rng
-from .activations import get_activation
-from .layers import dense_forward
-from .network import Network
-from .plotting import grid_points
+from .._validation import as_float_array, as_labels, check_int, check_same_shape, check_shape, make_rng
+from ..activations import get_activation
+from ..layers import dense_forward
+from ..network import Network
+from ..plotting import grid_points
 
 
 # ---------------------------------------------------------------- one neuron
@@ -227,13 +227,9 @@ def random_network(sizes, *, rng, hidden="relu", output="sigmoid", bias_std=0.5,
     rng = make_rng(rng)
     L = len(sizes) - 1
     loss = {"sigmoid": "binary_cross_entropy", "softmax": "categorical_cross_entropy"}.get(output, "mse")
-    net = Network(list(sizes), [hidden] * (L - 1) + [output], loss, rng=rng)
-    params = net.get_params()
-    for l in range(1, L + 1):
-        params[f"b{l}"] = rng.normal(0.0, bias_std, params[f"b{l}"].shape)
-    params[f"W{L}"] = params[f"W{L}"] * output_scale
-    params[f"b{L}"] = params[f"b{L}"] * output_scale
-    net.set_params(params)
+    net = Network(list(sizes), [hidden] * (L - 1) + [output], loss, rng=rng, bias_init=bias_std)
+    net.params[f"W{L}"] *= output_scale
+    net.params[f"b{L}"] *= output_scale
     return net
 
 

@@ -20,8 +20,8 @@ inputs as columns ``X`` ``(n_0, m)``.
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_shape, make_rng
-from .network import Network
+from .._validation import as_float_array, check_int, check_shape, make_rng
+from ..network import Network
 
 #: the 13 parameters of the 1-2-2-1 network, layer by layer
 TINY_NAMES = ("w1_11", "w1_21", "b1_1", "b1_2",
@@ -168,23 +168,18 @@ def deep_linear_network(width, depth, *, rng, weights="orthogonal", bias_std=0.0
     Inputs and outputs have ``width`` features too.
     """
     check_int(depth, "depth")
-    if not isinstance(bias_std, (int, float)) or isinstance(bias_std, bool) or bias_std < 0:
-        raise ValueError(f"bias_std must be a non-negative number, got {bias_std!r}")
     rng = make_rng(rng)
+    sizes = [width] * (depth + 1)
+    if weights in ("orthogonal", "gaussian"):
+        net = Network(sizes, "identity", "mse", rng=rng, bias_init=bias_std)
+    elif isinstance(weights, (int, float)) and not isinstance(weights, bool):
+        net = Network(sizes, "identity", "mse", rng=rng, init=weights, bias_init=bias_std)
+    else:
+        raise ValueError(f"weights must be 'orthogonal', 'gaussian' or a standard deviation, got {weights!r}")
     if weights == "orthogonal":
-        net = Network([width] * (depth + 1), "identity", "mse", rng=rng)
         Qs = random_orthogonal(width, rng=rng, count=depth)
         for l in range(1, depth + 1):
             net.params[f"W{l}"] = Qs[l - 1]
-    elif weights == "gaussian":
-        net = Network([width] * (depth + 1), "identity", "mse", rng=rng)
-    elif isinstance(weights, (int, float)) and not isinstance(weights, bool):
-        net = Network([width] * (depth + 1), "identity", "mse", rng=rng, init=weights)
-    else:
-        raise ValueError(f"weights must be 'orthogonal', 'gaussian' or a standard deviation, got {weights!r}")
-    if bias_std > 0:
-        for l in range(1, depth + 1):
-            net.params[f"b{l}"] = bias_std * rng.standard_normal((width, 1))
     return net
 
 

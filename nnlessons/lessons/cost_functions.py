@@ -25,14 +25,14 @@ difference, ``C(p - u) - 2 C(p) + C(p + u)``, is never negative, for any point
 ``p`` and step ``u``.
 
 For the regression warm-up, the mean absolute error of a line and its best
-line sit here too, beside ``nnlessons.regression``'s mean squared error.
+line sit here too, beside ``nnlessons.lessons.regression``'s mean squared error.
 """
 
 import numpy as np
 
-from ._validation import as_float_array, as_scalar, check_int, check_positive, check_same_shape, check_shape, make_rng
-from .activations import log_sigmoid, sigmoid, sigmoid_backward
-from .losses import sigmoid_bce_dZ
+from .._validation import as_float_array, as_scalar, check_int, check_positive, check_same_shape, check_shape, make_rng
+from ..activations import log_sigmoid, sigmoid, sigmoid_backward
+from ..losses import sigmoid_bce_dZ
 # notebook 01's argument checks, shared rather than written twice
 from .regression import signed_errors
 

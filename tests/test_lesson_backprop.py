@@ -1,4 +1,4 @@
-"""nnlessons.backprop: every derived gradient against central differences, and against
+"""nnlessons.lessons.backprop: every derived gradient against central differences, and against
 the package's own backward pass; the moons recipe of notebook 05."""
 
 import copy
@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import nnlessons as nl  # noqa: E402
-from nnlessons import backprop as bp  # noqa: E402
+from nnlessons.lessons import backprop as bp  # noqa: E402
 from nnlessons.datasets import moons, x_plus_two  # noqa: E402
 from nnlessons.losses import binary_cross_entropy_from_logits, categorical_cross_entropy_from_logits  # noqa: E402
 
@@ -240,7 +240,7 @@ def test_a_kink_fails_the_check_not_the_gradient():
 def test_network_builders_check_their_arguments():
     with pytest.raises(ValueError, match=r"sizes must be \[n0, n1, n2, 1\]"):
         bp.three_layer_network([2, 3, 1], rng=0)
-    with pytest.raises(ValueError, match="bias_std must be a non-negative number"):
+    with pytest.raises(ValueError, match="bias_init must be a non-negative standard deviation"):
         bp.two_layer_network(2, 3, rng=0, bias_std=-1.0)
     net = bp.two_layer_network(2, 3, rng=0, bias_std=0.0)
     assert all(np.all(net.params[k] == 0) for k in ("b1", "b2"))

@@ -1,4 +1,4 @@
-"""Tests of nnlessons.linear_collapse: the collapse of linear layers into one affine map,
+"""Tests of nnlessons.lessons.linear_collapse: the collapse of linear layers into one affine map,
 checked against the package's Network, explicit products, finite differences and np.linalg."""
 
 import numpy as np
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnlessons as nl
-from nnlessons import linear_collapse as lc
+from nnlessons.lessons import linear_collapse as lc
 from nnlessons.activations import relu
 
 
@@ -179,7 +179,7 @@ def test_deep_linear_network_weight_choices():
         lc.deep_linear_network(4, 3, rng=0, weights="xavier")
     with pytest.raises(ValueError, match="depth must be"):
         lc.deep_linear_network(4, 0, rng=0)
-    with pytest.raises(ValueError, match="bias_std"):
+    with pytest.raises(ValueError, match="bias_init"):
         lc.deep_linear_network(4, 2, rng=0, bias_std=-1.0)
 
 

@@ -8,7 +8,7 @@ batch as wide as the layer, where a transposed ``W`` or a bias of shape ``(n,)``
 
 import numpy as np
 
-from .. import forward as _forward
+from ..lessons import forward_prop as _forward
 from ..layers import dense_forward as _dense_forward
 from ._core import check_function, random_cases
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nnlessons import Network
-from nnlessons import forward as fw
+from nnlessons.lessons import forward_prop as fw
 
 ARCHS = [
     ([4, 2, 3], ["relu", "sigmoid"]),

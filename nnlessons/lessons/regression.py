@@ -27,7 +27,7 @@ matrix (one column per example), least squares fits it exactly as it fits a line
 
 import numpy as np
 
-from ._validation import as_float_array, as_scalar, check_int, check_positive, check_same_shape, check_shape
+from .._validation import as_float_array, as_scalar, check_int, check_positive, check_same_shape, check_shape
 
 #: gradient descent stops once the cost exceeds this: the run has diverged, and
 #: carrying on would only overflow to inf

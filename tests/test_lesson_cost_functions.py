@@ -1,10 +1,10 @@
-"""Tests of nnlessons.logistic against closed forms, the package's losses and numerical gradients."""
+"""Tests of nnlessons.lessons.cost_functions against closed forms, the package's losses and numerical gradients."""
 
 import numpy as np
 import pytest
 
-from nnlessons import logistic as lg
-from nnlessons import regression
+from nnlessons.lessons import cost_functions as lg
+from nnlessons.lessons import regression
 from nnlessons.activations import sigmoid
 from nnlessons.gradcheck import gradient_check
 from nnlessons.losses import binary_cross_entropy_from_logits, mean_squared_error

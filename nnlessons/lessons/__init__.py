@@ -1,0 +1,11 @@
+"""The helpers of each notebook, one module per notebook, named after its topic.
+
+``regression`` (01_regression), ``cost_functions`` (02_cost_functions),
+``linear_collapse`` (03_linear_collapse), ``forward_prop`` (04_forward_prop),
+``backprop`` (05_backprop), ``digits`` (06_digits).
+
+Each holds only what its notebook needs beyond the core (data for one figure,
+a warm-up function, a drawing); the core modules of ``nnlessons`` hold
+everything shared. A notebook imports its helpers as
+``from nnlessons.lessons import backprop as bp``.
+"""
