@@ -4,7 +4,6 @@ import pytest
 import nnlessons as nl
 from nnlessons import Network
 from nnlessons.datasets import moons
-from nnlessons.layers import dense_backward, dense_forward
 from nnlessons.optim import SGD, Adam, Momentum
 
 CONFIGS = [
@@ -74,7 +73,8 @@ def test_training_lowers_the_loss_and_is_reproducible():
     for _ in range(2):
         net = Network([2, 16, 1], ["relu", "sigmoid"], "binary_cross_entropy", rng=1)
         initial = net.cost(X, y)
-        history = net.fit(X, y, epochs=100, batch_size=32, learning_rate=0.5, rng=2, validation=(X, y))
+        history = net.fit(X, y, epochs=100, batch_size=32, learning_rate=0.5, rng=2, validation=(X, y),
+                          evaluate_train=True)
         runs.append((net.get_params(), history))
     (p1, h1), (p2, h2) = runs
     assert all(np.array_equal(p1[k], p2[k]) for k in p1)
@@ -93,7 +93,7 @@ def test_each_optimiser_trains_softmax(opt, lr):
     h = net.fit(X, y, epochs=200, batch_size=30, optimizer=opt, learning_rate=lr, rng=5)
     assert h["loss"][-1] < 0.7 * initial
     assert net.predict(X).shape == (180,)
-    assert 0.0 <= net.accuracy(X, y) <= 1.0
+    assert net.accuracy(X, y) == np.mean(net.predict(X) == y)
     assert net.accuracy(X, nl.one_hot(y, 3)) == net.accuracy(X, y)
 
 
@@ -117,24 +117,11 @@ def test_predict_for_each_kind_of_output():
     X = np.random.default_rng(0).normal(size=(2, 6))
     reg = Network([2, 3], "identity", "mse", rng=0)
     assert reg.predict(X).shape == (3, 6)
-    with pytest.raises(ValueError, match="accuracy needs a classifier"):
+    reg = Network([2, 1], "identity", "mse", rng=0)
+    with pytest.raises(ValueError, match="accuracy needs class outputs: a single 'identity' output"):
         reg.accuracy(X, np.zeros(6, int))
     binary = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
     assert np.array_equal(binary.predict(X), (binary(X)[0] > 0.5).astype(int))
-
-
-def test_dense_layer_pair():
-    rng = np.random.default_rng(0)
-    A_prev, W, b = rng.normal(size=(3, 5)), rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
-    Z, cache = dense_forward(A_prev, W, b)
-    dZ = rng.normal(size=(2, 5))
-    dA_prev, dW, db = dense_backward(dZ, cache)
-    # cost = mean over columns of sum(dZ * Z): its gradients are these
-    Wc, bc, Ac = W.copy(), b.copy(), A_prev.copy()
-    f = lambda: np.sum(dZ * (Wc @ Ac + bc)) / 5  # noqa: E731
-    assert nl.relative_error(dW, nl.numerical_gradient(f, Wc)) <= 1e-7
-    assert nl.relative_error(db, nl.numerical_gradient(f, bc)) <= 1e-7
-    assert nl.relative_error(dA_prev / 5, nl.numerical_gradient(f, Ac)) <= 1e-7
 
 
 def test_errors_name_the_argument_and_shapes():
@@ -143,14 +130,10 @@ def test_errors_name_the_argument_and_shapes():
         net.forward(np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"X must be 2-D, got shape \(4,\)"):
         net.forward(np.zeros(4))
-    with pytest.raises(ValueError, match=r"labels must hold labels in 0..2, got values from 0 to 3"):
+    with pytest.raises(ValueError, match=r"Y must hold labels in 0..2, got values from 0 to 3"):
         net.cost(np.zeros((4, 2)), np.array([0, 3]))
     with pytest.raises(ValueError, match=r"Y must have shape \(3, any\), got shape \(2, 2\)"):
         net.cost(np.zeros((4, 2)), np.eye(2))
-    with pytest.raises(ValueError, match=r"b must have shape \(2, 1\), got shape \(2,\)"):
-        dense_forward(np.zeros((3, 4)), np.zeros((2, 3)), np.zeros(2))
-    with pytest.raises(ValueError, match=r"A_prev must have shape \(3, any\), got shape \(4, 3\)"):
-        dense_forward(np.zeros((4, 3)), np.zeros((2, 3)), np.zeros((2, 1)))
     with pytest.raises(ValueError, match="activations must be one name or a list of 2 names"):
         Network([4, 2, 3], ["relu"], "mse", rng=0)
     with pytest.raises(ValueError, match="sizes must be a list of at least two positive ints"):
@@ -167,17 +150,6 @@ def test_errors_name_the_argument_and_shapes():
         p = net.get_params()
         p["W1"] = p["W1"].T
         net.set_params(p)
-
-
-def test_first_layer_skips_the_input_gradient_but_keeps_the_others():
-    rng = np.random.default_rng(0)
-    A_prev, W, b = rng.normal(size=(3, 5)), rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
-    _, cache = dense_forward(A_prev, W, b)
-    dZ = rng.normal(size=(2, 5))
-    full = dense_backward(dZ, cache)
-    skipped = dense_backward(dZ, cache, need_dA_prev=False)
-    assert skipped[0] is None
-    assert np.array_equal(full[1], skipped[1]) and np.array_equal(full[2], skipped[2])
 
 
 def test_float32_network_keeps_its_dtype_and_matches_float64():
