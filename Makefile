@@ -11,7 +11,14 @@ THREADS := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 VECLIB_MAX
 RUN := env -u MPLBACKEND $(THREADS)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: lab test notebooks handouts html bench clean venv
+# The oldest versions pyproject.toml allows, on the oldest Python it allows
+# (a pyenv 3.10 when there is one: its shim refuses to run outside a pyenv project).
+PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10)),python3.10)
+OLDEST := .venv-oldest
+PYTEST_ARGS := tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	-q -n 2 --dist loadfile
+
+.PHONY: lab test test-oldest notebooks handouts html bench clean venv
 
 # The stamps depend on pyproject.toml, so a changed dependency list re-installs.
 $(VENV)/.test-stamp: pyproject.toml
@@ -31,9 +38,23 @@ venv: $(VENV)/.test-stamp
 lab: $(VENV)/.lab-stamp
 	$(RUN) $(BIN)/jupyter lab notebooks/
 
+# Two workers; --dist loadfile keeps each notebook's cells together, in order, on one worker.
 test: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -q
+	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every lower bound of pyproject.toml pinned (python -m tools.lower_bounds), then the same tests.
+$(OLDEST)/.stamp: pyproject.toml $(VENV)/.test-stamp
+	rm -rf $(OLDEST) && $(PYTHON_OLDEST) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m tools.lower_bounds test > $(OLDEST)/requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet -r $(OLDEST)/requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	$(RUN) $(OLDEST)/bin/python -c "import matplotlib.pyplot"
+	touch $@
+
+test-oldest: $(OLDEST)/.stamp
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|pytest|nbval|nbconvert|ipykernel)=='
+	$(RUN) $(OLDEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 # For authors: re-execute every notebook in place, top to bottom, in a fresh kernel.
 notebooks: $(VENV)/.test-stamp
@@ -51,5 +72,5 @@ bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(OLDEST) build .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -69,7 +69,7 @@ class ForwardCache(dict):
         self.layers = {}
 
 
-class FitDiverged(ArithmeticError, ValueError):
+class FitDiverged(ValueError):
     """Raised by ``Network.fit`` when a mini-batch loss stops being a finite number."""
 
 
@@ -306,46 +306,56 @@ class Network:
             keys += ["val_" + k for k in keys]
         history = {k: [] for k in keys}
         # The parameters before the current step, restored if the loss diverges.
-        before = {k: np.empty_like(v) for k, v in self.params.items()}
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(m)
-            loss_sum, correct = 0.0, 0
-            for batch, start in enumerate(range(0, m, batch_size), start=1):
-                idx = order[start:start + batch_size]
-                Xb, Yb = Xf[:, idx], Yf[:, idx]
-                A, cache = self._forward(Xb)
-                loss = self._cost(cache, Yb)
-                if not np.isfinite(loss):
-                    if batch > 1 or epoch > 1:
-                        for k, v in before.items():
-                            self.params[k][...] = v
-                    raise FitDiverged(
-                        f"the loss became {loss} at epoch {epoch}, batch {batch}: training diverged; "
-                        f"the parameters from before the last step are kept; try a smaller learning rate"
-                    )
-                loss_sum += loss * idx.size
+        backup = {k: np.empty_like(v) for k, v in self.params.items()}
+        # A diverging run overflows somewhere before its loss does; the non-finite loss
+        # then stops it with one clear error instead of a trail of numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(1, epochs + 1):
+                loss, accuracy = self._epoch(epoch, Xf, Yf, batch_size, opt, rng, labels, backup)
+                if evaluate_train:
+                    A, cache = self._forward(X)
+                    loss = self._cost(cache, Y)
+                    accuracy = accuracy_score(predict_classes(A), labels) if classifier else None
+                history["loss"].append(loss)
                 if classifier:
-                    correct += int(np.count_nonzero(predict_classes(A) == labels[idx]))
-                grads = self._backward(Yb, cache)
-                for k, v in self.params.items():
-                    np.copyto(before[k], v)
-                opt.step(self.params, grads)
-            if evaluate_train:
-                history["loss"].append(self.cost(X, Y))
-                if classifier:
-                    history["accuracy"].append(self._accuracy(X, labels))
-            else:
-                history["loss"].append(loss_sum / m)
-                if classifier:
-                    history["accuracy"].append(correct / m)
-            if validation is not None:
-                history["val_loss"].append(self._cost(self._forward(X_val)[1], Y_val))
-                if classifier:
-                    history["val_accuracy"].append(self._accuracy(X_val, predict_classes(Y_val)))
-            if verbose:
-                print(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()),
-                      flush=True)
+                    history["accuracy"].append(accuracy)
+                if validation is not None:
+                    history["val_loss"].append(self._cost(self._forward(X_val)[1], Y_val))
+                    if classifier:
+                        history["val_accuracy"].append(self._accuracy(X_val, predict_classes(Y_val)))
+                if verbose:
+                    print(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()),
+                          flush=True)
         return history
+
+    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup):
+        """One pass over shuffled mini-batches. Returns the mean of the batch losses and
+        the fraction of examples predicted right (with ``labels``), each batch measured
+        before its step."""
+        m = X.shape[1]
+        order = rng.permutation(m)
+        loss_sum, correct = 0.0, 0
+        for batch, start in enumerate(range(0, m, batch_size), start=1):
+            idx = order[start:start + batch_size]
+            Xb, Yb = X[:, idx], Y[:, idx]
+            A, cache = self._forward(Xb)
+            loss = self._cost(cache, Yb)
+            if not np.isfinite(loss):
+                stepped = epoch > 1 or batch > 1
+                if stepped:
+                    for k, v in backup.items():
+                        self.params[k][...] = v
+                kept = "the parameters from before the last step are kept" if stepped else "no step was taken"
+                raise FitDiverged(f"the loss became {loss} at epoch {epoch}, batch {batch}: training diverged "
+                                  f"({kept}); try a smaller learning rate")
+            loss_sum += loss * idx.size
+            if labels is not None:
+                correct += int(np.count_nonzero(predict_classes(A) == labels[idx]))
+            grads = self._backward(Yb, cache)
+            for k, v in self.params.items():
+                np.copyto(backup[k], v)
+            opt.step(self.params, grads)
+        return loss_sum / m, correct / m
 
     # -------------------------------------------------------------- prediction
     def predict(self, X):
