@@ -22,7 +22,9 @@ from ._validation import as_float_array, check_shape
 
 def forward(A_prev, W, b):
     """Z = W @ A_prev + b. Returns ``(Z, cache)`` with ``cache = (A_prev, W, b)``."""
-    return W @ A_prev + b, (A_prev, W, b)
+    Z = W @ A_prev
+    Z += b  # in place: one (n_out, m) array instead of two
+    return Z, (A_prev, W, b)
 
 
 def backward(dZ, cache, need_dA_prev=True):
@@ -33,9 +35,9 @@ def backward(dZ, cache, need_dA_prev=True):
     of the work of a backward pass on MNIST) and returns ``None`` in its place.
     """
     A_prev, W, _ = cache
-    m = A_prev.shape[1]
-    dW = dZ @ A_prev.T / m
-    db = dZ.sum(axis=1, keepdims=True) / m
+    dZ_mean = dZ / A_prev.shape[1]  # the 1/m, applied to dZ (n_out, m) rather than to dW (n_out, n_in)
+    dW = dZ_mean @ A_prev.T
+    db = dZ_mean.sum(axis=1, keepdims=True)
     dA_prev = W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
 

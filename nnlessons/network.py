@@ -154,13 +154,13 @@ class Network:
         return f"Network(sizes={self.sizes}, activations={self.activations}, loss={self.loss!r})"
 
     # ------------------------------------------------------------------ checks
-    def _check_X(self, X, name="X"):
+    def _check_X(self, X, name="X", convert=True):
         X = as_float_array(X, name, ndim=2)
         check_shape(X, name, (self.sizes[0], None))
         if X.shape[1] == 0:
             raise ValueError(f"{name} must hold at least one example (column), got shape {X.shape}")
         check_finite(X, name)
-        return X.astype(self.dtype, copy=False)
+        return X.astype(self.dtype, copy=False) if convert else X
 
     def targets(self, Y, name="Y"):
         """Targets in the loss's format ``(n_out, m)``, checked.
@@ -277,8 +277,11 @@ class Network:
         raises ``FitDiverged`` naming the epoch and batch, and keeps the
         parameters from before the step that made it so.
         """
-        X, Y = self._check_pair(X, Y)
+        X = self._check_X(X, convert=False)
+        Y = self.targets(Y)
         m = X.shape[1]
+        if Y.shape[1] != m:
+            raise ValueError(f"X and Y must have the same number of columns, got {m} and {Y.shape[1]}")
         epochs = check_int(epochs, "epochs", minimum=0)
         batch_size = check_int(batch_size, "batch_size")
         if optimizer is None and learning_rate is None:
@@ -295,9 +298,12 @@ class Network:
             if Y_val.shape[1] != X_val.shape[1]:
                 raise ValueError(f"X_val and Y_val must have the same number of columns, "
                                  f"got {X_val.shape[1]} and {Y_val.shape[1]}")
-        # Columns contiguous in memory make gathering a shuffled batch cheap; a
-        # C-ordered X is copied once here (an F-ordered one is used as it is).
-        Xf, Yf = np.asfortranarray(X), np.asfortranarray(Y)
+        # A batch is gathered from X's columns and converted to the network's dtype.
+        # That is fastest when the columns are contiguous (an F-ordered X, as
+        # mnist.to_columns returns); copying a C-ordered X once costs about as much as
+        # three epochs of slower gathering, so it pays only for longer runs.
+        if not (X.flags.f_contiguous and X.dtype == self.dtype) and epochs > 2:
+            X = np.asfortranarray(X, dtype=self.dtype)
         # Accuracy means something only for a classifier; a regression net records the loss alone.
         classifier = self._is_classifier()
         labels = predict_classes(Y) if classifier else None
@@ -311,9 +317,9 @@ class Network:
         # then stops it with one clear error instead of a trail of numpy warnings.
         with np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(1, epochs + 1):
-                loss, accuracy = self._epoch(epoch, Xf, Yf, batch_size, opt, rng, labels, backup)
+                loss, accuracy = self._epoch(epoch, X, Y, batch_size, opt, rng, labels, backup)
                 if evaluate_train:
-                    A, cache = self._forward(X)
+                    A, cache = self._forward(X.astype(self.dtype, copy=False))
                     loss = self._cost(cache, Y)
                     accuracy = accuracy_score(predict_classes(A), labels) if classifier else None
                 history["loss"].append(loss)
@@ -337,7 +343,7 @@ class Network:
         loss_sum, correct = 0.0, 0
         for batch, start in enumerate(range(0, m, batch_size), start=1):
             idx = order[start:start + batch_size]
-            Xb, Yb = X[:, idx], Y[:, idx]
+            Xb, Yb = X[:, idx].astype(self.dtype, copy=False), Y[:, idx]
             A, cache = self._forward(Xb)
             loss = self._cost(cache, Yb)
             if not np.isfinite(loss):
