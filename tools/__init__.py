@@ -1,0 +1,1 @@
+"""Maintainer tools of nnlessons, run from the repository root as ``python -m tools.<name>``."""
