@@ -62,7 +62,7 @@ def test_upstream_change_to_an_untouched_notebook_updates_it(course):
     (solutions / "02_second.ipynb").write_text("solved 02 v2\n")
     messages = sync()
     assert messages == ["updated 02_second.ipynb to the current version (you had not changed it)",
-                        "updated 02_second.ipynb to the current version (you had not changed it)"]
+                        "updated solutions/02_second.ipynb to the current version (you had not changed it)"]
     assert (work / "02_second.ipynb").read_text() == "student 02 v2\n"
     assert (work / "solutions" / "02_second.ipynb").read_text() == "solved 02 v2\n"
     assert not os.stat(work / "solutions" / "02_second.ipynb").st_mode & 0o222

@@ -107,18 +107,18 @@ def sync_file(data, path, written, given, readonly=False):
             if _digest(offer.read_bytes()) in written:
                 offer.unlink()
         if current is not None and current != new:
-            return f"updated {path.name} to the current version (you had not changed it)"
+            return f"updated {key} to the current version (you had not changed it)"
         return None
     if given.get(key) == new:  # the learner's edits, on the current version
         return None
     for offer in _offers(path):
         if offer.exists() and _digest(offer.read_bytes()) == new:
-            return (f"{path.name}: you have edits, so it is kept as it is; the current version "
+            return (f"{key}: you have edits, so it is kept as it is; the current version "
                     f"is waiting beside it as {offer.name}")
         if not offer.exists() or _digest(offer.read_bytes()) in written:
             _write(offer, data, readonly)
             written.add(new)
-            return (f"{path.name} has changed in the course since your copy was made. Yours is kept "
+            return (f"{key} has changed in the course since your copy was made. Yours is kept "
                     f"as it is; the new version is {offer.name}, beside it. To switch, delete or "
                     f"rename your copy and run `make lab` again.")
 
