@@ -30,6 +30,15 @@ def course(tmp_path):
     return student, solutions, work, sync
 
 
+def edit_then_change_upstream(course):
+    """Lay out the workspace, edit 01 there, change 01 upstream, sync; return the messages."""
+    student, solutions, work, sync = course
+    sync()
+    (work / "01_first.ipynb").write_text("my answers\n")
+    (student / "01_first.ipynb").write_text("student 01 v2\n")
+    return sync()
+
+
 def listing(folder):
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
@@ -70,10 +79,7 @@ def test_upstream_change_to_an_untouched_notebook_updates_it(course):
 
 def test_upstream_change_to_an_edited_notebook_goes_beside_it(course):
     student, solutions, work, sync = course
-    sync()
-    (work / "01_first.ipynb").write_text("my answers\n")
-    (student / "01_first.ipynb").write_text("student 01 v2\n")
-    messages = sync()
+    messages = edit_then_change_upstream(course)
     assert len(messages) == 1 and "01_first.new.ipynb" in messages[0] and "Yours is kept" in messages[0]
     assert (work / "01_first.ipynb").read_text() == "my answers\n"
     assert (work / "01_first.new.ipynb").read_text() == "student 01 v2\n"
@@ -91,10 +97,7 @@ def test_upstream_change_to_an_edited_notebook_goes_beside_it(course):
 
 def test_an_edited_offer_is_kept_too(course):
     student, solutions, work, sync = course
-    sync()
-    (work / "01_first.ipynb").write_text("my answers\n")
-    (student / "01_first.ipynb").write_text("student 01 v2\n")
-    sync()
+    edit_then_change_upstream(course)
     (work / "01_first.new.ipynb").write_text("my answers in the new version\n")
     (student / "01_first.ipynb").write_text("student 01 v3\n")
     messages = sync()
@@ -106,10 +109,7 @@ def test_an_edited_offer_is_kept_too(course):
 
 def test_deleting_a_copy_gives_the_current_version_and_clears_the_offer(course):
     student, solutions, work, sync = course
-    sync()
-    (work / "01_first.ipynb").write_text("my answers\n")
-    (student / "01_first.ipynb").write_text("student 01 v2\n")
-    sync()
+    edit_then_change_upstream(course)
     (work / "01_first.ipynb").unlink()
     assert sync() == []
     assert (work / "01_first.ipynb").read_text() == "student 01 v2\n"

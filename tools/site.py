@@ -183,7 +183,11 @@ def main(argv):
     if len(argv) != 1:
         print("usage: python -m tools.site OUTPUT_DIR", file=sys.stderr)
         return 2
-    status = build(argv[0])
+    try:
+        status = build(argv[0])
+    except (ValueError, FileNotFoundError) as exc:  # a notebook off the pattern, a missing package
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if status == 0:
         print(f"site: open {Path(argv[0]) / 'index.html'}")
     return status
