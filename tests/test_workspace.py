@@ -6,8 +6,14 @@ untouched and to an edited notebook, a second upstream change, a deleted copy,
 a lost state file; and once on the repository's own student versions.
 """
 
+import json
 import os
+import socket
 import stat
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -146,3 +152,35 @@ def test_main_lays_out_the_repositorys_student_versions(tmp_path, capsys):
     assert f"holds {len(names)} notebooks" in capsys.readouterr().out
     assert workspace.main([str(work)]) == 0
     assert capsys.readouterr().out.count("\n") == 1, "a second run has nothing to report"
+
+
+def test_jupyter_lab_serves_the_workspace_even_as_root(tmp_path):
+    # As `make lab` starts it (which adds --allow-root for root); only where JupyterLab is installed.
+    pytest.importorskip("jupyterlab", reason="JupyterLab is not installed here (the lab extra; `make lab` installs it)")
+    work = tmp_path / "work"
+    workspace.sync(work)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
+               "--ServerApp.token=test-token", "--ServerApp.ip=127.0.0.1", str(work)]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline, listing_json = time.monotonic() + 60, None
+        while listing_json is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token=test-token", timeout=5) as r:
+                    listing_json = json.load(r)
+            except OSError:
+                time.sleep(0.5)
+        if listing_json is None:
+            server.terminate()
+            pytest.fail(f"JupyterLab did not serve the workspace: {server.communicate()[1].decode()[-800:]}")
+        served = sorted(item["name"] for item in listing_json["content"])
+        expected = sorted([p.name for p in handouts.series(workspace.STUDENT)] + ["README.md", "solutions"])
+        assert served == expected
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
