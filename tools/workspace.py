@@ -152,7 +152,8 @@ def main(argv):
         return 1
     for message in sync(work):
         print(message)
-    print(f"workspace: {work}/ holds {len(series(STUDENT))} notebooks to work in; "
+    names = [p.name for p in series(STUDENT)]
+    print(f"workspace: {work}/ holds {len(names)} notebooks to work in, starting with {names[0]}; "
           f"solved versions in {work}/solutions/")
     return 0
 
