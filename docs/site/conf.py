@@ -25,6 +25,9 @@ exclude_patterns = ["_build", "_doctrees", "**.ipynb_checkpoints", "site.json"]
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
+# The build treats warnings as errors (broken links, missing images); a skipped
+# heading level in a notebook is not worth failing it for.
+suppress_warnings = ["myst.header"]
 
 # MathJax 3 from the build's own _static/ (copied there from a PyPI package), not a CDN.
 mathjax_path = "mathjax/tex-chtml.js"
