@@ -69,11 +69,35 @@ def test_every_requirement_has_a_lower_bound_and_the_pins_follow_them():
     pins = lower_bounds.pins((ROOT / "pyproject.toml").read_text())
     project = _pyproject_packages()
     assert all(project.values()), f"requirements without a '>=' lower bound: {project}"
+    # The oldest-versions environment tests the run-time dependencies and the test extra.
+    tested = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    tested |= {_name(r) for r in _pyproject()["project"]["optional-dependencies"]["test"]}
     assert {_name(p): p.split("==")[1].split(";")[0] for p in pins if "python_version" not in p} == {
-        k: v for k, v in project.items() if k != "jupyterlab"}
+        k: v for k, v in project.items() if k in tested}
     assert "tomli==2.0; python_version < '3.11'" in pins
     with pytest.raises(ValueError, match="has no single '>=' lower bound"):
         lower_bounds.pins('[project]\ndependencies = ["numpy"]\n[project.optional-dependencies]\ntest = []\n')
+
+
+def test_environment_yml_lists_what_a_learner_needs_and_nothing_else():
+    # The run-time dependencies and the lab extra; tests and the website are pip extras.
+    project = _pyproject()["project"]
+    wanted = {_name(r) for r in project["dependencies"]}
+    wanted |= {_name(r) for r in project["optional-dependencies"]["lab"]}
+    conda = set(_conda_packages()) - {"python", "pip"}
+    assert conda == wanted, f"only in environment.yml: {sorted(conda - wanted)}; only in pyproject: {sorted(wanted - conda)}"
+
+
+def test_environment_yml_pins_a_python_version_binder_reads():
+    # Binder reads `python=3.12`; a range such as `python>=3.10` is ignored for its default.
+    text = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+- python=3\.\d+\s*$", text, re.M), "environment.yml needs `- python=3.X`"
+
+
+def test_test_and_site_tools_are_extras():
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert {"pytest", "nbval"} <= {_name(r) for r in extras["test"]}
+    assert {"sphinx", "myst-nb", "sphinx-book-theme", "playwright"} <= {_name(r) for r in extras["site"]}
 
 
 def test_environment_yml_installs_the_package_itself():
@@ -95,7 +119,29 @@ def test_ci_runs_the_readme_test_command_with_one_blas_thread():
     assert "make test" in readme and "make lab" in readme
     assert re.search(r"^make test$", ci, re.M)
     assert re.search(r"^make test-oldest$", ci, re.M)
+    assert re.search(r"^make site-test$", ci, re.M), "CI runs the website's browser test too"
     makefile = (ROOT / "Makefile").read_text()
     assert "OPENBLAS_NUM_THREADS=1" in makefile and "OMP_NUM_THREADS=1" in makefile
-    for target in ("lab", "test", "test-oldest", "notebooks", "clean", "handouts", "html"):
-        assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+TARGETS = ("help", "lab", "test", "test-oldest", "site", "site-test", "student", "notebooks", "handouts", "bench", "venv", "clean")
+
+
+def test_makefile_targets_and_help():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\.DEFAULT_GOAL := help$", makefile, re.M), "plain `make` must print the help"
+    help_text = makefile.split("\nhelp:", 1)[1].split("\n\n", 1)[0]
+    for target in TARGETS:
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"no target {target}"
+        if target != "help":
+            assert f"make {target} " in help_text, f"`make help` does not list {target}"
+    assert "LAB_ARGS" in help_text and "LAB_ARGS ?=" in makefile
+
+
+def test_make_lab_serves_the_workspace_and_allows_root():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "-m tools.workspace $(WORK)" in lab
+    assert re.search(r"jupyter lab .*\$\(ROOT_ARG\) \$\(LAB_ARGS\) \$\(WORK\)", lab)
+    assert "--allow-root" in makefile and "id -u" in makefile
+    assert "work/" in (ROOT / ".gitignore").read_text().split()
