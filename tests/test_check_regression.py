@@ -5,25 +5,10 @@ import pytest
 
 from nnlessons import check
 from nnlessons.lessons import regression as reg
+from notebook_cells import ROOT, exercise_sources, run_cells
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, stub
 
-
-def verdict(checker, fn, capsys):
-    result = checker(fn)
-    out = capsys.readouterr().out
-    return result, out
-
-
-def assert_passed(checker, fn, capsys):
-    result, out = verdict(checker, fn, capsys)
-    assert result and out.startswith(f"PASSED  {result.name}: all 5 cases match"), out
-
-
-def assert_failed(checker, fn, capsys, *fragments):
-    result, out = verdict(checker, fn, capsys)
-    assert not result and out.startswith(f"FAILED  {result.name}: "), out
-    for fragment in fragments:
-        assert fragment in out, out
-    return out
+NOTEBOOK = ROOT / "notebooks" / "01_regression.ipynb"
 
 
 # The solutions exactly as written in the notebook's exercise cells.
@@ -52,22 +37,73 @@ def nb_fit_line_least_squares(x, y):
     return w, b
 
 
+def nb_gradient_descent(w, b, x, y, learning_rate, n_steps):
+    costs = [nb_mse_cost(w, b, x, y)]
+    for _ in range(n_steps):
+        w, b = nb_gradient_descent_step(w, b, x, y, learning_rate)
+        costs.append(nb_mse_cost(w, b, x, y))
+    return costs
+
+
+def bisect_threshold(loop, n_steps=300):
+    """An experiment's answer: bisect on the verdict "the cost ends above where it started"."""
+    def threshold(x, y):
+        low, high = 0.0, 1.0
+        for _ in range(30):
+            middle = (low + high) / 2
+            with np.errstate(over="ignore", invalid="ignore"):
+                costs = loop(0.0, 0.0, x, y, middle, n_steps)
+            if not costs[-1] <= costs[0]:
+                high = middle
+            else:
+                low = middle
+        return (low + high) / 2
+    return threshold
+
+
 def test_exported_names():
-    assert set(check.regression.__all__) == {"mse_cost", "mse_gradient", "gradient_descent_step",
-                                              "fit_line_least_squares"}
+    assert check.regression.EXERCISES == ("mse_cost", "mse_gradient", "gradient_descent_step",
+                                          "gradient_descent", "divergence_threshold",
+                                          "fit_line_least_squares")
+    assert set(check.regression.__all__) == set(check.regression.EXERCISES)
     for name in check.regression.__all__:
         assert getattr(check, name) is getattr(check.regression, name)
+
+
+def test_notebook_solutions_pass(capsys):
+    run_cells(exercise_sources(NOTEBOOK), NOTEBOOK)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"PASSED  {name}" for name in check.regression.EXERCISES]
+
+
+@pytest.mark.parametrize("name", check.regression.EXERCISES)
+def test_stub_reports_not_implemented(name, capsys):
+    assert_not_implemented(getattr(check, name), capsys)
 
 
 @pytest.mark.parametrize("checker, solutions", [
     (check.mse_cost, [reg.mse_cost, nb_mse_cost]),
     (check.mse_gradient, [reg.mse_gradient, nb_mse_gradient]),
     (check.gradient_descent_step, [reg.gradient_descent_step, nb_gradient_descent_step]),
+    (check.gradient_descent, [lambda *a: reg.gradient_descent(*a)[1], nb_gradient_descent]),
+    (check.divergence_threshold, [lambda x, y: reg.largest_stable_learning_rate(x),
+                                  bisect_threshold(nb_gradient_descent)]),
     (check.fit_line_least_squares, [reg.fit_line_least_squares, nb_fit_line_least_squares]),
 ])
 def test_right_answers_pass(checker, solutions, capsys):
     for fn in solutions:
         assert_passed(checker, fn, capsys)
+
+
+@pytest.mark.parametrize("form", [tuple, list, np.array, lambda pair: np.array(pair, dtype=np.float32).astype(float)])
+def test_a_pair_may_come_in_any_form(form, capsys):
+    assert_passed(check.mse_gradient, lambda *a: form(nb_mse_gradient(*a)), capsys)
+    assert_passed(check.gradient_descent_step, lambda *a: form(nb_gradient_descent_step(*a)), capsys)
+    assert_passed(check.fit_line_least_squares, lambda *a: form(nb_fit_line_least_squares(*a)), capsys)
+
+
+def test_costs_may_come_as_an_array(capsys):
+    assert_passed(check.gradient_descent, lambda *a: np.array(nb_gradient_descent(*a)), capsys)
 
 
 # ----------------------------------------------------------------- mse_cost
@@ -96,9 +132,6 @@ def test_mse_cost_none_in_place_and_stub(capsys):
         x += b
         return np.mean((x - y) ** 2)
 
-    def stub(w, b, x, y):
-        raise NotImplementedError("replace this line with your code")
-
     assert_failed(check.mse_cost, no_return, capsys, "your function returned None")
     assert_failed(check.mse_cost, in_place, capsys, "modified its input x in place")
     out = assert_failed(check.mse_cost, stub, capsys, "not implemented yet")
@@ -109,10 +142,7 @@ def test_a_learners_error_is_reported_and_reraised(capsys):
     def broken(w, b, x, y):
         return np.mean((w * x + b - y[:1, None]) ** 2, axis=2)
 
-    with pytest.raises(Exception):
-        check.mse_cost(broken)
-    out = capsys.readouterr().out
-    assert out.startswith("FAILED  mse_cost: on the x -> x + 2 data, your function raised")
+    assert_raised(check.mse_cost, broken, capsys, np.exceptions.AxisError, "FAILED  mse_cost: on the x -> x + 2 data")
 
 
 # ----------------------------------------------------------------- mse_gradient
@@ -144,7 +174,7 @@ def test_mse_gradient_wrong_answers(capsys):
     assert_failed(check.mse_gradient, no_mean, capsys, "hint: both values are m times too large")
     assert_failed(check.mse_gradient, no_x, capsys, "hint: dw is missing the factor x_i")
     assert_failed(check.mse_gradient, lambda w, b, x, y: nb_mse_gradient(w, b, x, y)[0], capsys,
-                  "expected a tuple of 2 values, got a float")
+                  "expected a list of 2 values, got a float64")
     assert_failed(check.mse_gradient, lambda w, b, x, y: None, capsys, "your function returned None")
 
 
@@ -211,3 +241,151 @@ def test_fit_line_that_centres_x_in_place_is_caught(capsys):
 
 def test_not_a_function(capsys):
     assert_failed(check.fit_line_least_squares, 3.0, capsys, "expected a function")
+
+
+# ----------------------------------------------------------------- gradient_descent (the loop)
+
+def test_gradient_descent_wrong_answers(capsys):
+    def no_start(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n)[1:]
+
+    def no_end(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n)[:-1]
+
+    def uphill(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, -lr, n)
+
+    def stops_when_rising(w, b, x, y, lr, n):
+        costs = [nb_mse_cost(w, b, x, y)]
+        for _ in range(n):
+            w, b = nb_gradient_descent_step(w, b, x, y, lr)
+            if nb_mse_cost(w, b, x, y) > costs[-1]:
+                break
+            costs.append(nb_mse_cost(w, b, x, y))
+        return costs
+
+    def final_only(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n)[-1]
+
+    def one_step_too_many(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n + 1)
+
+    assert_failed(check.gradient_descent, no_start, capsys, "wrong shape",
+                  "hint: the cost before the first step is missing")
+    assert_failed(check.gradient_descent, no_end, capsys, "wrong shape",
+                  "hint: the cost after the last step is missing")
+    assert_failed(check.gradient_descent, uphill, capsys, "hint: the costs rise: step against the gradient")
+    assert_failed(check.gradient_descent, stops_when_rising, capsys,
+                  "on m = 7 examples, a rate above the limit, 8 steps: wrong shape")
+    assert_failed(check.gradient_descent, final_only, capsys, "wrong shape, expected (31,), got ()")
+    assert_failed(check.gradient_descent, one_step_too_many, capsys, "wrong shape, expected (31,), got (32,)")
+
+
+# ----------------------------------------------------------------- divergence_threshold
+
+def test_divergence_threshold_wrong_answers(capsys):
+    def along_w_only(x, y):
+        return 2.0 / reg.w_curvature(x)
+
+    def half(x, y):
+        return bisect_threshold(nb_gradient_descent)(x, y) / 2
+
+    def too_few_steps(x, y):
+        return bisect_threshold(nb_gradient_descent, n_steps=2)(x, y)
+
+    assert_failed(check.divergence_threshold, along_w_only, capsys,
+                  "hint: that is the limit for descent along w alone")
+    assert_failed(check.divergence_threshold, half, capsys, "hint: that is half the threshold")
+    out = assert_failed(check.divergence_threshold, too_few_steps, capsys, "on m = 4 examples: wrong value")
+    assert "hint" not in out
+    assert_failed(check.divergence_threshold, lambda x, y: 0.0845, capsys, "on m = 4 examples: wrong value")
+    assert_failed(check.divergence_threshold, lambda x, y: (0.08, 0.09), capsys,
+                  "expected a number, got a tuple")
+    assert_failed(check.divergence_threshold, lambda x, y: "about 0.08", capsys, "expected numbers")
+    assert_failed(check.divergence_threshold, 0.0845, capsys, "expected a function")
+
+
+def test_threshold_tolerance_is_two_percent(capsys):
+    exact = lambda x, y: reg.largest_stable_learning_rate(x)  # noqa: E731
+    assert_passed(check.divergence_threshold, lambda x, y: 1.019 * exact(x, y), capsys)
+    assert_passed(check.divergence_threshold, lambda x, y: 0.981 * exact(x, y), capsys)
+    assert_failed(check.divergence_threshold, lambda x, y: 1.03 * exact(x, y), capsys, "wrong value")
+
+
+# ----------------------------------------------------------------- an earlier answer as the cause
+
+def given(checker, **earlier):
+    """``checker`` with the learner's earlier functions passed along, as a notebook cell calls it."""
+    def run(learner):
+        return checker(learner, **earlier)
+    run.__name__ = checker.__name__
+    return run
+
+
+def wrong_gradient(w, b, x, y):
+    return nb_mse_gradient(w, b, x, y)[::-1]
+
+
+def step_with(gradient):
+    def step(w, b, x, y, lr):
+        dw, db = gradient(w, b, x, y)
+        return w - lr * dw, b - lr * db
+    return step
+
+
+def loop_with(step):
+    def loop(w, b, x, y, lr, n):
+        costs = [nb_mse_cost(w, b, x, y)]
+        for _ in range(n):
+            w, b = step(w, b, x, y, lr)
+            costs.append(nb_mse_cost(w, b, x, y))
+        return costs
+    return loop
+
+
+def test_a_failing_earlier_answer_is_named_as_the_cause(capsys):
+    bad_step = step_with(wrong_gradient)
+    assert_failed(given(check.gradient_descent_step, mse_gradient=wrong_gradient), bad_step, capsys,
+                  "this exercise calls your mse_gradient from exercise 2, which fails its own check")
+    # without the earlier function, the checker can only report the symptom
+    out = assert_failed(check.gradient_descent_step, bad_step, capsys, "wrong value")
+    assert "exercise 2" not in out
+    # given too, but right: the symptom, since the cause is elsewhere
+    out = assert_failed(given(check.gradient_descent_step, mse_gradient=nb_mse_gradient),
+                        step_with(lambda *a: [0.0, 0.0]), capsys, "wrong value")
+    assert "exercise 2" not in out
+    bad_loop = loop_with(bad_step)
+    assert_failed(given(check.gradient_descent, gradient_descent_step=bad_step), bad_loop, capsys,
+                  "calls your gradient_descent_step from exercise 3")
+    frozen = loop_with(lambda w, b, x, y, lr: (w, b))
+    assert_failed(given(check.divergence_threshold, gradient_descent=frozen), bisect_threshold(frozen), capsys,
+                  "calls your gradient_descent from exercise 4")
+
+
+def test_earlier_checks_run_only_on_failure(capsys):
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        return nb_mse_gradient(*args)
+
+    result = check.gradient_descent_step(step_with(nb_mse_gradient), mse_gradient=counted)
+    assert result and not calls
+    capsys.readouterr()
+
+
+def test_an_earlier_stub_is_named(capsys):
+    result = check.gradient_descent(loop_with(step_with(stub)), gradient_descent_step=step_with(stub))
+    out = capsys.readouterr().out
+    assert not result and out.count("\n") == 1
+    assert "calls your gradient_descent_step from exercise 3, which fails its own check" in out
+
+
+def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
+    def crashing_gradient(w, b, x, y):
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError):
+        check.gradient_descent_step(step_with(crashing_gradient), mse_gradient=crashing_gradient)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "calls your mse_gradient from exercise 2" in out

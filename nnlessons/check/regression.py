@@ -183,7 +183,12 @@ def gradient_descent(learner, gradient_descent_step=None):
     cases = random_cases(_loop_case, descriptions, seed=105)
 
     def uphill(w, b, x, y, lr, n):
-        return _reference_costs(w, b, x, y, -lr, n) if n else _reference_costs(w, b, x, y, lr, n)
+        costs = [reference.mse_cost(w, b, x, y)]
+        for _ in range(n):
+            dw, db = reference.mse_gradient(w, b, x, y)
+            w, b = w + lr * dw, b + lr * db
+            costs.append(reference.mse_cost(w, b, x, y))
+        return costs
 
     def run():
         return check_function("gradient_descent", learner, _reference_costs, cases,
@@ -259,10 +264,10 @@ def fit_line_least_squares(learner):
     descriptions = ["the x -> x + 2 data", "m = 2 examples", "m = 3 examples", "m = 7 examples",
                     "m = 20 examples"]
     cases = random_cases(_fit_case, descriptions, seed=104)
-    ref = reference.fit_line_least_squares
+    ref = _as_list(reference.fit_line_least_squares)
 
     def through_origin(x, y):
-        return float(np.sum(x * y) / np.sum(x * x)), 0.0
+        return [float(np.sum(x * y) / np.sum(x * x)), 0.0]
 
     return check_function("fit_line_least_squares", learner, ref, cases, ["x", "y"], hints=[
         ("your (w, b) come out as (b, w): the column of x goes first, the column of ones second",
