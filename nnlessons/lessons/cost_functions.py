@@ -162,6 +162,21 @@ def second_differences(values, step):
     return (v[:-2] - 2.0 * v[1:-1] + v[2:]) / step**2
 
 
+def chord_gap(values, i, j):
+    """How far the chord from point ``i`` to point ``j`` of a sampled curve lies above it, ``(j - i + 1,)``.
+
+    ``values`` ``(n,)`` are the curve's heights on an evenly spaced grid. A
+    convex curve has every gap ``>= 0`` (its chords never pass below it); a
+    negative gap is a point where the chord runs under the curve.
+    """
+    v = as_float_array(values, "values", ndim=1)
+    i, j = check_int(i, "i", 0), check_int(j, "j", 0)
+    if not i < j < v.size:
+        raise ValueError(f"i and j must satisfy 0 <= i < j < {v.size}, got i={i}, j={j}")
+    chord = np.linspace(v[i], v[j], j - i + 1)
+    return chord - v[i:j + 1]
+
+
 def second_differences_2d(C, w_step, b_step):
     """Second differences of a table of costs ``C`` ``(n_b, n_w)`` along four directions.
 
@@ -258,5 +273,9 @@ def plot_cost_surface(ax, ws, bs, C, paths=(), title=None, label="cost"):
     ax.set_ylabel("$b$")
     if title:
         ax.set_title(title)
-    ax.figure.colorbar(filled, ax=ax, label=label, ticks=levels[::4], format="%.2f")
+    from matplotlib.ticker import MaxNLocator
+
+    # Round ticks inside the range: the quantile levels themselves are ragged numbers.
+    ticks = MaxNLocator(5).tick_values(C.min(), C.max())
+    ax.figure.colorbar(filled, ax=ax, label=label, ticks=ticks[(ticks >= C.min()) & (ticks <= C.max())])
     return filled

@@ -266,6 +266,26 @@ def polynomial_errors(x_train, y_train, x_test, y_test, degrees):
 
 # --------------------------------------------------------------------------- pictures
 
+def plot_surface_3d(ax, ws, bs, C, title=None, label="cost", stride=1):
+    """Draw a table of costs ``C`` ``(n_b, n_w)`` over ``ws`` and ``bs`` as a 3-D surface on ``ax``.
+
+    ``ax`` must be a 3-D axes (``fig.add_subplot(..., projection="3d")``);
+    ``stride`` keeps every ``stride``-th grid line, which keeps the image small.
+    """
+    ws, bs = as_float_array(ws, "ws", ndim=1), as_float_array(bs, "bs", ndim=1)
+    C = as_float_array(C, "C", ndim=2)
+    check_shape(C, "C", (bs.size, ws.size))
+    W, B = np.meshgrid(ws[::stride], bs[::stride])
+    surface = ax.plot_surface(W, B, C[::stride, ::stride], cmap="viridis", linewidth=0, alpha=0.9)
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    ax.set_zlabel(label)
+    ax.view_init(elev=30, azim=-60)
+    if title:
+        ax.set_title(title)
+    return surface
+
+
 def plot_descent_path(ax, path, label_steps=5, cmap="viridis", colorbar=True):
     """Draw a descent ``path`` ``(k, 2)`` of ``(w, b)`` rows, coloured by step; number its first steps.
 
