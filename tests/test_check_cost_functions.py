@@ -18,19 +18,9 @@ from nnlessons.lessons import cost_functions as logistic
 from nnlessons.check import NOT_IMPLEMENTED
 from nnlessons.check import cost_functions as costs
 from notebook_cells import exercise_sources, run_cells
+from verdicts import assert_failed, assert_not_implemented, assert_passed, stub, verdict
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_cost_functions.ipynb"
-
-
-def verdict(checker, learner, capsys):
-    result = checker(learner)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.startswith("PASSED" if result else "FAILED"), out
-    return result, out
-
-
-def stub(*args):
-    raise NotImplementedError("write this function")
 
 
 # ----------------------------------------------------------------- wiring
@@ -40,10 +30,15 @@ def test_checkers_are_reachable_from_check_and_not_shadowed(name):
     assert getattr(check, name) is getattr(costs, name)
 
 
+def test_exercises_in_notebook_order():
+    assert costs.EXERCISES == ("stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax")
+    assert set(costs.__all__) == set(costs.EXERCISES)
+
+
 @pytest.mark.parametrize("name", costs.__all__)
 def test_stub_reports_not_implemented(name, capsys):
-    result, out = verdict(getattr(check, name), stub, capsys)
-    assert not result and NOT_IMPLEMENTED in out
+    line = assert_not_implemented(getattr(check, name), capsys)
+    assert NOT_IMPLEMENTED in line
 
 
 @pytest.mark.parametrize("name", costs.__all__)
@@ -79,6 +74,17 @@ def test_sigmoid_rejects_an_overflowing_one_even_with_right_values(capsys):
         np.testing.assert_array_equal(naive_sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
     result, out = verdict(check.stable_sigmoid, naive_sigmoid, capsys)
     assert not result and "overflow encountered in exp" in out and "z = -1000" in out
+
+
+def where_sigmoid(z):
+    # both branches are computed for every element before np.where picks one
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
+
+
+def test_sigmoid_rejects_np_where_over_two_overflowing_branches(capsys):
+    assert_failed(check.stable_sigmoid, where_sigmoid, capsys, "on z = -1000, -745, -40, 40, 745, 1000",
+                  "numpy warned 'overflow encountered in exp'")
 
 
 def test_sigmoid_rejects_nan_from_inf_over_inf(capsys):
