@@ -276,7 +276,7 @@ def plot_surface_3d(ax, ws, bs, C, title=None, label="cost", stride=1):
     C = as_float_array(C, "C", ndim=2)
     check_shape(C, "C", (bs.size, ws.size))
     W, B = np.meshgrid(ws[::stride], bs[::stride])
-    surface = ax.plot_surface(W, B, C[::stride, ::stride], cmap="viridis", linewidth=0, alpha=0.9)
+    surface = ax.plot_surface(W, B, C[::stride, ::stride], cmap="viridis", linewidth=0)
     ax.set_xlabel("w")
     ax.set_ylabel("b")
     ax.set_zlabel(label)
