@@ -378,7 +378,7 @@ def test_an_earlier_stub_is_named(capsys):
     result = check.gradient_descent(loop_with(step_with(stub)), gradient_descent_step=step_with(stub))
     out = capsys.readouterr().out
     assert not result and out.count("\n") == 1
-    assert "calls your gradient_descent_step from exercise 3, which fails its own check" in out
+    assert out.rstrip().endswith("your gradient_descent_step from exercise 3, which it calls: not implemented yet")
 
 
 def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
@@ -389,3 +389,11 @@ def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
         check.gradient_descent_step(step_with(crashing_gradient), mse_gradient=crashing_gradient)
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "calls your mse_gradient from exercise 2" in out
+
+
+def test_a_fresh_handout_reports_not_implemented_and_the_missing_earlier_exercise(capsys):
+    line = assert_failed(given(check.gradient_descent_step, mse_gradient=stub), stub, capsys, "not implemented yet")
+    assert line.endswith("this exercise or your mse_gradient from exercise 2, which it calls: not implemented yet")
+    # the learner's own step written, the gradient still a stub: the stub is reached through the step
+    line = assert_failed(given(check.gradient_descent_step, mse_gradient=stub), step_with(stub), capsys,
+                         "not implemented yet", "mse_gradient from exercise 2")
