@@ -26,21 +26,11 @@ def nb_mse_gradient(w, b, x, y):
     return dw, db
 
 
-def nb_gradient_descent_step(w, b, x, y, learning_rate):
-    dw, db = nb_mse_gradient(w, b, x, y)
-    return w - learning_rate * dw, b - learning_rate * db
-
-
-def nb_fit_line_least_squares(x, y):
-    A = np.stack([x, np.ones_like(x)], axis=1)
-    w, b = np.linalg.solve(A.T @ A, A.T @ y)
-    return w, b
-
-
 def nb_gradient_descent(w, b, x, y, learning_rate, n_steps):
     costs = [nb_mse_cost(w, b, x, y)]
     for _ in range(n_steps):
-        w, b = nb_gradient_descent_step(w, b, x, y, learning_rate)
+        dw, db = nb_mse_gradient(w, b, x, y)
+        w, b = w - learning_rate * dw, b - learning_rate * db
         costs.append(nb_mse_cost(w, b, x, y))
     return costs
 
@@ -62,9 +52,7 @@ def bisect_threshold(loop, n_steps=300):
 
 
 def test_exported_names():
-    assert check.regression.EXERCISES == ("mse_cost", "mse_gradient", "gradient_descent_step",
-                                          "gradient_descent", "divergence_threshold",
-                                          "fit_line_least_squares")
+    assert check.regression.EXERCISES == ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
     assert set(check.regression.__all__) == set(check.regression.EXERCISES)
     for name in check.regression.__all__:
         assert getattr(check, name) is getattr(check.regression, name)
@@ -84,11 +72,9 @@ def test_stub_reports_not_implemented(name, capsys):
 @pytest.mark.parametrize("checker, solutions", [
     (check.mse_cost, [reg.mse_cost, nb_mse_cost]),
     (check.mse_gradient, [reg.mse_gradient, nb_mse_gradient]),
-    (check.gradient_descent_step, [reg.gradient_descent_step, nb_gradient_descent_step]),
     (check.gradient_descent, [lambda *a: reg.gradient_descent(*a)[1], nb_gradient_descent]),
     (check.divergence_threshold, [lambda x, y: reg.largest_stable_learning_rate(x),
                                   bisect_threshold(nb_gradient_descent)]),
-    (check.fit_line_least_squares, [reg.fit_line_least_squares, nb_fit_line_least_squares]),
 ])
 def test_right_answers_pass(checker, solutions, capsys):
     for fn in solutions:
@@ -98,8 +84,6 @@ def test_right_answers_pass(checker, solutions, capsys):
 @pytest.mark.parametrize("form", [tuple, list, np.array, lambda pair: np.array(pair, dtype=np.float32).astype(float)])
 def test_a_pair_may_come_in_any_form(form, capsys):
     assert_passed(check.mse_gradient, lambda *a: form(nb_mse_gradient(*a)), capsys)
-    assert_passed(check.gradient_descent_step, lambda *a: form(nb_gradient_descent_step(*a)), capsys)
-    assert_passed(check.fit_line_least_squares, lambda *a: form(nb_fit_line_least_squares(*a)), capsys)
 
 
 def test_costs_may_come_as_an_array(capsys):
@@ -186,63 +170,6 @@ def test_mse_gradient_in_place(capsys):
     assert_failed(check.mse_gradient, in_place, capsys, "modified its input y in place")
 
 
-# ----------------------------------------------------------------- gradient_descent_step
-
-def test_gradient_descent_step_wrong_answers(capsys):
-    def uphill(w, b, x, y, lr):
-        return nb_gradient_descent_step(w, b, x, y, -lr)  # a negative rate climbs
-
-    def change_only(w, b, x, y, lr):
-        w_new, b_new = nb_gradient_descent_step(w, b, x, y, lr)
-        return w_new - w, b_new - b
-
-    def swapped(w, b, x, y, lr):
-        return nb_gradient_descent_step(w, b, x, y, lr)[::-1]
-
-    def half_gradient(w, b, x, y, lr):
-        dw, db = reg.mse_gradient(w, b, x, y)
-        return w - lr * dw / 2, b - lr * db / 2
-
-    assert_failed(check.gradient_descent_step, uphill, capsys, "hint: you stepped uphill")
-    assert_failed(check.gradient_descent_step, change_only, capsys, "hint: you returned only the change")
-    assert_failed(check.gradient_descent_step, swapped, capsys, "hint: your new (w, b) come out as (b, w)")
-    out = assert_failed(check.gradient_descent_step, half_gradient, capsys, "wrong value")
-    assert "hint" not in out
-    assert_failed(check.gradient_descent_step, lambda w, b, x, y, lr: None, capsys,
-                  "your function returned None")
-
-
-# ----------------------------------------------------------------- fit_line_least_squares
-
-def test_fit_line_least_squares_wrong_answers(capsys):
-    def swapped(x, y):
-        return nb_fit_line_least_squares(x, y)[::-1]
-
-    def through_origin(x, y):
-        return np.sum(x * y) / np.sum(x * x), 0.0
-
-    assert_failed(check.fit_line_least_squares, swapped, capsys,
-                  "on the x -> x + 2 data, value 1 of 2: wrong value, expected 1, got 2",
-                  "hint: your (w, b) come out as (b, w)")
-    assert_failed(check.fit_line_least_squares, through_origin, capsys,
-                  "hint: you fitted a line through the origin")
-    assert_failed(check.fit_line_least_squares, lambda x, y: None, capsys, "your function returned None")
-
-
-def test_fit_line_that_centres_x_in_place_is_caught(capsys):
-    def centre_in_place(x, y):
-        x_mean, y_mean = x.mean(), y.mean()
-        x -= x_mean
-        w = np.sum(x * (y - y_mean)) / np.sum(x * x)
-        return w, y_mean - w * x_mean
-
-    assert_failed(check.fit_line_least_squares, centre_in_place, capsys, "modified its input x in place")
-
-
-def test_not_a_function(capsys):
-    assert_failed(check.fit_line_least_squares, 3.0, capsys, "expected a function")
-
-
 # ----------------------------------------------------------------- gradient_descent (the loop)
 
 def test_gradient_descent_wrong_answers(capsys):
@@ -258,7 +185,8 @@ def test_gradient_descent_wrong_answers(capsys):
     def stops_when_rising(w, b, x, y, lr, n):
         costs = [nb_mse_cost(w, b, x, y)]
         for _ in range(n):
-            w, b = nb_gradient_descent_step(w, b, x, y, lr)
+            dw, db = nb_mse_gradient(w, b, x, y)
+            w, b = w - lr * dw, b - lr * db
             if nb_mse_cost(w, b, x, y) > costs[-1]:
                 break
             costs.append(nb_mse_cost(w, b, x, y))
@@ -270,6 +198,15 @@ def test_gradient_descent_wrong_answers(capsys):
     def one_step_too_many(w, b, x, y, lr, n):
         return nb_gradient_descent(w, b, x, y, lr, n + 1)
 
+    def gauss_seidel(w, b, x, y, lr, n):
+        # b updated with the gradient at the new w: not one step against one gradient
+        costs = [nb_mse_cost(w, b, x, y)]
+        for _ in range(n):
+            w = w - lr * nb_mse_gradient(w, b, x, y)[0]
+            b = b - lr * nb_mse_gradient(w, b, x, y)[1]
+            costs.append(nb_mse_cost(w, b, x, y))
+        return costs
+
     assert_failed(check.gradient_descent, no_start, capsys, "wrong shape",
                   "hint: the cost before the first step is missing")
     assert_failed(check.gradient_descent, no_end, capsys, "wrong shape",
@@ -279,6 +216,7 @@ def test_gradient_descent_wrong_answers(capsys):
                   "on m = 7 examples, a rate above the limit, 8 steps: wrong shape")
     assert_failed(check.gradient_descent, final_only, capsys, "wrong shape, expected (31,), got ()")
     assert_failed(check.gradient_descent, one_step_too_many, capsys, "wrong shape, expected (31,), got (32,)")
+    assert_failed(check.gradient_descent, gauss_seidel, capsys, "on the x -> x + 2 data, rate 0.05, 30 steps: wrong value")
 
 
 # ----------------------------------------------------------------- divergence_threshold
@@ -326,40 +264,34 @@ def wrong_gradient(w, b, x, y):
     return nb_mse_gradient(w, b, x, y)[::-1]
 
 
-def step_with(gradient):
-    def step(w, b, x, y, lr):
-        dw, db = gradient(w, b, x, y)
-        return w - lr * dw, b - lr * db
-    return step
-
-
-def loop_with(step):
+def loop_with(cost, gradient):
     def loop(w, b, x, y, lr, n):
-        costs = [nb_mse_cost(w, b, x, y)]
+        costs = [cost(w, b, x, y)]
         for _ in range(n):
-            w, b = step(w, b, x, y, lr)
-            costs.append(nb_mse_cost(w, b, x, y))
+            dw, db = gradient(w, b, x, y)
+            w, b = w - lr * dw, b - lr * db
+            costs.append(cost(w, b, x, y))
         return costs
     return loop
 
 
 def test_a_failing_earlier_answer_is_named_as_the_cause(capsys):
-    bad_step = step_with(wrong_gradient)
-    assert_failed(given(check.gradient_descent_step, mse_gradient=wrong_gradient), bad_step, capsys,
-                  "this exercise calls your mse_gradient from exercise 2, which fails its own check")
-    # without the earlier function, the checker can only report the symptom
-    out = assert_failed(check.gradient_descent_step, bad_step, capsys, "wrong value")
+    bad_loop = loop_with(nb_mse_cost, wrong_gradient)
+    assert_failed(given(check.gradient_descent, mse_cost=nb_mse_cost, mse_gradient=wrong_gradient), bad_loop,
+                  capsys, "this exercise calls your mse_gradient from exercise 2, which fails its own check")
+    half_cost = lambda w, b, x, y: nb_mse_cost(w, b, x, y) / 2  # noqa: E731
+    assert_failed(given(check.gradient_descent, mse_cost=half_cost, mse_gradient=nb_mse_gradient),
+                  loop_with(half_cost, nb_mse_gradient), capsys, "calls your mse_cost from exercise 1")
+    # without the earlier functions, the checker can only report the symptom
+    out = assert_failed(check.gradient_descent, bad_loop, capsys, "wrong value")
     assert "exercise 2" not in out
     # given too, but right: the symptom, since the cause is elsewhere
-    out = assert_failed(given(check.gradient_descent_step, mse_gradient=nb_mse_gradient),
-                        step_with(lambda *a: [0.0, 0.0]), capsys, "wrong value")
-    assert "exercise 2" not in out
-    bad_loop = loop_with(bad_step)
-    assert_failed(given(check.gradient_descent, gradient_descent_step=bad_step), bad_loop, capsys,
-                  "calls your gradient_descent_step from exercise 3")
-    frozen = loop_with(lambda w, b, x, y, lr: (w, b))
+    out = assert_failed(given(check.gradient_descent, mse_cost=nb_mse_cost, mse_gradient=nb_mse_gradient),
+                        loop_with(nb_mse_cost, lambda *a: [0.0, 0.0]), capsys, "wrong value")
+    assert "exercise" not in out
+    frozen = loop_with(nb_mse_cost, lambda *a: [0.0, 0.0])
     assert_failed(given(check.divergence_threshold, gradient_descent=frozen), bisect_threshold(frozen), capsys,
-                  "calls your gradient_descent from exercise 4")
+                  "calls your gradient_descent from exercise 3")
 
 
 def test_earlier_checks_run_only_on_failure(capsys):
@@ -369,16 +301,19 @@ def test_earlier_checks_run_only_on_failure(capsys):
         calls.append(1)
         return nb_mse_gradient(*args)
 
-    result = check.gradient_descent_step(step_with(nb_mse_gradient), mse_gradient=counted)
+    result = check.gradient_descent(nb_gradient_descent, mse_gradient=counted)
     assert result and not calls
     capsys.readouterr()
 
 
-def test_an_earlier_stub_is_named(capsys):
-    result = check.gradient_descent(loop_with(step_with(stub)), gradient_descent_step=step_with(stub))
-    out = capsys.readouterr().out
-    assert not result and out.count("\n") == 1
-    assert out.rstrip().endswith("your gradient_descent_step from exercise 3, which it calls: not implemented yet")
+def test_a_fresh_handout_reports_not_implemented(capsys):
+    line = assert_failed(given(check.gradient_descent, mse_cost=stub, mse_gradient=stub), stub, capsys)
+    assert line.endswith("this exercise or your mse_cost from exercise 1, which it calls: not implemented yet")
+    line = assert_failed(given(check.divergence_threshold, gradient_descent=stub), stub, capsys)
+    assert line.endswith(": not implemented yet")
+    # the learner's own loop written, the gradient still a stub: reached through the loop
+    assert_failed(given(check.gradient_descent, mse_cost=nb_mse_cost, mse_gradient=stub),
+                  loop_with(nb_mse_cost, stub), capsys, "mse_gradient from exercise 2", "not implemented yet")
 
 
 def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
@@ -386,14 +321,6 @@ def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
         raise ZeroDivisionError("boom")
 
     with pytest.raises(ZeroDivisionError):
-        check.gradient_descent_step(step_with(crashing_gradient), mse_gradient=crashing_gradient)
+        check.gradient_descent(loop_with(nb_mse_cost, crashing_gradient), mse_gradient=crashing_gradient)
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "calls your mse_gradient from exercise 2" in out
-
-
-def test_a_fresh_handout_reports_not_implemented_and_the_missing_earlier_exercise(capsys):
-    line = assert_failed(given(check.gradient_descent_step, mse_gradient=stub), stub, capsys, "not implemented yet")
-    assert line.endswith("this exercise or your mse_gradient from exercise 2, which it calls: not implemented yet")
-    # the learner's own step written, the gradient still a stub: the stub is reached through the step
-    line = assert_failed(given(check.gradient_descent_step, mse_gradient=stub), step_with(stub), capsys,
-                         "not implemented yet", "mse_gradient from exercise 2")

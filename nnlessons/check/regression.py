@@ -7,12 +7,13 @@ answer is wrong, the checker also tries the usual slips (a missing ``1/m``, a
 forgotten factor 2, a flipped sign, swapped outputs) and adds a hint to its
 line if one of them explains the learner's numbers exactly.
 
-A pair ``(dw, db)`` or ``(w, b)`` may come back as a tuple, a list or an array
-of two numbers. Exercises that build on an earlier answer (the step calls the
-gradient, the loop calls the step, the experiment calls the loop) take that
-earlier function too, e.g. ``check.gradient_descent_step(step, mse_gradient=grad)``;
-when the later check fails and the earlier function fails its own check, the
-line names the earlier exercise as the cause.
+The pair ``(dw, db)`` may come back as a tuple, a list or an array of two
+numbers, the costs of the loop as a list or an array. Exercises that build on
+earlier answers (the loop calls the cost and the gradient, the experiment
+calls the loop) take those functions too, e.g.
+``check.gradient_descent(loop, mse_cost=cost, mse_gradient=grad)``; when the
+later check fails and an earlier function fails its own check, the line names
+the earlier exercise as the cause.
 """
 
 import contextlib
@@ -23,10 +24,8 @@ import numpy as np
 from ..lessons import regression as reference
 from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases
 
-__all__ = ["mse_cost", "mse_gradient", "gradient_descent_step", "gradient_descent",
-           "divergence_threshold", "fit_line_least_squares"]
-EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent_step", "gradient_descent",
-             "divergence_threshold", "fit_line_least_squares")
+__all__ = ["mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold"]
+EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
 
 _DESCRIPTIONS = ["the x -> x + 2 data", "m = 1 example", "m = 3 examples", "m = 7 examples",
                  "m = 20 examples"]
@@ -82,7 +81,7 @@ def _using(name, run, earlier):
     return result
 
 
-def _line_case(rng, i, with_rate=False):
+def _line_case(rng, i):
     if i == 0:
         x = np.arange(1.0, 6.0)
         w, b, y = -1.5, 0.5, x + 2.0
@@ -91,18 +90,7 @@ def _line_case(rng, i, with_rate=False):
         x = rng.uniform(-3.0, 3.0, m)
         y = rng.normal(0.7, 1.0) * x + rng.normal(-0.4, 1.0) + 0.3 * rng.standard_normal(m)
         w, b = float(rng.normal(0.0, 2.0)), float(rng.normal(0.0, 2.0))
-    return (w, b, x, y, 0.05) if with_rate else (w, b, x, y)
-
-
-def _fit_case(rng, i):
-    # At least two different x values: a line needs them.
-    if i == 0:
-        x = np.arange(1.0, 6.0)
-        return x, x + 2.0
-    m = [2, 3, 7, 20][i - 1]
-    x = rng.uniform(-3.0, 3.0, m)
-    y = rng.normal(0.7, 1.0) * x + rng.normal(-0.4, 1.0) + 0.3 * rng.standard_normal(m)
-    return x, y
+    return w, b, x, y
 
 
 def mse_cost(learner):
@@ -138,34 +126,6 @@ def mse_gradient(learner):
     ])
 
 
-def gradient_descent_step(learner, mse_gradient=None):
-    """Check ``gradient_descent_step(w, b, x, y, learning_rate)`` -> the new ``(w, b)``.
-
-    ``mse_gradient``: the learner's exercise-2 function, if the step calls it.
-    """
-    cases = random_cases(lambda rng, i: _line_case(rng, i, with_rate=True), _DESCRIPTIONS, seed=103)
-    ref = _as_list(reference.gradient_descent_step)
-
-    def uphill(w, b, x, y, lr):
-        dw, db = reference.mse_gradient(w, b, x, y)
-        return [w + lr * dw, b + lr * db]
-
-    def gradient_only(w, b, x, y, lr):
-        dw, db = reference.mse_gradient(w, b, x, y)
-        return [-lr * dw, -lr * db]
-
-    def run():
-        return check_function("gradient_descent_step", learner, ref, cases,
-                              ["w", "b", "x", "y", "learning_rate"], hints=[
-            ("you stepped uphill: subtract learning_rate * gradient, do not add it", uphill),
-            ("you returned only the change: return w - learning_rate * dw (and the same for b)",
-             gradient_only),
-            ("your new (w, b) come out as (b, w): return w first", lambda *a: ref(*a)[::-1]),
-        ])
-
-    return _using("gradient_descent_step", run, [("exercise 2", globals()["mse_gradient"], mse_gradient)])
-
-
 def _loop_case(rng, i):
     # Rates below the limit, and one above it for a few steps: the loop
     # records whatever happens, it does not judge it.
@@ -179,11 +139,11 @@ def _reference_costs(w, b, x, y, learning_rate, n_steps):
     return reference.gradient_descent(w, b, x, y, learning_rate, n_steps)[1]
 
 
-def gradient_descent(learner, gradient_descent_step=None):
+def gradient_descent(learner, mse_cost=None, mse_gradient=None):
     """Check ``gradient_descent(w, b, x, y, learning_rate, n_steps)`` -> the ``n_steps + 1`` costs.
 
     The costs are ``J`` at the start and after each step (a list or an array).
-    ``gradient_descent_step``: the learner's exercise-3 function, if the loop calls it.
+    ``mse_cost``, ``mse_gradient``: the learner's exercise-1 and -2 functions, which the loop calls.
     """
     descriptions = ["the x -> x + 2 data, rate 0.05, 30 steps", "m = 1 example, 1 step",
                     "m = 3 examples, 12 steps", "m = 7 examples, a rate above the limit, 8 steps",
@@ -208,8 +168,8 @@ def gradient_descent(learner, gradient_descent_step=None):
             ("the costs rise: step against the gradient", uphill),
         ])
 
-    return _using("gradient_descent", run,
-                  [("exercise 3", globals()["gradient_descent_step"], gradient_descent_step)])
+    return _using("gradient_descent", run, [("exercise 1", globals()["mse_cost"], mse_cost),
+                                            ("exercise 2", globals()["mse_gradient"], mse_gradient)])
 
 
 #: an experiment finds the threshold only approximately: answers this close count
@@ -229,7 +189,7 @@ def divergence_threshold(learner, gradient_descent=None):
     """Check ``divergence_threshold(x, y)``: the learning rate above which descent diverges, found by experiment.
 
     Accepted within ``THRESHOLD_RTOL`` of ``2 / largest curvature``.
-    ``gradient_descent``: the learner's exercise-4 loop, if the experiment calls it.
+    ``gradient_descent``: the learner's exercise-3 loop, which the experiment calls.
     """
     cases = random_cases(_threshold_case, ["the x -> x + 2 data", "m = 4 examples", "m = 9 examples"],
                          seed=106)
@@ -264,21 +224,4 @@ def divergence_threshold(learner, gradient_descent=None):
                               hints=hints)
 
     return _using("divergence_threshold", run,
-                  [("exercise 4", globals()["gradient_descent"], gradient_descent)])
-
-
-def fit_line_least_squares(learner):
-    """Check ``fit_line_least_squares(x, y)`` -> the ``(w, b)`` of lowest mean squared error."""
-    descriptions = ["the x -> x + 2 data", "m = 2 examples", "m = 3 examples", "m = 7 examples",
-                    "m = 20 examples"]
-    cases = random_cases(_fit_case, descriptions, seed=104)
-    ref = _as_list(reference.fit_line_least_squares)
-
-    def through_origin(x, y):
-        return [float(np.sum(x * y) / np.sum(x * x)), 0.0]
-
-    return check_function("fit_line_least_squares", learner, ref, cases, ["x", "y"], hints=[
-        ("your (w, b) come out as (b, w): the column of x goes first, the column of ones second",
-         lambda x, y: ref(x, y)[::-1]),
-        ("you fitted a line through the origin: add a column of ones for b", through_origin),
-    ])
+                  [("exercise 3", globals()["gradient_descent"], gradient_descent)])
