@@ -26,13 +26,19 @@ def nb_mse_gradient(w, b, x, y):
     return dw, db
 
 
-def nb_gradient_descent(w, b, x, y, learning_rate, n_steps):
-    costs = [nb_mse_cost(w, b, x, y)]
-    for _ in range(n_steps):
-        dw, db = nb_mse_gradient(w, b, x, y)
-        w, b = w - learning_rate * dw, b - learning_rate * db
-        costs.append(nb_mse_cost(w, b, x, y))
-    return costs
+def loop_with(cost, gradient):
+    """The notebook's descent loop, built on the given cost and gradient functions."""
+    def loop(w, b, x, y, lr, n):
+        costs = [cost(w, b, x, y)]
+        for _ in range(n):
+            dw, db = gradient(w, b, x, y)
+            w, b = w - lr * dw, b - lr * db
+            costs.append(cost(w, b, x, y))
+        return costs
+    return loop
+
+
+nb_gradient_descent = loop_with(nb_mse_cost, nb_mse_gradient)
 
 
 def bisect_threshold(loop, n_steps=300):
@@ -262,17 +268,6 @@ def given(checker, **earlier):
 
 def wrong_gradient(w, b, x, y):
     return nb_mse_gradient(w, b, x, y)[::-1]
-
-
-def loop_with(cost, gradient):
-    def loop(w, b, x, y, lr, n):
-        costs = [cost(w, b, x, y)]
-        for _ in range(n):
-            dw, db = gradient(w, b, x, y)
-            w, b = w - lr * dw, b - lr * db
-            costs.append(cost(w, b, x, y))
-        return costs
-    return loop
 
 
 def test_a_failing_earlier_answer_is_named_as_the_cause(capsys):
