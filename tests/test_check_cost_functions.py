@@ -199,7 +199,7 @@ def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
     (lambda w, b, x, y: tuple(-g for g in good_gradient(w, b, x, y)), "(hint: mind the sign"),  # y - h
     (lambda w, b, x, y: logistic.gradients(w, b, x, y, "squared"), "(hint: that is the gradient of squared"),
     (lambda w, b, x, y: good_gradient(w, b, x, y)[::-1], "(hint: return (dw, db) in that order)"),
-    (lambda w, b, x, y: good_gradient(w, b, x, y)[0], "expected a tuple of 2 values"),          # dw only
+    (lambda w, b, x, y: good_gradient(w, b, x, y)[0], "expected a list of 2 values"),          # dw only
     (lambda w, b, x, y: (np.mean(nl.sigmoid(w * x + b) - y),) * 2, "value 1 of 2: wrong value"),  # forgot x
     (lambda w, b, x, y: None, "returned None"),
     (lambda w, b, x, y: tuple(np.reshape(g, (1, 1)) for g in good_gradient(w, b, x, y)),
@@ -208,6 +208,11 @@ def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
 def test_gradient_rejects_wrong_answers(wrong, message, capsys):
     result, out = verdict(check.log_loss_gradient, wrong, capsys)
     assert not result and message in out
+
+
+@pytest.mark.parametrize("form", [tuple, list, np.array])
+def test_gradient_may_come_in_any_form(form, capsys):
+    assert_passed(check.log_loss_gradient, lambda *a: form(good_gradient(*a)), capsys)
 
 
 def test_gradient_rejects_changing_its_input(capsys):
