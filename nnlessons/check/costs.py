@@ -180,3 +180,6 @@ def stable_softmax(learner):
     hints = [("each column is one example: take the max and the sum with axis=0, not axis=1",
               lambda Z: _softmax(Z.T).T)]
     return _check_stable("stable_softmax", learner, _softmax, _softmax_cases(), ["Z"], hints)
+
+
+EXERCISES = ("stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax")

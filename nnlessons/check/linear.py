@@ -85,3 +85,6 @@ def relu_kinks(fn):
     ]
     cases = random_cases(lambda rng, i: makers[i][1](rng), [d for d, _ in makers], seed=6)
     return check_function("relu_kinks", fn, linear_collapse.relu_kinks, cases, arg_names=["W1", "b1", "W2"])
+
+
+EXERCISES = ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")

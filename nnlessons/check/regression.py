@@ -112,3 +112,6 @@ def fit_line_least_squares(learner):
          lambda x, y: ref(x, y)[::-1]),
         ("you fitted a line through the origin: add a column of ones for b", through_origin),
     ])
+
+
+EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent_step", "fit_line_least_squares")
