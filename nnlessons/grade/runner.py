@@ -99,7 +99,7 @@ class NotebookRun:
 
     def _kernel_manager(self):
         from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import KernelManager
+        from jupyter_client.manager import AsyncKernelManager
 
         root = Path(self.job["scratch"])
         spec_dir = root / "kernels" / "nnlessons-grade"
@@ -111,7 +111,7 @@ class NotebookRun:
         (spec_dir / "kernel.json").write_text(json.dumps(
             {"argv": argv, "display_name": "nnlessons grading", "language": "python"}), encoding="utf-8")
         ksm = KernelSpecManager(kernel_dirs=[str(root / "kernels")], ensure_native_kernel=False)
-        return KernelManager(kernel_name="nnlessons-grade", kernel_spec_manager=ksm)
+        return AsyncKernelManager(kernel_name="nnlessons-grade", kernel_spec_manager=ksm)
 
     def _environment(self):
         root = Path(self.job["scratch"])
