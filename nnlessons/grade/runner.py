@@ -45,6 +45,10 @@ class Abort(BaseException):
         self.kernel_dead, self.out_of_time = kernel_dead, out_of_time
 
 
+class StudentException(Exception):
+    """The exception a student's function raised in the kernel, re-raised here under its name."""
+
+
 def _output_size(out):
     if out.get("output_type") == "stream":
         return len(out.get("text", ""))
@@ -181,16 +185,20 @@ class NotebookRun:
     def _proxy(self, index, expr):
         def learner(*args):
             try:
-                payload = [_codec.encode(a) for a in args]  # noqa: F841 (checks they can be sent)
+                answer = self._call(index, expr, args)
+            except Abort:
+                raise
             except _codec.CodecError as exc:
                 raise Abort("error", f"cannot be graded outside the notebook: {exc}") from None
-            answer = self._call(index, expr, args)
+            except Exception as exc:  # the grader's own failure: not the student's exception
+                raise Abort("error", f"the grader could not call the function: {type(exc).__name__}: "
+                                     f"{str(exc)[:200]}") from None
             status = answer.get("status")
             if status == "raised":
                 if answer.get("not_implemented"):
                     raise NotImplementedError(answer.get("evalue", ""))
                 name = str(answer.get("ename", "Exception"))
-                raise type(name if name.isidentifier() else "Exception", (Exception,), {})(
+                raise type(name if name.isidentifier() else "Exception", (StudentException,), {})(
                     answer.get("evalue", ""))
             if status != "ok":
                 raise Abort("error", f"the kernel could not run or send back your function's "
@@ -227,13 +235,14 @@ class NotebookRun:
                 warnings.simplefilter("always")
                 try:
                     result = checker(learner)
-                except Abort:
-                    raise
-                except Exception:
+                except StudentException:
                     # The checker reported the learner's exception, then re-raised it.
                     result = None
         except Abort as stop:
             self.verdicts[name] = (stop.verdict, stop.message)
+            return
+        except Exception as exc:  # a checker that cannot handle what came back: say so, go on
+            self.verdicts[name] = ("error", f"the checker failed: {type(exc).__name__}: {str(exc)[:200]}")
             return
         if result is None:
             prefix = f"FAILED  {name}: "
