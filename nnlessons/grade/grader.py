@@ -158,7 +158,9 @@ def grade_submission(sub, data, limits, mpl_cache=None):
 
 
 def grade_class(submissions, out=None, limits=None, progress=None):
-    """Grade every file under ``submissions``; write the reports to ``out`` if given; return the rows.
+    """Grade every file under ``submissions``; write the reports to ``out`` if given.
+
+    Returns ``(rows, meta)``: one dict per file (see ``report``) and the run's facts.
 
     ``progress(row)`` is called as each submission finishes.
     """

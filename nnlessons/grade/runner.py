@@ -270,7 +270,7 @@ class NotebookRun:
         self.current_timeout = self.cell_timeout
         self.client = Client(
             self.nb, km=self._kernel_manager(), allow_errors=True, record_timing=False,
-            interrupt_on_timeout=True, iopub_timeout=2,
+            interrupt_on_timeout=True, iopub_timeout=5,
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "time limit", "traceback": []},
             timeout_func=lambda cell: self.current_timeout,
             startup_timeout=int(max(10, min(60, float(self.job["notebook_timeout"])))),
