@@ -21,7 +21,7 @@ import pytest
 from notebook_cells import load_tool
 
 from nnlessons.grade import Limits, discover, grade_class
-from nnlessons.grade import _codec, lessons, report
+from nnlessons.grade import _codec, grader, lessons, report
 from nnlessons.grade.__main__ import main as grade_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,6 +197,15 @@ def test_reports_count_verdicts_group_failures_and_escape_student_text(tmp_path)
     feedback = sorted(p.name for p in (tmp_path / "feedback").iterdir())
     assert feedback == ["ann.md", "cy.md", "script_x_script.md"]
     assert "**failed**: expected 1.5, got 2" in (tmp_path / "feedback" / "ann.md").read_text(encoding="utf-8")
+
+
+def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsys, monkeypatch):
+    real = grader.importlib.util.find_spec
+    monkeypatch.setattr(grader.importlib.util, "find_spec", lambda name: None if name == "nbclient" else real(name))
+    assert grade_main([str(tmp_path / "s"), "--out", str(tmp_path / "r")]) == 2
+    assert "grading needs nbclient" in capsys.readouterr().err
+    with pytest.raises(ImportError, match=r"pip install 'nnlessons\[grade\]'"):
+        grader.require_dependencies()
 
 
 def test_command_refuses_a_report_inside_the_submissions(tmp_path, capsys):

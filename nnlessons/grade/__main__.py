@@ -15,15 +15,6 @@ def main(argv=None):
                         help="seconds per notebook, kernel start included (default 300)")
     parser.add_argument("--memory-mb", type=int, default=2048, help="address space of a kernel (default 2048)")
     args = parser.parse_args(argv)
-    try:
-        import jupyter_client  # noqa: F401
-        import nbclient  # noqa: F401
-        import nbformat  # noqa: F401
-        import ipykernel  # noqa: F401
-    except ImportError as exc:
-        print(f"error: grading needs nbformat, nbclient and ipykernel ({exc.name} is missing); "
-              f"install them with: pip install 'nnlessons[grade]'", file=sys.stderr)
-        return 2
     from . import Limits, grade_class
 
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
@@ -36,7 +27,7 @@ def main(argv=None):
 
     try:
         rows, meta = grade_class(args.submissions, args.out, limits, progress=progress)
-    except (NotADirectoryError, ValueError) as exc:
+    except (ImportError, NotADirectoryError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"graded {len(rows)} files in {meta['seconds']:.1f} s; reports in {args.out}")

@@ -9,6 +9,7 @@ kernel. Notebooks are graded in parallel, one worker per core by default.
 import concurrent.futures
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -27,6 +28,18 @@ from .lessons import identify, read_notebook
 #: files larger than this are not opened (a notebook of this course is < 2 MB)
 MAX_FILE_BYTES = 50 * 2**20
 _SKIP_DIRS = {"__MACOSX", "__pycache__"}
+
+
+#: what grading needs beyond numpy and matplotlib (the ``grade`` extra)
+DEPENDENCIES = ("nbformat", "nbclient", "jupyter_client", "ipykernel")
+
+
+def require_dependencies():
+    """Raise ImportError, saying what to install, if a grading dependency is missing."""
+    missing = [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ImportError(f"grading needs {', '.join(missing)}, not installed here; "
+                          f"install them with: pip install 'nnlessons[grade]'")
 
 
 @dataclass
@@ -164,6 +177,7 @@ def grade_class(submissions, out=None, limits=None, progress=None):
 
     ``progress(row)`` is called as each submission finishes.
     """
+    require_dependencies()
     limits = limits or Limits()
     submissions = Path(submissions).resolve()
     if not submissions.is_dir():

@@ -143,6 +143,8 @@ def feedback_text(student, rows):
             for name, e in row["exercises"].items():
                 lines.append(f"- `{name}`: **{e['verdict']}**: {e['message']}")
             lines.append("")
+        if row["cell_errors"] or row["timed_out_cells"]:
+            lines += ["Cells are counted from the top of the notebook, text cells included.", ""]
         for err in row["cell_errors"][:5]:
             lines.append(f"- cell {err['cell']} raised {err['ename']}: {err['evalue']}")
         if row["timed_out_cells"]:
