@@ -78,8 +78,7 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto
 table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;
 text-align:left;vertical-align:top;font-size:.9rem}th{background:#f3f3f3}.bar{background:#eee;width:8rem;
 height:.8rem;display:inline-block;vertical-align:middle}.bar span{background:#3a7;height:100%;display:block}
-.passed{color:#176b3a}.failed,.error,.timeout{color:#a12}.notattempted{color:#777}code{font-size:.85rem}
-.warn{background:#fff3cd;padding:.5rem 1rem;border:1px solid #e0c97a}"""
+code{font-size:.85rem}.warn{background:#fff3cd;padding:.5rem 1rem;border:1px solid #e0c97a}"""
 
 
 def _e(text):
