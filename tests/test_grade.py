@@ -302,6 +302,9 @@ ODD = {
 }
 
 # A cell limit well above what a set-up cell needs on a busy 2-core machine.
+# Kills the kernel only when the grader calls it (no checker call in the notebook).
+EXIT_WHEN_CALLED = "def fit_line_least_squares(x, y):\n    import os\n    os._exit(3)"
+
 # Right values, but numpy warns of an overflow in the kernel: the checker in the grader must hear it.
 NAIVE_SIGMOID = "def stable_sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\ncheck.stable_sigmoid(stable_sigmoid)"
 
@@ -338,6 +341,7 @@ def graded(tmp_path_factory):
     put("olga", "01_regression.ipynb", _submission(ODD, trim=True))
     put("pat", "02_cost_functions.ipynb", _submission(
         {"stable_sigmoid": NAIVE_SIGMOID}, trim=True, notebook=ROOT / "notebooks" / "02_cost_functions.ipynb"))
+    put("quinn", "01_regression.ipynb", _submission({**ALL, "fit_line_least_squares": EXIT_WHEN_CALLED}, trim=True))
     put("kim", "01_regression.ipynb", correct.read_bytes()[:len(correct.read_bytes()) // 2])
     put("leo", "my homework (2).txt", _submission(ALL, trim=True, metadata=False))
     put("mia", "01_regression.ipynb", b"def mse_cost(w, b, x, y):\n    return 0\n")
@@ -413,6 +417,9 @@ def test_memory_and_exits(graded):
     assert _verdicts(harry) == ["passed"] * 4 and harry["cell_errors"][0]["ename"] == "SystemExit"
     assert ivan["status"] == "kernel died"
     assert _verdicts(ivan) == ["passed", "passed", "error", "error"]
+    quinn = rows["quinn"]
+    assert quinn["status"] == "kernel died" and _verdicts(quinn) == ["passed"] * 3 + ["error"]
+    assert "kernel died" in quinn["exercises"]["fit_line_least_squares"]["message"]
 
 
 @pytest.mark.notebooks
@@ -430,7 +437,18 @@ def test_the_submissions_are_untouched_and_the_reports_written(graded):
     assert unchanged and meta["changed_during_grading"] == []
     assert not list((root / "submissions").rglob("written_by_student.txt"))
     table = list(csv.DictReader(open(root / "report" / "grades.csv", encoding="utf-8")))
-    assert len(table) == len(rows) == 15
+    assert len(table) == len(rows) == 16
     assert {r["student"]: r["passed"] for r in table}["alice"] == "4"
     assert (root / "report" / "feedback" / "carol.md").is_file()
     assert "Lesson 01_regression" in (root / "report" / "summary.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.notebooks
+def test_the_notebook_time_limit_stops_a_notebook_of_slow_cells(tmp_path):
+    nb = _submission(extra_before=["import time\ntime.sleep(100)"] * 3, trim=True)
+    (tmp_path / "s" / "zoe").mkdir(parents=True)
+    nbformat.write(nb, tmp_path / "s" / "zoe" / "01_regression.ipynb")
+    rows, meta = grade_class(tmp_path / "s", None, Limits(cell_timeout=3, notebook_timeout=8, jobs=1))
+    assert rows[0]["status"] == "time limit"
+    assert _verdicts(rows[0]) == ["timeout"] * 4
+    assert meta["seconds"] < 60  # the cells would sleep 300 s; generous for a busy machine

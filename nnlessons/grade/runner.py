@@ -310,8 +310,10 @@ class NotebookRun:
                         break
                 # An exercise whose checker call was removed: its function, by name, at the end.
                 for name in self.lesson.exercises:
-                    if name not in self.verdicts and self.status == "graded":
+                    if name not in self.verdicts and self.status == "graded" and not self.kernel_dead:
                         self.grade(name, last if last is not None else 0, name)
+                if self.kernel_dead and self.status == "graded":
+                    self.status, self.detail = "kernel died", "the kernel died while the grader called a function"
         except Abort as stop:  # the kernel died or the clock ran out during the final sweep
             self.status, self.detail = ("kernel died" if stop.kernel_dead else "time limit"), stop.message
         except Exception as exc:  # the kernel would not start, or nbclient failed: say so, grade the rest
