@@ -119,7 +119,7 @@ def _regression_nb():
     return nbformat.read(REGRESSION, as_version=4)
 
 
-def test_identify_prefers_metadata_then_functions_then_lesson_import():
+def test_identify_prefers_metadata_then_calls_functions_title_links_lesson_import():
     nb = _regression_nb()
     nb.metadata["nnlessons"] = {"lesson": "01_regression"}
     assert lessons.identify(nb)[1:] == ("01_regression", "notebook metadata")
@@ -129,6 +129,10 @@ def test_identify_prefers_metadata_then_functions_then_lesson_import():
         cell.source = re.sub(r"check\.\w+\(\w+\)", "pass", cell.source)
     lesson, label, how = lessons.identify(nb)
     assert (lesson.topic, label, how) == ("regression", "01_regression", "function names")
+    title = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# 01 · Regression\n[![Colab](badge.svg)](https://colab.research.google.com/github/o/r/blob/main/"
+        "notebooks/01_regression.ipynb)")])
+    assert lessons.identify(title)[1:] == ("01_regression", "title cell links")
     helper = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from nnlessons.lessons import regression as reg")])
     assert lessons.identify(helper)[2] == "lesson module import"

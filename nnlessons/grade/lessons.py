@@ -5,7 +5,8 @@ The lessons are the checker modules ``nnlessons.check.<topic>`` that define
 package is graded without touching the grader. A submission is identified by,
 in order: the ``metadata["nnlessons"]["lesson"]`` the handout tool writes
 (``"01_regression"`` -> topic ``regression``); the checkers its cells call;
-the functions it defines; the ``nnlessons.lessons.<topic>`` module it imports.
+the functions it defines; the notebook named by the title cell's Colab and
+Binder links; the ``nnlessons.lessons.<topic>`` module it imports.
 The file name is never used: students rename files.
 """
 
@@ -24,6 +25,7 @@ _CALL = re.compile(r"\bcheck\s*\.\s*([A-Za-z_]\w*)\s*\(\s*([A-Za-z_][\w.]*)?")
 _DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 _HELPER = re.compile(r"nnlessons\.lessons(?:\s+import\s+|\.)([A-Za-z_]\w*)")
 _TITLE = re.compile(r"^\s*#\s*(\d\d)\b")
+_BADGE = re.compile(r"notebooks/(\d\d)_([A-Za-z_]\w*)\.ipynb")
 _LABEL = re.compile(r"^(\d\d)_([A-Za-z_]\w*)$")
 
 
@@ -117,12 +119,14 @@ def metadata_lesson(nb):
     return label if isinstance(label, str) and _LABEL.match(label) else None
 
 
+def _title(nb):
+    """The first markdown cell's text (the title cell: title, badges, what you will learn)."""
+    return next((source(c) for c in nb.get("cells", []) if c.get("cell_type") == "markdown"), "")
+
+
 def _title_number(nb):
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "markdown":
-            match = _TITLE.match(source(cell))
-            return match.group(1) if match else None
-    return None
+    match = _TITLE.match(_title(nb))
+    return match.group(1) if match else None
 
 
 def identify(nb):
@@ -152,9 +156,13 @@ def identify(nb):
                 lesson, how = known[best], evidence
                 break
         else:
-            topic = next((t for t in sorted(helpers) if t in known), None)
-            if topic:
-                lesson, how = known[topic], "lesson module import"
+            # The title cell's Colab/Binder links name the notebook: .../notebooks/01_regression.ipynb
+            linked = [m.group(2) for m in _BADGE.finditer(_title(nb))]
+            for topics, evidence in [(linked, "title cell links"), (sorted(helpers), "lesson module import")]:
+                topic = next((t for t in topics if t in known), None)
+                if topic:
+                    lesson, how = known[topic], evidence
+                    break
     if lesson is None:
         return None, label, None
     if not label:
