@@ -123,6 +123,9 @@ def test_identify_prefers_metadata_then_calls_functions_title_links_lesson_impor
     nb = _regression_nb()
     nb.metadata["nnlessons"] = {"lesson": "01_regression"}
     assert lessons.identify(nb)[1:] == ("01_regression", "notebook metadata")
+    # Metadata of one lesson, cells of another (a student pasted into the wrong file): the cells win.
+    nb.metadata["nnlessons"] = {"lesson": "06_digits"}
+    assert lessons.identify(nb)[1:] == ("01_regression", "checker calls")
     # No metadata, checker calls deleted: the exercise functions still say which lesson it is.
     nb = _regression_nb()
     for cell in nb.cells:

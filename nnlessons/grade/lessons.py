@@ -165,6 +165,8 @@ def identify(nb):
                     break
     if lesson is None:
         return None, label, None
+    if meta_topic in known and meta_topic != lesson.topic:
+        label = None  # the metadata names another lesson than the cells hold: the cells win
     if not label:
         number = _title_number(nb)
         label = f"{number}_{lesson.topic}" if number else lesson.topic
