@@ -147,6 +147,8 @@ def test_checker_calls_read_arguments_and_survive_magics():
     src = "%matplotlib inline\nif True:\n    !ls\nr = check.mse_cost(my.cost)\ncheck.log_loss(lambda h, y: 0)"
     assert lessons.checker_calls(src) == [("mse_cost", "my.cost"), ("log_loss", "lambda h, y: 0")]
     assert lessons.checker_calls("check.mse_cost(f") == [("mse_cost", "f")]  # not Python: by pattern
+    assert lessons.checker_calls("check.log_loss(g)\0") == [("log_loss", "g")]
+    assert lessons.checker_calls("(" * 10_000 + "check.mse_cost(f)") == [("mse_cost", "f")]
 
 
 @pytest.mark.parametrize("data, start", [

@@ -76,7 +76,7 @@ def checker_calls(src):
     try:
         text = _as_python(src)
         tree = ast.parse(text)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python, null bytes, too deep
         return [(name, arg or name) for name, arg in _CALL.findall(src)]
     calls = []
     for node in ast.walk(tree):
