@@ -20,7 +20,7 @@ def _limit(which, value):
     try:
         resource.setrlimit(which, (value, value))
     except (ValueError, OSError):
-        # macOS refuses some limits (RLIMIT_AS): the kernel runs without that one.
+        # A system may refuse a limit (some do for RLIMIT_AS): the kernel runs without that one.
         print(f"nnlessons grading: could not set resource limit {which}", file=sys.stderr)
 
 
