@@ -29,16 +29,18 @@ Defended:
   each notebook runs from a throw-away copy with HOME and TMPDIR in a
   temporary folder that is deleted afterwards. A file changed during grading
   is reported.
-- A kernel's forged result line: the worker's result counts only if it carries
-  a secret token the kernel never sees.
+- A forged result line: the worker's result counts only if it carries a secret
+  token that the kernel is never given (it reaches the worker on stdin, before
+  the kernel starts).
 
 Not defended (run the grader in a container or as a separate user if these matter):
 - A student who solves nothing but calls the package's own reference (say
   ``nnlessons.regression.mse_cost``) passes: the checkers compare answers,
-  not code. Read the code, or search verdicts.csv-passing sources for it.
+  not code. Read the code of suspicious passes.
 - The kernel runs as the grader's user with the same file system and network:
   it can read or write anything that user can (outside its copy too), contact
-  other processes of that user, or start processes that outlive the kernel.
+  other processes of that user (read the worker's memory, token included,
+  where the system allows it), or start processes that outlive the kernel.
   There is no network or file-system sandbox.
 - Hard-coding the checker's cases (they are seeded and public in the package)
   passes the same way as computing them.
