@@ -11,3 +11,4 @@ from .linear import *  # noqa: F401,F403
 from .forward import *  # noqa: F401,F403
 from .backprop import *  # noqa: F401,F403
 from .digits import *  # noqa: F401,F403
+from .autodiff import *  # noqa: F401,F403

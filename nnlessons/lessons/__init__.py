@@ -1,0 +1,1 @@
+"""Helpers of individual notebooks, one module per notebook topic."""
