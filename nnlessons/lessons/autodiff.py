@@ -64,7 +64,7 @@ def draw_graph(ax, root, title=None):
     sx, sy = 2.4, 1.6  # units per column and per row
     xy = {n: (c * sx, r * sy) for n, (c, r) in pos.items()}
     edges = edge_gradients(root)
-    seen = {}
+    seen, label_ys = {}, []
     for parent, child, grad in edges:
         k = seen[parent, child] = seen.get((parent, child), -1) + 1
         twice = sum(1 for p, c, _ in edges if p is parent and c is child) > 1
@@ -82,6 +82,7 @@ def draw_graph(ax, root, title=None):
         mx, my = x0 + 0.4 * dx - bend * nx, y0 + 0.4 * dy - bend * ny
         side = -np.sign(rad) if rad else 1.0
         near, far = (0.17, -0.17) if not rad else (0.17 * side, 0.45 * side)
+        label_ys += [my + near * ny, my + far * ny]
         ax.text(mx + near * nx, my + near * ny, f"{parent.data:.4g}", color=FORWARD_COLOUR, ha="center",
                 va="center", fontsize=10, fontweight="bold")
         ax.text(mx + far * nx, my + far * ny, f"{grad:.4g}", color=BACKWARD_COLOUR, ha="center",
@@ -100,9 +101,9 @@ def draw_graph(ax, root, title=None):
     ax.text(x + 0.75, y - 0.17, f"{root.grad:.4g}", color=BACKWARD_COLOUR, ha="center", va="center",
             fontsize=10, fontweight="bold")
     xs = [p[0] for p in xy.values()]
-    ys = [p[1] for p in xy.values()]
+    ys = [p[1] for p in xy.values()] + label_ys
     ax.set_xlim(min(xs) - 0.7, max(xs) + 1.5)
-    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.7)
+    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.5)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
