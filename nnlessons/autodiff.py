@@ -31,7 +31,6 @@ Unlike PyTorch, which adds into ``.grad`` across calls until ``zero_grad()``,
 every node's ``grad`` is the derivative of ``root`` with respect to it.
 """
 
-import math
 import numbers
 
 import numpy as np

@@ -120,7 +120,9 @@ def backward_rules(*rules):
             _report(name, False, line)
             raise
         if not result:
-            return _report(name, False, f"{rule_name}: {result.message}")
+            # A stub reads as the stub of the whole exercise, as in every other checker.
+            message = result.message if result.message == NOT_IMPLEMENTED else f"{rule_name}: {result.message}"
+            return _report(name, False, message)
     if len(rules) != len(RULES):
         return _report(name, False, f"expected the {len(RULES)} rules {', '.join(RULES)} in that order, "
                                     f"got {len(rules)} function{'s' if len(rules) != 1 else ''}")
@@ -246,14 +248,12 @@ def _numerical(builder, values, wrt):
     return grads
 
 
-def _walk(root, wrt, *, accumulate=True, backwards=True, reset=True, seed=True):
+def _walk(root, wrt, *, accumulate=True, backwards=True):
     """The backward pass, right by default, or with one of the usual slips."""
     order = ad.topological_order(root)
-    if reset:
-        for node in order:
-            node.grad = 0.0
-    if seed:
-        root.grad = 1.0
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
     for node in (reversed(order) if backwards else order):
         if node.rule is None:
             continue
@@ -267,9 +267,9 @@ def _walk(root, wrt, *, accumulate=True, backwards=True, reset=True, seed=True):
 GRADIENT_SLIPS = [
     ("add into parent.grad (+=) instead of assigning (=): a value used twice needs both of its gradients",
      dict(accumulate=False)),
-    ("walk the order backwards, root first, so that a node's grad is complete before it is passed on",
-     dict(backwards=False)),
-    ("set root.grad = 1 before walking back: d root / d root = 1", dict(seed=False)),
+    # Walking leaves first and forgetting the seed both leave every gradient at 0.
+    ("every gradient stayed 0: set root.grad = 1, then walk the order backwards (root first), so that "
+     "a node's grad is complete before it is passed on", dict(backwards=False)),
 ]
 
 
