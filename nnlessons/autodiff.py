@@ -35,6 +35,7 @@ import numbers
 
 import numpy as np
 
+from ._validation import as_float_array
 from .activations import log_sigmoid, log_softmax, sigmoid as _sigmoid
 
 
@@ -236,7 +237,7 @@ class Value:
         return 1.0
 
     def _accumulate(self, grad):
-        self.grad += grad
+        self.grad += float(grad)  # a rule may hand back a numpy scalar; a Value keeps plain floats
 
     def _lift(self, other):
         """A constant operand becomes a leaf of the same kind; nodes pass through."""
@@ -322,9 +323,8 @@ class Tensor(Value):
     """
 
     def __init__(self, data, label=""):
-        self.data = np.array(data, dtype=np.float64)  # a copy: the graph must not see later edits
-        if self.data.dtype != np.float64:  # pragma: no cover - np.array raised already
-            raise TypeError("data must be an array of numbers")
+        # A float64 copy: later edits of the caller's array must not reach the graph.
+        self.data = np.array(as_float_array(data, "data"), dtype=np.float64)
         self.parents, self.rule, self.saved, self.op = (), None, (), ""
         self.label = label
         self.zero_grad()

@@ -269,6 +269,8 @@ def test_a_tensor_copies_its_data():
 def test_bad_input_is_named():
     with pytest.raises(TypeError, match="data must be a real number, got str"):
         Value("3")
+    with pytest.raises(TypeError, match="data must be an array of numbers, got str"):
+        Tensor("3")
     with pytest.raises(TypeError, match="exponent must be a constant number, got Value"):
         Value(2.0) ** Value(3.0)
     with pytest.raises(TypeError, match="cannot combine a Value with a Tensor"):
