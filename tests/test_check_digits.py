@@ -176,6 +176,15 @@ def test_train_sgd_trains_digits_end_to_end(capsys, small_digits):
     assert np.isclose(result.network.accuracy(small_digits[2], small_digits[3]), acc)
 
 
+def test_train_sgd_scores_the_test_set_when_given(capsys, small_digits):
+    X, y, X_val, y_val = small_digits
+    data, test = (X, y, X_val[:, :200], y_val[:200]), (X_val[:, 200:], y_val[200:])
+    result, line = verdict(on_digits(data, test=test, epochs=3, threshold=0.85), sgd_solution, capsys)
+    assert result, line
+    score = result.network.accuracy(*test)
+    assert f"accuracy on the {y_val.size - 200:,} test images {100 * score:.2f}% (at least 85%)" in line
+
+
 def test_train_sgd_end_to_end_fails_below_the_threshold(capsys, small_digits):
     # every step is right, but one epoch on 2,000 images cannot reach 99%
     assert_failed(on_digits(small_digits, epochs=1, threshold=0.99), sgd_solution, capsys,
@@ -188,3 +197,161 @@ def test_train_sgd_end_to_end_checks_the_returned_accuracies(capsys, small_digit
 
     # on the small problem the first epoch's accuracy is caught already
     assert_failed(check.train_sgd, off_by_one_epoch, capsys, "after epoch 1 you returned validation accuracy 0.0000")
+
+
+# ---------------------------------------------------------------- flatten_images
+def flatten_solution(images):  # the notebook's solution
+    m = images.shape[0]
+    return images.reshape(m, -1).T / 255.0
+
+
+@pytest.mark.parametrize("learner", [flatten_solution, to_columns,
+                                     lambda im: np.stack([x.ravel() for x in im], axis=1) / 255])
+def test_flatten_images_accepts_right_answers(capsys, learner):
+    assert_passed(check.flatten_images, learner, capsys, "all 3 cases match the reference")
+
+
+FLATTEN_SLIPS = [
+    (lambda im: im.reshape(im.shape[0], -1) / 255.0,
+     "on 5 random images: wrong shape, expected (784, 5), got (5, 784) (transposed?)"),
+    (lambda im: im.reshape(im.shape[0], -1).T, "on 5 random images: wrong value at index"),
+    # the right shape, but each column mixes pixels of several images
+    (lambda im: im.reshape(784, -1) / 255.0, "on 5 random images: wrong value at index"),
+    (lambda im: im.reshape(im.shape[0], 28, 28).T.reshape(784, -1) / 255.0,
+     "on 5 random images: wrong value at index"),
+    (lambda im: None, "on 5 random images: your function returned None"),
+]
+
+
+def test_flatten_images_catches_input_changed_in_place(capsys):
+    def binarise_in_place(images):
+        images[images > 0] = 255
+        return images.reshape(images.shape[0], -1).T / 255.0
+
+    assert_failed(check.flatten_images, binarise_in_place, capsys, "modified its input images in place")
+
+
+def test_flatten_images_reports_the_learners_error_and_reraises(capsys):
+    def divide_in_place(images):
+        images /= 255  # uint8 cannot hold the result: numpy raises
+        return images
+
+    with pytest.raises(TypeError):  # numpy's UFuncTypeError
+        check.flatten_images(divide_in_place)
+    out = capsys.readouterr().out
+    assert out.startswith("FAILED  flatten_images: on 5 random images, your function raised UFuncTypeError"), out
+
+
+# -------------------------------------------------------------------- to_one_hot
+def one_hot_solution(labels, n_classes):  # the notebook's solution
+    Y = np.zeros((n_classes, labels.size))
+    Y[labels, np.arange(labels.size)] = 1.0
+    return Y
+
+
+@pytest.mark.parametrize("learner", [one_hot_solution, lambda y, n: np.eye(n)[y].T,
+                                     lambda y, n: (np.arange(n)[:, None] == y).astype(int)])
+def test_to_one_hot_accepts_right_answers(capsys, learner):
+    assert_passed(check.to_one_hot, learner, capsys, "all 4 cases match the reference")
+
+
+def sort_in_place(labels, n_classes):
+    labels.sort()
+    return np.eye(n_classes)[labels].T
+
+
+ONE_HOT_SLIPS = [
+    (lambda y, n: np.eye(n)[y],
+     "on 7 labels, 10 classes: wrong shape, expected (10, 7), got (7, 10) (transposed?)"),
+    # n_classes taken from the labels instead of the argument
+    (lambda y, n: np.eye(y.max() + 1)[y].T, "on 7 labels, 10 classes: wrong shape, expected (10, 7), got (8, 7)"),
+    (lambda y, n: np.eye(n)[:, :y.size], "on 7 labels, 10 classes: wrong value at index"),
+    (lambda y, n: None, "on 7 labels, 10 classes: your function returned None"),
+    (sort_in_place, "on 7 labels, 10 classes: your function modified its input labels in place"),
+]
+
+
+# -------------------------------------------------------------- confusion_matrix
+def confusion_solution(true, predicted, n_classes):  # the notebook's solution
+    C = np.zeros((n_classes, n_classes), dtype=int)
+    for t, p in zip(true, predicted):
+        C[t, p] += 1
+    return C
+
+
+def fancy_index_add(true, predicted, n_classes):
+    C = np.zeros((n_classes, n_classes), dtype=int)
+    C[true, predicted] += 1  # a repeated (t, p) pair is counted once
+    return C
+
+
+def swapped(true, predicted, n_classes):
+    return confusion_solution(predicted, true, n_classes)
+
+
+def from_labels(true, predicted, n_classes):
+    n = int(max(true.max(), predicted.max())) + 1
+    return confusion_solution(true, predicted, n)
+
+
+def add_at(true, predicted, n_classes):
+    C = np.zeros((n_classes, n_classes))
+    np.add.at(C, (true, predicted), 1)
+    return C
+
+
+@pytest.mark.parametrize("learner", [confusion_solution, add_at])
+def test_confusion_matrix_accepts_right_answers(capsys, learner):
+    assert_passed(check.confusion_matrix, learner, capsys, "all 3 cases match the reference")
+
+
+CONFUSION_SLIPS = [
+    (swapped, "on 40 examples, 4 classes: wrong value at index"),
+    (fancy_index_add, "on 40 examples, 4 classes: wrong value at index"),
+    (from_labels, "on 9 examples, 6 classes, class 5 never seen: wrong shape, expected (6, 6), got (5, 5)"),
+    (lambda t, p, n: None, "on 40 examples, 4 classes: your function returned None"),
+]
+
+
+# ----------------------------------------------------------- every checker
+SLIPS = ([("flatten_images", *s) for s in FLATTEN_SLIPS] + [("to_one_hot", *s) for s in ONE_HOT_SLIPS]
+         + [("confusion_matrix", *s) for s in CONFUSION_SLIPS])
+
+
+@pytest.mark.parametrize("name, learner, message", SLIPS)
+def test_rejects_slips_with_the_right_message(capsys, name, learner, message):
+    line = assert_failed(getattr(check, name), learner, capsys)
+    assert line.startswith(f"FAILED  {name}: {message}"), line
+
+
+@pytest.mark.parametrize("name", ["flatten_images", "to_one_hot", "confusion_matrix"])
+def test_stub_is_not_implemented_yet(capsys, name):
+    assert_not_implemented(getattr(check, name), capsys)
+
+
+def test_checkers_are_exported_in_notebook_order():
+    assert check_digits.EXERCISES == ("train_sgd", "flatten_images", "to_one_hot", "confusion_matrix")
+    assert set(check_digits.__all__) == set(check_digits.EXERCISES)
+    assert all(getattr(check, name) is getattr(check_digits, name) for name in check_digits.EXERCISES)
+
+
+def _definitions(sources):
+    return [src.rsplit("\ncheck.", 1)[0] for src in sources]
+
+
+def test_the_notebooks_own_solutions_pass(capsys):
+    solved = exercise_sources(NOTEBOOK)
+    assert [src.rsplit("\ncheck.", 1)[1].split("(")[0] for src in solved] == list(check_digits.EXERCISES)
+    # called without the training data, the capstone's checker inspects the steps only, which is quick
+    namespace = run_cells(_definitions(solved), NOTEBOOK)
+    for name in check_digits.EXERCISES:
+        assert_passed(getattr(check, name), namespace[name], capsys)
+
+
+def test_the_handout_reports_not_implemented(capsys):
+    students = student_sources(NOTEBOOK)
+    for student, blocks in students:
+        assert blocks == 1 and "BEGIN SOLUTION" not in student
+    namespace = run_cells(_definitions([student for student, _ in students]), NOTEBOOK)
+    for name in check_digits.EXERCISES:
+        assert_failed(getattr(check, name), namespace[name], capsys, "not implemented yet")

@@ -216,7 +216,7 @@ def _inspect_small(learner):
     return None
 
 
-def train_sgd(learner, data=None, *, epochs=None, threshold=0.95):
+def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
     """Check ``train_sgd(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng)``.
 
     First every step of the learner's loop is inspected on a small problem
@@ -224,9 +224,11 @@ def train_sgd(learner, data=None, *, epochs=None, threshold=0.95):
     example once per epoch including the last partial batch, each update
     ``p - learning_rate * dp`` with the batch's own gradients, and the returned
     validation accuracy per epoch. Then, with ``data = (X, y, X_val, y_val)``,
-    the loop trains ``[784, 128, 10]`` (ReLU, softmax, cross-entropy) with
-    ``lessons.digits.RECIPE`` (``epochs`` overrides its epochs) and passes when
-    its final validation accuracy is at least ``threshold``. The result then
+    the loop trains ``Network([784, 128, 10], ["relu", "softmax"],
+    "categorical_cross_entropy", rng=606)`` with ``lessons.digits.RECIPE``
+    (``epochs`` overrides its epochs) and ``rng=np.random.default_rng(606)``;
+    it passes when the accuracy on ``test = (X_test, y_test)`` (if given, else
+    the final validation accuracy) is at least ``threshold``. The result then
     carries the trained network and the accuracies returned, as ``.network``
     and ``.val_accuracy``.
     """
@@ -264,10 +266,14 @@ def train_sgd(learner, data=None, *, epochs=None, threshold=0.95):
              f"validation accuracy {100 * final:.2f}%")
     if not np.isclose(accuracies[-1], final):
         return _report(name, False, f"{where}, but your loop returned {100 * accuracies[-1]:.2f}% for the last epoch")
-    if final < threshold:
+    score = final
+    if test is not None:
+        score = digits.argmax_accuracy(net(test[0]), test[1])
+        where += f", accuracy on the {test[1].size:,} test images {100 * score:.2f}%"
+    if score < threshold:
         return _report(name, False, f"{where}, below {100 * threshold:.0f}% (every step was right on the small "
                                     "problem: check the learning rate, batch size and epochs you pass on)")
-    result = _report(name, True, f"every step right on a small problem; {where}")
+    result = _report(name, True, f"every step right on a small problem; {where} (at least {100 * threshold:.0f}%)")
     result.network, result.val_accuracy = net, list(accuracies)
     return result
 
