@@ -18,7 +18,7 @@ NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "06_digit
 
 # --------------------------------------------------------------------- train_sgd
 def sgd_solution(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):  # the notebook's
-    Y = nl.one_hot(y, 10 if net.sizes[-1] == 10 else net.sizes[-1])
+    Y = nl.one_hot(y, 10)
     m = X.shape[1]
     val_accuracy = []
     for epoch in range(epochs):

@@ -17,7 +17,7 @@ EXERCISES = ("train_sgd", "flatten_images", "to_one_hot", "confusion_matrix")
 # ------------------------------------------------------------------ train_sgd
 # The small problem on which every step of the learner's loop is inspected:
 # 23 examples in batches of 5, so each epoch ends with a partial batch of 3.
-_SMALL = {"sizes": [6, 5, 3], "m": 23, "m_val": 11, "epochs": 3, "batch_size": 5, "learning_rate": 0.3}
+_SMALL = {"sizes": [6, 5, 10], "m": 23, "m_val": 11, "epochs": 3, "batch_size": 5, "learning_rate": 0.3}
 _SEED = 606
 
 
