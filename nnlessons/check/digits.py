@@ -86,7 +86,8 @@ def _step_problem(before, after, grads, lr, batch_size):
 def _accuracies(values, epochs):
     """The learner's per-epoch validation accuracies as fractions, or a description of what is wrong."""
     if values is None:
-        return None, "your function returned None (return the list of validation accuracies, one per epoch)"
+        return None, ("your function returned None (is a `return` missing?); it should return the list of "
+                      "validation accuracies, one per epoch")
     try:
         arr = np.asarray(values, dtype=np.float64).ravel()
     except (TypeError, ValueError):
