@@ -129,6 +129,17 @@ def test_train_sgd_names_the_slip(capsys, learner, message):
     assert_failed(check.train_sgd, learner, capsys, message)
 
 
+def test_train_sgd_refuses_net_fit(capsys):
+    def with_fit(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+        accs = []
+        for _ in range(epochs):
+            net.fit(X, y, epochs=1, batch_size=batch_size, learning_rate=learning_rate, rng=rng)
+            accs.append(net.accuracy(X_val, y_val))
+        return accs
+
+    assert_failed(check.train_sgd, with_fit, capsys, f"{SMALL}: your function called net.fit")
+
+
 def test_train_sgd_stub_is_not_implemented_yet(capsys):
     assert_not_implemented(check.train_sgd, capsys)
 
