@@ -180,13 +180,6 @@ def toy_problem(rng, m=60):
     return X, X[:3].argmax(axis=0)
 
 
-def test_argmax_accuracy_any_output_layer():
-    A = np.array([[0.9, 0.1, 0.2], [0.05, 0.8, 0.7]])
-    assert digits.argmax_accuracy(A, [0, 1, 0]) == pytest.approx(2 / 3)
-    with pytest.raises(ValueError, match="A"):
-        digits.argmax_accuracy(A, [0, 1])
-
-
 def test_train_sgd_steps_are_the_hand_computed_ones(rng):
     # one epoch of 7 examples in batches of 3: steps on 3, 3 and the last 1, in the rng's order
     X, y = rng.standard_normal((4, 7)), rng.integers(0, 3, size=7)
@@ -207,7 +200,7 @@ def test_train_sgd_learns_a_toy_task_with_squared_error_too(rng):
     X, y = toy_problem(rng)
     for row in (digits.ONE_CHANGE[0], digits.ONE_CHANGE[-1]):
         net = digits.one_change_network(row, rng=1)
-        before = digits.argmax_accuracy(net(X), y)
+        before = net.accuracy(X, y)
         accs = digits.train_sgd(net, X, y, X, y, 20, 10, row[-1], np.random.default_rng(2))
         assert len(accs) == 20 and accs[-1] > max(0.9, before)
 

@@ -212,7 +212,7 @@ def _inspect_small(learner):
     probe = Network(s["sizes"], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
     for e, params in enumerate(ends):
         probe.set_params(params)
-        true = digits.argmax_accuracy(probe(X_val), y_val)
+        true = probe.accuracy(X_val, y_val)
         if not np.isclose(accuracies[e], true):
             return (f"{where}: after epoch {e + 1} you returned validation accuracy {accuracies[e]:.4f}, but the "
                     f"network's is {true:.4f} (measure on X_val, y_val after the epoch's last step)")
@@ -270,14 +270,14 @@ def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
     accuracies, problem = _accuracies(values, recipe["epochs"])
     if problem:
         return _report(name, False, f"on the digits: {problem}")
-    final = digits.argmax_accuracy(net(X_val), y_val)
+    final = net.accuracy(X_val, y_val)
     where = (f"[784, 128, 10] trained with your loop on {X.shape[1]:,} images for {recipe['epochs']} epochs, "
              f"validation accuracy {100 * final:.2f}%")
     if not np.isclose(accuracies[-1], final):
         return _report(name, False, f"{where}, but your loop returned {100 * accuracies[-1]:.2f}% for the last epoch")
     score = final
     if test is not None:
-        score = digits.argmax_accuracy(net(test[0]), test[1])
+        score = net.accuracy(*test)
         where += f", accuracy on the {test[1].size:,} test images {100 * score:.2f}%"
     if score < threshold:
         return _report(name, False, f"{where}, below {100 * threshold:.0f}% (every step was right on the small "

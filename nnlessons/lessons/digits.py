@@ -104,18 +104,6 @@ def nearest_mean_predict(means, X):
 
 
 # ----------------------------------------------------------- training
-def argmax_accuracy(A, labels):
-    """Share of columns of ``A`` ``(n_classes, m)`` whose largest entry is at the label ``(m,)``.
-
-    Works for any output layer (softmax or sigmoid), unlike ``Network.accuracy``,
-    which needs a classifier's loss.
-    """
-    A = as_float_array(A, "A", ndim=2)
-    labels = as_labels(labels, "labels", A.shape[0])
-    check_shape(A, "A", (None, labels.size))
-    return float(np.mean(A.argmax(axis=0) == labels))
-
-
 def train_sgd(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
     """Mini-batch SGD on ``net`` (a ``Network``), in place; the reference for the notebook's loop.
 
@@ -135,7 +123,7 @@ def train_sgd(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
             grads = net.backward(Y[:, batch], cache)
             for name in net.params:
                 net.params[name] -= learning_rate * grads[name]
-        val_accuracy.append(argmax_accuracy(net(X_val), y_val))
+        val_accuracy.append(net.accuracy(X_val, y_val))
     return val_accuracy
 
 
@@ -240,8 +228,8 @@ def weights_as_images(W, shape=(28, 28)):
 def one_change_network(row, *, rng):
     """The ``[784, n, 10]`` network of one row of ``ONE_CHANGE``; the first row is the classic one.
 
-    Answer with the output neuron that fires most: ``net(X).argmax(axis=0)``
-    (``argmax_accuracy``), whatever the output layer.
+    Its answer is the output neuron that fires most, whatever the output layer,
+    so ``net.accuracy(X, labels)`` scores every row alike.
     """
     _, n_hidden, hidden, output, loss, _ = row
     return Network([784, n_hidden, 10], [hidden, output], loss, rng=rng)
