@@ -337,6 +337,3 @@ def confusion_matrix(learner):
                                 "9 examples, 6 classes, class 5 never seen"], seed=62)
     return check_function("confusion_matrix", learner, digits.confusion_matrix, cases,
                           ["true", "predicted", "n_classes"])
-
-
-EXERCISES = ("flatten_images", "to_one_hot", "confusion_matrix")
