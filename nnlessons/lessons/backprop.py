@@ -269,13 +269,13 @@ def draw_chain_graph(ax, x, y, w, b):
     the derivative of the loss with respect to it (red, below)."""
     nodes, edges = chain_graph(x, y, w, b)
     L = len(w)
-    pos = {"x": (0.0, 0.0), "y": (3.0 * L + 0.6, -1.3), "loss": (3.0 * L + 1.2, 0.0)}
+    pos = {"x": (0.0, 0.0), "y": (3.0 * L + 0.6, 1.3), "loss": (3.0 * L + 1.2, 0.0)}
     for l in range(1, L + 1):
         pos[f"w{l}"], pos[f"b{l}"] = (3.0 * l - 1.7, 1.3), (3.0 * l - 1.7, -1.3)
         pos[f"z{l}"], pos[f"a{l}"] = (3.0 * l - 1.0, 0.0), (3.0 * l + 0.0, 0.0)
     labels = {name: (f"$z_{name[1:]}$" if name[0] == "z" else f"$a_{name[1:]}$" if name[0] == "a"
                      else f"$w_{name[1:]}$" if name[0] == "w" else f"$b_{name[1:]}$" if name[0] == "b"
-                     else {"x": "$x = a_0$", "y": "$y$", "loss": "$\ell$"}[name]) for name in nodes}
+                     else {"x": "$x = a_0$", "y": "$y$", "loss": r"$\ell$"}[name]) for name in nodes}
     for u, v in edges:
         (x0, y0), (x1, y1) = pos[u], pos[v]
         ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="-|>", color="0.5", lw=1,
@@ -290,8 +290,8 @@ def draw_chain_graph(ax, x, y, w, b):
                 bbox=dict(boxstyle="circle,pad=0.25" if name not in ("x",) else "round,pad=0.3",
                           fc="white", ec="k"))
     value, grad = nodes["loss"]
-    ax.text(*pos["loss"], f"\n\n\n{value:.3f}", ha="center", va="top", fontsize=9)
-    ax.set_xlim(-0.8, 3.0 * L + 1.8)
+    ax.text(pos["loss"][0] + 0.3, 0.0, f"= {value:.3f}", ha="left", va="center", fontsize=10)
+    ax.set_xlim(-0.8, 3.0 * L + 2.4)
     ax.set_ylim(-1.9, 1.9)
     ax.set_axis_off()
 
