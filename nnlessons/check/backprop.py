@@ -25,6 +25,7 @@ from ..lessons import backprop as _bp
 from ..lessons.forward_prop import forward as _forward, network_from_params
 from ..network import Network
 from ._core import _report, check_function, random_cases
+from .forward_prop import square_params
 
 __all__ = ["dense_backward", "backward", "train_gd"]
 
@@ -80,10 +81,7 @@ _NETWORKS = [(3, 2, 5, ["relu", "softmax"]),
 
 def _network_case(rng, i):
     n, depth, m, activations = _NETWORKS[i]
-    params = {}
-    for l in range(1, depth + 1):
-        params[f"W{l}"] = rng.normal(size=(n, n))
-        params[f"b{l}"] = rng.normal(size=(n, 1))
+    params = square_params(rng, n, depth)
     X = rng.normal(size=(n, m))
     if activations[-1] == "softmax":
         Y = np.eye(n)[:, rng.integers(0, n, m)]

@@ -48,12 +48,15 @@ _NETWORKS = [(3, 2, 3, ["relu", "softmax"]),
              (5, 2, 1, ["tanh", "softmax"])]
 
 
+def square_params(rng, n, depth):
+    """``W1, b1, ..., W_depth, b_depth`` of a network whose every layer has ``n`` units and ``n`` inputs."""
+    return {name: rng.normal(size=(n, n) if name[0] == "W" else (n, 1))
+            for l in range(1, depth + 1) for name in (f"W{l}", f"b{l}")}
+
+
 def _network_case(rng, i):
     n, depth, m, activations = _NETWORKS[i]
-    params = {}
-    for l in range(1, depth + 1):
-        params[f"W{l}"] = rng.normal(size=(n, n))
-        params[f"b{l}"] = rng.normal(size=(n, 1))
+    params = square_params(rng, n, depth)
     return rng.normal(size=(n, m)), params, list(activations)
 
 
