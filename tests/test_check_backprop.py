@@ -243,7 +243,7 @@ def test_train_gd_that_fits_the_few_steps_but_not_the_moons_fails_on_accuracy(ca
     def stops_early(X, Y, params, activations, learning_rate, steps):
         return right_train_gd(X, Y, params, activations, learning_rate, min(steps, 5))
 
-    line = assert_failed(check.train_gd, stops_early, capsys, "two moons", "(pass mark 96%)")
+    line = assert_failed(check.train_gd, stops_early, capsys, "two moons", "(pass mark 96%); does your backward pass")
     assert float(line.split(": ")[2].split("%")[0]) < 96.0
 
 
@@ -252,6 +252,18 @@ def test_train_gd_returning_nothing_on_the_moons(capsys):
         return None if X.shape[1] > 100 else right_train_gd(X, Y, params, activations, learning_rate, steps)
 
     assert_failed(check.train_gd, forgets_on_big_data, capsys, "on two moons: expected the trained params")
+
+
+def test_train_gd_exception_on_the_moons_prints_one_line_then_raises(capsys):
+    def fails_on_big_data(X, Y, params, activations, learning_rate, steps):
+        if X.shape[1] > 100:
+            raise MemoryError("too big")
+        return right_train_gd(X, Y, params, activations, learning_rate, steps)
+
+    with pytest.raises(MemoryError):
+        check.train_gd(fails_on_big_data)
+    out = capsys.readouterr().out
+    assert out == "FAILED  train_gd: on two moons, your function raised MemoryError (traceback below)\n"
 
 
 def test_train_gd_exception_prints_one_line_then_raises(capsys):
