@@ -14,10 +14,17 @@ class SGD:
 
     def __init__(self, learning_rate=0.1):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self._scratch = {}
 
     def step(self, params, grads):
         for name, g in grads.items():
-            params[name] -= self.learning_rate * g
+            # learning_rate * g into a buffer kept between steps: a fresh array per
+            # parameter per step costs more than the subtraction itself.
+            step = self._scratch.get(name)
+            if step is None or step.shape != g.shape or step.dtype != g.dtype:
+                step = self._scratch[name] = np.empty_like(g)
+            np.multiply(g, self.learning_rate, out=step)
+            params[name] -= step
 
 
 class Momentum:
