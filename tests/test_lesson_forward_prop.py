@@ -130,22 +130,6 @@ def test_time_loop_vs_batch_returns_two_positive_times():
         fw.time_loop_vs_batch(net, np.zeros((4, 2)), repeats=0)
 
 
-def test_implemented_or_falls_back_only_for_a_stub(capsys):
-    def stub(x):
-        raise NotImplementedError
-
-    def reference(x):
-        return 2 * x
-
-    def written(x):
-        return 3 * x
-
-    assert fw.implemented_or(written, reference, "f", 1) is written
-    assert capsys.readouterr().out == ""
-    assert fw.implemented_or(stub, reference, "f", 1) is reference
-    assert capsys.readouterr().out == "f is not implemented yet: the cells below use the package's reference instead\n"
-
-
 def test_bound():
     assert fw.bound(3e-17) == "below 1e-15" and fw.bound(-2e-13) == "below 1e-12"
     assert fw.bound(0.0) == "below 1e-15" and fw.bound(0.5) == "below 1" and fw.bound(12.5) == "12.5"

@@ -70,20 +70,6 @@ def forward(X, params, activations):
     return A, {k: cache[k] for k in keys}
 
 
-def implemented_or(learner, reference, name, *probe):
-    """``learner`` if calling it on ``probe`` does not raise ``NotImplementedError``, else ``reference``.
-
-    Lets a student handout run to its end: later cells use the package's reference
-    until the learner's function is written, and say so.
-    """
-    try:
-        learner(*probe)
-    except NotImplementedError:
-        print(f"{name} is not implemented yet: the cells below use the package's reference instead")
-        return reference
-    return learner
-
-
 def bound(x):
     """The smallest of 1e-15, 1e-12, ..., 1e-3, 1 above ``|x|``, as ``"below 1e-12"``.
 
