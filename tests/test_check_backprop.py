@@ -1,4 +1,4 @@
-"""The checkers of notebook 05 pass right answers and name the usual backprop mistakes."""
+"""The checkers of notebook 05 accept right answers, report stubs, and name the usual wrong ones."""
 
 import pathlib
 
@@ -7,95 +7,53 @@ import pytest
 
 import nnlessons as nl
 from nnlessons import check
-from nnlessons.activations import relu_backward as package_relu_backward
+from nnlessons.check import backprop as checks
 from nnlessons.layers import dense_backward as package_dense_backward
+from nnlessons.lessons import backprop as bp
+from nnlessons.lessons.forward_prop import forward
 from notebook_cells import exercise_sources, run_cells, student_sources
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_backprop.ipynb"
-CHECKERS = [check.relu_backward, check.dense_backward, check.softmax_ce_backward]
-N_CASES = {"relu_backward": 3, "dense_backward": 4, "softmax_ce_backward": 3}
+CHECKERS = [check.dense_backward, check.backward, check.train_gd]
+DERIVATIVES = {"relu": nl.activations.relu_derivative, "tanh": nl.activations.tanh_derivative,
+               "sigmoid": nl.activations.sigmoid_derivative}
 
 
-def verdict_line(checker, fn, capsys):
-    """Run a checker; return its single printed line, which must agree with its result."""
-    result = checker(fn)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out
-    assert out.startswith("PASSED  " if result else "FAILED  "), out
-    return out
+def test_exercises_in_notebook_order_and_reachable_from_check():
+    assert checks.EXERCISES == ("dense_backward", "backward", "train_gd") == tuple(checks.__all__)
+    for name in checks.EXERCISES:
+        assert getattr(check, name) is getattr(checks, name)
 
 
-def passes(checker, fn, capsys):
-    name = checker.__name__
-    assert verdict_line(checker, fn, capsys) == f"PASSED  {name}: all {N_CASES[name]} cases match the reference\n"
+# --------------------------------------------------------------- the notebook
+def test_the_notebooks_solutions_pass(capsys):
+    sources = exercise_sources(NOTEBOOK)
+    assert [s.rstrip().splitlines()[-1] for s in sources] == [f"check.{n}({n})" for n in checks.EXERCISES]
+    run_cells(sources, NOTEBOOK)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["PASSED  dense_backward: all 4 cases match the reference",
+                         "PASSED  backward: all 4 cases match the reference"]
+    assert lines[2].startswith("PASSED  train_gd: two moons, 500 steps of learning rate 1.0 on 1,000 points: ")
+    assert len(lines) == 3
 
 
-def fails(checker, fn, capsys, *fragments):
-    out = verdict_line(checker, fn, capsys)
-    assert out.startswith(f"FAILED  {checker.__name__}: "), out
-    for fragment in fragments:
-        assert fragment in out, out
+def test_the_handout_reports_not_implemented(capsys):
+    students = student_sources(NOTEBOOK)
+    assert [blocks for _, blocks in students] == [1, 1, 1]
+    run_cells([student for student, _ in students], NOTEBOOK)
+    assert capsys.readouterr().out.splitlines() == [f"FAILED  {c.__name__}: not implemented yet" for c in CHECKERS]
 
 
-def raises(checker, fn, capsys, exc_type, *fragments):
-    """The learner's exception is reported in one line and re-raised for its traceback."""
-    with pytest.raises(exc_type):
-        checker(fn)
-    out = capsys.readouterr().out
-    assert out.startswith(f"FAILED  {checker.__name__}: on "), out
-    assert f"your function raised {exc_type.__name__}" in out, out
-    for fragment in fragments:
-        assert fragment in out, out
+@pytest.mark.parametrize("checker", CHECKERS)
+def test_a_stub_is_not_implemented_yet(checker, capsys):
+    assert_not_implemented(checker, capsys)
 
 
-def test_exported_and_reachable_from_check():
-    assert set(check.backprop.__all__) == {c.__name__ for c in CHECKERS}
-    for name in check.backprop.__all__:
-        assert getattr(check, name) is getattr(check.backprop, name)
-
-
-# ------------------------------------------------------------ common behaviour
 @pytest.mark.parametrize("checker", CHECKERS)
 def test_not_a_function(checker, capsys):
-    fails(checker, "A - Y", capsys, "expected a function, got a str")
-
-
-# ------------------------------------------------------------- relu_backward
-@pytest.mark.parametrize("fn", [
-    package_relu_backward,
-    lambda dA, Z: dA * (Z > 0),
-    lambda dA, Z: np.where(Z > 0, dA, 0.0),
-    lambda dA, Z: dA * (nl.relu(Z) > 0),   # A > 0 is the same mask as Z > 0
-])
-def test_relu_backward_right_answers(fn, capsys):
-    passes(check.relu_backward, fn, capsys)
-
-
-def test_relu_backward_kink_convention(capsys):
-    # z = 0 counts as inactive; >= lets the gradient through there.
-    fails(check.relu_backward, lambda dA, Z: dA * (Z >= 0), capsys,
-          "on a batch where row 1 of Z is exactly 0: wrong value at index (1, 0), expected 0, got")
-
-
-@pytest.mark.parametrize("fn, fragment", [
-    (lambda dA, Z: -dA * (Z > 0), "on a layer of 3 neurons, 4 examples: wrong value"),        # sign
-    (lambda dA, Z: (Z > 0).astype(float), "on a layer of 3 neurons, 4 examples: wrong value"),  # forgot dA
-    (lambda dA, Z: dA * (dA > 0), "on a layer of 3 neurons, 4 examples: wrong value"),       # mask from dA
-    (lambda dA, Z: dA * nl.relu(Z), "on a layer of 3 neurons, 4 examples: wrong value"),      # A, not R'(Z)
-    (lambda dA, Z: (dA * (Z > 0)).T, "wrong shape, expected (3, 4), got (4, 3) (transposed?)"),
-    (lambda dA, Z: dA * (Z > 0) / Z.shape[1], "wrong value"),                                  # a stray 1/m
-])
-def test_relu_backward_wrong_answers(fn, fragment, capsys):
-    fails(check.relu_backward, fn, capsys, fragment)
-
-
-def test_relu_backward_in_place(capsys):
-    def zero_out_dA(dA, Z):
-        dA[Z <= 0] = 0.0
-        return dA
-
-    fails(check.relu_backward, zero_out_dA, capsys, "modified its input dA in place")
+    assert_failed(checker, "A - Y", capsys, "expected a function, got a str")
 
 
 # ------------------------------------------------------------ dense_backward
@@ -106,13 +64,12 @@ def solution_dense_backward(dZ, cache):
 
 
 def altered(dA_prev=None, dW=None, db=None):
-    """The right dense_backward with one of its three results computed another way."""
+    """The right dense_backward with some of its three results computed another way."""
     def fn(dZ, cache):
         A_prev, W, _ = cache
         m = A_prev.shape[1]
         right = solution_dense_backward(dZ, cache)
-        return tuple(r if f is None else f(dZ, A_prev, W, m)
-                     for r, f in zip(right, (dA_prev, dW, db)))
+        return tuple(r if f is None else f(dZ, A_prev, W, m) for r, f in zip(right, (dA_prev, dW, db)))
     return fn
 
 
@@ -121,137 +78,196 @@ def altered(dA_prev=None, dW=None, db=None):
     solution_dense_backward,
     altered(dW=lambda dZ, A, W, m: np.einsum("ik,jk->ij", dZ, A) / m),
     altered(db=lambda dZ, A, W, m: dZ.mean(axis=1, keepdims=True)),
+    lambda dZ, cache: list(solution_dense_backward(dZ, cache)),
 ])
 def test_dense_backward_right_answers(fn, capsys):
-    passes(check.dense_backward, fn, capsys)
+    assert_passed(check.dense_backward, fn, capsys, "all 4 cases match the reference")
 
 
-@pytest.mark.parametrize("fn, fragment", [
-    # dW transposed: A_prev dZ^T
-    (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m),
-     "on 3 neurons, 4 inputs, 5 examples, value 2 of 3: wrong shape, expected (3, 4), got (4, 3) (transposed?)"),
-    # the 1/m forgotten in dW, or in db
-    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), "value 2 of 3: wrong value"),
-    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)), "value 3 of 3: wrong value"),
-    # a 1/m too many in dA_prev (per example, it has none)
-    (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), "value 1 of 3: wrong value"),
-    # db without keepdims
-    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=1) / m), "value 3 of 3: wrong shape, expected (3, 1), got (3,)"),
-    # db summed over the wrong axis
-    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m),
-     "value 3 of 3: wrong shape, expected (3, 1), got (1, 5)"),
-    # sign error
-    (altered(dW=lambda dZ, A, W, m: -dZ @ A.T / m), "value 2 of 3: wrong value"),
-    # the wrong cache entry: the next layer's ReLU mask taken from A_prev
-    (altered(dA_prev=lambda dZ, A, W, m: (W.T @ dZ) * (A > 0)), "value 1 of 3: wrong value"),
+@pytest.mark.parametrize("fn, fragments", [
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T, db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)),
+     ["value 2 of 3: wrong value", "hint: dW and db are m times too large"]),
+    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=1) / m),
+     ["value 3 of 3: wrong shape, expected (3, 1), got (3,)", "hint: db must be a column (n_out, 1)"]),
+    (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), ["value 1 of 3: wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
+    (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m), ["value 2 of 3: wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3: wrong value"]),
+    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m), ["expected (3, 1), got (1, 5)"]),
+    (altered(dW=lambda dZ, A, W, m: -dZ @ A.T / m), ["value 2 of 3: wrong value"]),
+    (lambda dZ, cache: solution_dense_backward(dZ, cache)[::-1], ["hint: return (dA_prev, dW, db) in that order"]),
+    (lambda dZ, cache: solution_dense_backward(dZ, cache)[1:], ["expected a tuple of 3 values"]),
 ])
-def test_dense_backward_wrong_answers(fn, fragment, capsys):
-    fails(check.dense_backward, fn, capsys, fragment)
+def test_dense_backward_wrong_answers(fn, fragments, capsys):
+    assert_failed(check.dense_backward, fn, capsys, *fragments)
 
 
-def test_dense_backward_results_in_the_wrong_order(capsys):
-    def dW_first(dZ, cache):
-        dA_prev, dW, db = solution_dense_backward(dZ, cache)
-        return dW, db, dA_prev
-
-    fails(check.dense_backward, dW_first, capsys, "value 1 of 3: wrong shape, expected (4, 5), got (3, 4)")
-
-
-def test_dense_backward_two_results_only(capsys):
-    fails(check.dense_backward, lambda dZ, cache: solution_dense_backward(dZ, cache)[1:], capsys,
-          "expected a tuple of 3 values")
-
-
-def test_dense_backward_untransposed_W_raises(capsys):
-    # W @ dZ cannot multiply (3, 4) by (3, 5): numpy's own error reaches the learner.
-    raises(check.dense_backward, altered(dA_prev=lambda dZ, A, W, m: W @ dZ), capsys, ValueError, "matmul")
-
-
-def test_dense_backward_transpose_that_fits_only_when_square(capsys):
-    def W_not_transposed_when_square(dZ, cache):
-        A_prev, W, b = cache
-        dA_prev, dW, db = solution_dense_backward(dZ, cache)
-        return (W @ dZ if W.shape[0] == W.shape[1] else dA_prev), dW, db
-
-    fails(check.dense_backward, W_not_transposed_when_square, capsys,
-          "on a square layer (3 neurons, 3 inputs, 3 examples), value 1 of 3: wrong value")
+def test_dense_backward_untransposed_W_raises_with_its_own_error(capsys):
+    assert_raised(check.dense_backward, altered(dA_prev=lambda dZ, A, W, m: W @ dZ), capsys, ValueError, "matmul")
 
 
 def test_dense_backward_in_place(capsys):
     def scales_dZ_in_place(dZ, cache):
         A_prev, W, _ = cache
-        m = A_prev.shape[1]
         dA_prev = W.T @ dZ
-        dZ /= m
+        dZ /= A_prev.shape[1]
         return dA_prev, dZ @ A_prev.T, dZ.sum(axis=1, keepdims=True)
 
-    fails(check.dense_backward, scales_dZ_in_place, capsys, "modified its input dZ in place")
+    assert_failed(check.dense_backward, scales_dZ_in_place, capsys, "modified its input dZ in place")
 
 
-def test_dense_backward_in_place_on_the_cache(capsys):
-    def centres_A_prev(dZ, cache):
-        out = solution_dense_backward(dZ, cache)
-        cache[0][...] = 0.0
-        return out
+# ------------------------------------------------------------------- backward
+def right_backward(Y, cache, params, activations):
+    L, m = len(activations), Y.shape[1]
+    grads, dZ = {}, cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
+        if l > 1:
+            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
+    return grads
 
-    fails(check.dense_backward, centres_A_prev, capsys, "modified its input cache in place")
+
+def with_dense_backward(Y, cache, params, activations):
+    """Through the layer rule, with gradients named like params and listed first to last: still right."""
+    L = len(activations)
+    grads, dZ = {}, cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        dA, grads[f"W{l}"], grads[f"b{l}"] = package_dense_backward(
+            dZ, (cache[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"]))
+        if l > 1:
+            dZ = nl.activations.get_activation(activations[l - 2])[1](dA, cache[f"Z{l - 1}"])
+    return dict(sorted(grads.items()))
 
 
-# ------------------------------------------------------- softmax_ce_backward
-@pytest.mark.parametrize("fn", [
-    lambda A, Y: A - Y,
-    nl.losses.softmax_cce_dZ,
-    lambda A, Y: A * (1.0 - Y) - Y * (1.0 - A),   # the same thing, expanded
+@pytest.mark.parametrize("fn", [right_backward, with_dense_backward, bp.backward])
+def test_backward_right_answers(fn, capsys):
+    assert_passed(check.backward, fn, capsys, "all 4 cases match the reference")
+
+
+def slipped(**kw):
+    return lambda *a: checks._slip(*a, **kw)
+
+
+@pytest.mark.parametrize("fn, fragments", [
+    (slipped(per_m=False), ["wrong value", "hint: every gradient is m times too large"]),
+    (slipped(flat_db=True), ["wrong shape", "hint: db must be a column (n_l, 1)"]),
+    (slipped(dA_over_m=True), ["hint: dA_prev = W.T @ dZ has no 1/m"]),
+    (slipped(dW_transposed=True), ["hint: dW is transposed"]),
+    (slipped(W_untransposed=True), ["hint: dA_prev = W.T @ dZ: W must be transposed"]),
+    (slipped(sign=-1.0), ["hint: the sign is flipped"]),
+    (slipped(output_derivative=True), ["hint: dZ_L = A_L - Y already includes the output activation's derivative"]),
+    (slipped(derivative_of_A=True), ["on a 4 -> 4 -> 4 -> 4 network", "hint: the derivative g'(Z) must be taken"]),
+    (lambda *a: {k: v for k, v in right_backward(*a).items() if k != "db1"}, ["expected a dict with keys"]),
 ])
-def test_softmax_ce_backward_right_answers(fn, capsys):
-    passes(check.softmax_ce_backward, fn, capsys)
+def test_backward_wrong_answers_are_named(fn, fragments, capsys):
+    assert_failed(check.backward, fn, capsys, *fragments)
 
 
-def test_softmax_ce_backward_agrees_with_the_jacobian_route(capsys):
-    # The long derivation in the notebook, fed the probabilities: the same dZ.
-    def through_jacobian(A, Y):
-        return np.stack([(np.diag(a) - np.outer(a, a)).T @ (-y / a) for a, y in zip(A.T, Y.T)], axis=1)
+def test_backward_every_slip_changes_some_case():
+    cases = nl.check.random_cases(checks._network_case, ["x"] * 4, seed=505)
+    for kw in [dict(per_m=False), dict(dA_over_m=True), dict(dW_transposed=True), dict(W_untransposed=True),
+               dict(sign=-1.0), dict(output_derivative=True), dict(derivative_of_A=True)]:
+        differs = []
+        for _, args in cases:
+            ref, got = bp.backward(*args), checks._slip(*args, **kw)
+            differs.append(any(not np.allclose(ref[k], got[k]) for k in ref))
+        assert any(differs), kw
 
-    passes(check.softmax_ce_backward, through_jacobian, capsys)
+
+def test_backward_exception_is_reported_then_raised(capsys):
+    def keyerror(Y, cache, params, activations):
+        return {"dW1": cache["X"]}
+
+    assert_raised(check.backward, keyerror, capsys, KeyError, "'X'")
 
 
-@pytest.mark.parametrize("fn, fragment", [
-    (lambda A, Y: (A - Y) / A.shape[1], "on 3 classes, 5 examples: wrong value"),   # 1/m: not per example
-    (lambda A, Y: Y - A, "on 3 classes, 5 examples: wrong value"),                  # sign
-    (lambda A, Y: -Y / A, "on 3 classes, 5 examples: wrong value"),                 # dA, not dZ
-    (lambda A, Y: (A - Y) * A * (1 - A), "on 3 classes, 5 examples: wrong value"),  # an extra sigmoid'
-    (lambda A, Y: (A - Y).T, "wrong shape, expected (3, 5), got (5, 3) (transposed?)"),
-    (lambda A, Y: (A - Y).sum(axis=1, keepdims=True), "wrong shape, expected (3, 5), got (3, 1)"),
+# -------------------------------------------------------------------- train_gd
+def right_train_gd(X, Y, params, activations, learning_rate, steps):
+    params = {k: v.copy() for k, v in params.items()}
+    for _ in range(steps):
+        _, cache = forward(X, params, activations)
+        grads = right_backward(Y, cache, params, activations)
+        for k in params:
+            params[k] = params[k] - learning_rate * grads["d" + k]
+    return params
+
+
+def with_network(X, Y, params, activations, learning_rate, steps):
+    net = nl.Network([params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, len(activations) + 1)],
+                     activations, "categorical_cross_entropy" if activations[-1] == "softmax" else "binary_cross_entropy",
+                     rng=0)
+    net.set_params(params)
+    for _ in range(steps):
+        for k, g in net.loss_and_grads(X, Y)[1].items():
+            net.params[k] -= learning_rate * g
+    return net.get_params()
+
+
+@pytest.mark.parametrize("fn", [right_train_gd, with_network, bp.train_gd])
+def test_train_gd_right_answers_pass_end_to_end(fn, capsys):
+    line = assert_passed(check.train_gd, fn, capsys)
+    assert "two moons, 500 steps of learning rate 1.0 on 1,000 points: " in line
+    accuracy = float(line.split(": ")[2].split("%")[0])
+    assert accuracy >= 96.0 and "on 2,000 held-out points (pass mark 96%)" in line
+
+
+def hinted(i):
+    return checks._steps_hints()[i][1]
+
+
+@pytest.mark.parametrize("fn, fragments", [
+    (hinted(0), ["1 step, key 'W1': wrong value", "hint: the parameters moved uphill"]),
+    (hinted(1), ["hint: the parameters did not change"]),
+    (hinted(2), ["3 steps", "hint: only one step was taken"]),
+    (hinted(3), ["key 'b1'", "hint: the biases did not change"]),
+    (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr / X.shape[1], steps), ["wrong value"]),
+    (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr, steps + 1), ["wrong value"]),
 ])
-def test_softmax_ce_backward_wrong_answers(fn, fragment, capsys):
-    fails(check.softmax_ce_backward, fn, capsys, fragment)
+def test_train_gd_wrong_loops_are_named(fn, fragments, capsys):
+    assert_failed(check.train_gd, fn, capsys, *fragments)
 
 
-def test_softmax_ce_backward_in_place(capsys):
-    def subtract_in_place(A, Y):
-        A -= Y
-        return A
+def test_train_gd_updating_the_callers_params_is_caught(capsys):
+    def in_place(X, Y, params, activations, learning_rate, steps):
+        for _ in range(steps):
+            _, cache = forward(X, params, activations)
+            grads = right_backward(Y, cache, params, activations)
+            for k in params:
+                params[k] -= learning_rate * grads["d" + k]
+        return params
 
-    fails(check.softmax_ce_backward, subtract_in_place, capsys, "modified its input A in place")
-
-
-# --------------------------------------------------------------- the notebook
-@pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 05 not written yet")
-def test_the_notebooks_solutions_pass(capsys):
-    sources = exercise_sources(NOTEBOOK)
-    assert len(sources) == len(CHECKERS)
-    run_cells(sources, NOTEBOOK)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"PASSED  {c.__name__}: all {N_CASES[c.__name__]} cases match the reference"
-                     for c in CHECKERS]
+    assert_failed(check.train_gd, in_place, capsys, "modified its input params in place")
 
 
-@pytest.mark.skipif(not NOTEBOOK.exists() or not (ROOT / "tools" / "handouts.py").exists(),
-                    reason="notebook 05 or the handout tool missing")
-def test_the_handout_reports_not_implemented(capsys):
-    students = student_sources(NOTEBOOK)
-    for student, blocks in students:
-        assert blocks == 1 and "BEGIN SOLUTION" not in student
-    run_cells([student for student, _ in students], NOTEBOOK)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"FAILED  {c.__name__}: not implemented yet" for c in CHECKERS]
+def test_train_gd_that_fits_the_few_steps_but_not_the_moons_fails_on_accuracy(capsys):
+    def stops_early(X, Y, params, activations, learning_rate, steps):
+        return right_train_gd(X, Y, params, activations, learning_rate, min(steps, 5))
+
+    line = assert_failed(check.train_gd, stops_early, capsys, "two moons", "(pass mark 96%); does your backward pass")
+    assert float(line.split(": ")[2].split("%")[0]) < 96.0
+
+
+def test_train_gd_returning_nothing_on_the_moons(capsys):
+    def forgets_on_big_data(X, Y, params, activations, learning_rate, steps):
+        return None if X.shape[1] > 100 else right_train_gd(X, Y, params, activations, learning_rate, steps)
+
+    assert_failed(check.train_gd, forgets_on_big_data, capsys, "on two moons: expected the trained params")
+
+
+def test_train_gd_exception_on_the_moons_prints_one_line_then_raises(capsys):
+    def fails_on_big_data(X, Y, params, activations, learning_rate, steps):
+        if X.shape[1] > 100:
+            raise MemoryError("too big")
+        return right_train_gd(X, Y, params, activations, learning_rate, steps)
+
+    with pytest.raises(MemoryError):
+        check.train_gd(fails_on_big_data)
+    out = capsys.readouterr().out
+    assert out == "FAILED  train_gd: on two moons, your function raised MemoryError (traceback below)\n"
+
+
+def test_train_gd_exception_prints_one_line_then_raises(capsys):
+    def broken(X, Y, params, activations, learning_rate, steps):
+        raise ValueError("shapes (3,4) and (5,6) not aligned")
+
+    assert_raised(check.train_gd, broken, capsys, ValueError, "not aligned")

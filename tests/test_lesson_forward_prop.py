@@ -1,3 +1,6 @@
+"""nnlessons.lessons.forward_prop: the reference forward pass against Network and by hand, the other
+layouts, shapes, symmetry and the pictures of notebook 04."""
+
 import math
 
 import matplotlib.pyplot as plt  # the root conftest selects the Agg backend
@@ -21,13 +24,6 @@ def _params(sizes, rng):
         p[f"W{l}"] = rng.normal(size=(sizes[l], sizes[l - 1]))
         p[f"b{l}"] = rng.normal(size=(sizes[l], 1))
     return p
-
-
-def _network(sizes, acts, params):
-    loss = "categorical_cross_entropy" if acts[-1] == "softmax" else "mse"
-    net = Network(sizes, acts, loss, rng=0)
-    net.set_params(params)
-    return net
 
 
 def _sigmoid_scalar(z):
@@ -64,94 +60,88 @@ def test_neuron_rejects_bad_shapes():
 
 # --------------------------------------------------------------- forward passes
 @pytest.mark.parametrize("sizes, acts", ARCHS)
-def test_forward_batch_matches_network(sizes, acts):
-    rng = np.random.default_rng(1)
+def test_reference_forward_is_network_forward_with_the_cache_of_the_exercise(sizes, acts):
+    rng = np.random.default_rng(len(sizes))
     params = _params(sizes, rng)
-    X = rng.normal(size=(sizes[0], 9))
-    A_net, _ = _network(sizes, acts, params).forward(X)
-    np.testing.assert_allclose(fw.forward_batch(X, params, acts), A_net, rtol=0, atol=1e-14)
+    X = rng.normal(size=(sizes[0], 5))
+    A, cache = fw.forward(X, params, acts)
+    net = fw.network_from_params(params, acts)
+    assert net.sizes == sizes and net.activations == acts
+    A_net, cache_net = net.forward(X)
+    assert np.array_equal(A, A_net)
+    assert list(cache) == ["A0"] + [f"{k}{l}" for l in range(1, len(sizes)) for k in "ZA"]
+    assert all(np.array_equal(cache[k], cache_net[k]) for k in cache)
+    assert np.array_equal(cache["A0"], X)
 
 
-def test_forward_two_layer_against_scalar_formula():
-    # An independent reference: every output written out with Python floats and math.exp.
-    rng = np.random.default_rng(2)
-    params = _params([4, 2, 3], rng)
-    X = rng.normal(size=(4, 5))
-    out = fw.forward_two_layer(X, params)
-    assert out.shape == (3, 5)
-    W1, b1, W2, b2 = (params[k].tolist() for k in ("W1", "b1", "W2", "b2"))
-    for j in range(5):
-        x = X[:, j].tolist()
-        h = [max(sum(W1[r][c] * x[c] for c in range(4)) + b1[r][0], 0.0) for r in range(2)]
-        for r in range(3):
-            expected = _sigmoid_scalar(sum(W2[r][c] * h[c] for c in range(2)) + b2[r][0])
-            assert out[r, j] == pytest.approx(expected, rel=1e-12)
+def test_reference_forward_by_hand():
+    rng = np.random.default_rng(3)
+    p = _params([4, 3, 2], rng)
+    X = rng.normal(size=(4, 6))
+    A1 = np.maximum(p["W1"] @ X + p["b1"], 0)
+    expected = 1 / (1 + np.exp(-(p["W2"] @ A1 + p["b2"])))
+    A, cache = fw.forward(X, p, ["relu", "sigmoid"])
+    np.testing.assert_allclose(A, expected, rtol=1e-13)
+    np.testing.assert_allclose(cache["A1"], A1, rtol=1e-13)
+
+
+def test_network_from_params_copies_and_checks():
+    rng = np.random.default_rng(1)
+    p = _params([3, 2], rng)
+    net = fw.network_from_params(p, ["sigmoid"])
+    assert net.loss == "binary_cross_entropy" and not np.shares_memory(net.params["W1"], p["W1"])
+    assert fw.network_from_params(p, ["identity"]).loss == "mse"
+    with pytest.raises(ValueError, match="params has no 'W2'"):
+        fw.network_from_params(p, ["relu", "sigmoid"])
+    with pytest.raises(TypeError, match="activations must be a list"):
+        fw.network_from_params(p, "sigmoid")
+    with pytest.raises(TypeError, match="params must be a dict"):
+        fw.network_from_params([p["W1"]], ["sigmoid"])
+    with pytest.raises(ValueError):
+        fw.network_from_params({"W1": p["W1"], "b1": np.zeros((3, 1))}, ["sigmoid"])
 
 
 @pytest.mark.parametrize("sizes, acts", ARCHS)
-def test_loop_and_rows_layout_agree_with_batch(sizes, acts):
-    rng = np.random.default_rng(3)
-    params = _params(sizes, rng)
-    X = rng.normal(size=(sizes[0], 11))
-    A = fw.forward_batch(X, params, acts)
-    np.testing.assert_allclose(fw.forward_loop(X, params, acts), A, rtol=0, atol=1e-12)
-    A_rows = fw.forward_rows(X.T, params, acts)
-    assert A_rows.shape == (11, sizes[-1])
-    np.testing.assert_allclose(A_rows, A.T, rtol=0, atol=1e-12)
-    assert fw.layout_difference(X, params, acts) < 1e-12
+def test_loop_and_rows_layout_agree_with_the_batch(sizes, acts):
+    rng = np.random.default_rng(11)
+    net = fw.network_from_params(_params(sizes, rng), acts)
+    X = rng.normal(size=(sizes[0], 7))
+    np.testing.assert_allclose(fw.forward_loop(net, X), net(X), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fw.forward_rows(net, X.T), net(X).T, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="X_rows must have shape"):
+        fw.forward_rows(net, np.zeros((2, sizes[0] + 1)))
 
 
 def test_each_column_depends_only_on_its_own_example():
-    rng = np.random.default_rng(4)
-    params = _params([3, 5, 4], rng)
-    acts = ["relu", "softmax"]
-    X = rng.normal(size=(3, 8))
-    order = rng.permutation(8)
-    A = fw.forward_batch(X, params, acts)
-    np.testing.assert_allclose(fw.forward_batch(X[:, order], params, acts), A[:, order], atol=1e-14)
-    np.testing.assert_allclose(A.sum(axis=0), np.ones(8), atol=1e-14)
-    np.testing.assert_allclose(fw.forward_rows(X.T, params, acts).sum(axis=1), np.ones(8), atol=1e-14)
-
-
-def test_forward_does_not_modify_inputs():
-    rng = np.random.default_rng(5)
-    params = _params([4, 2, 3], rng)
-    X = rng.normal(size=(4, 6))
-    before = {k: v.copy() for k, v in params.items()}, X.copy()
-    for fn in (fw.forward_batch, fw.forward_loop):
-        fn(X, params, ["relu", "sigmoid"])
-    fw.forward_rows(X.T, params, ["relu", "sigmoid"])
-    assert all(np.array_equal(before[0][k], params[k]) for k in params) and set(params) == set(before[0])
-    assert np.array_equal(before[1], X)
-
-
-def test_forward_rejects_inconsistent_params():
-    rng = np.random.default_rng(6)
-    params = _params([4, 2, 3], rng)
-    X = rng.normal(size=(4, 5))
-    bad = dict(params, b1=params["b1"].ravel())
-    with pytest.raises(ValueError, match=r"params\['b1'\] must be 2-D, got shape \(2,\)"):
-        fw.forward_batch(X, bad, ["relu", "sigmoid"])
-    bad = dict(params, W2=params["W2"].T)
-    with pytest.raises(ValueError, match=r"params\['W2'\] must have shape \(any, 2\), got shape \(2, 3\)"):
-        fw.forward_loop(X, bad, ["relu", "sigmoid"])
-    with pytest.raises(ValueError, match=r"X has 3 features per example but params\['W1'\] of shape \(2, 4\) expects 4"):
-        fw.forward_batch(X[:3], params, ["relu", "sigmoid"])
-    with pytest.raises(ValueError, match=r"X_rows has 5 features per example"):
-        fw.forward_rows(X, params, ["relu", "sigmoid"])
-    with pytest.raises(ValueError, match="params has no 'W3'"):
-        fw.forward_rows(X.T, params, ["relu", "relu", "sigmoid"])
-    with pytest.raises(TypeError, match="activations must be a list"):
-        fw.forward_batch(X, params, "relu")
+    rng = np.random.default_rng(2)
+    net = fw.network_from_params(_params([3, 4, 2], rng), ["relu", "softmax"])
+    X = rng.normal(size=(3, 5))
+    changed = X.copy()
+    changed[:, 2] += 10.0
+    A, B = fw.forward_loop(net, X), fw.forward_loop(net, changed)
+    assert np.array_equal(np.delete(A, 2, axis=1), np.delete(B, 2, axis=1)) and not np.allclose(A[:, 2], B[:, 2])
 
 
 def test_time_loop_vs_batch_returns_two_positive_times():
-    rng = np.random.default_rng(7)
-    params = _params([4, 3, 2], rng)
-    t_loop, t_batch = fw.time_loop_vs_batch(rng.normal(size=(4, 20)), params, ["relu", "sigmoid"], repeats=2)
+    net = fw.network_from_params(_params([4, 3, 2], np.random.default_rng(7)), ["relu", "sigmoid"])
+    t_loop, t_batch = fw.time_loop_vs_batch(net, np.ones((4, 20)), repeats=2)
     assert t_loop > 0 and t_batch > 0
     with pytest.raises(ValueError, match="repeats"):
-        fw.time_loop_vs_batch(np.zeros((4, 2)), params, ["relu", "sigmoid"], repeats=0)
+        fw.time_loop_vs_batch(net, np.zeros((4, 2)), repeats=0)
+
+
+def test_bound():
+    assert fw.bound(3e-17) == "below 1e-15" and fw.bound(-2e-13) == "below 1e-12"
+    assert fw.bound(0.0) == "below 1e-15" and fw.bound(0.5) == "below 1" and fw.bound(12.5) == "12.5"
+
+
+def test_flat_bias_broadcasts_silently_into_a_square():
+    # The notebook's corrected claim: a (n,) bias on one example gives (n, n), no error.
+    W, x, b = np.ones((3, 4)), np.ones((4, 1)), np.arange(3.0)
+    assert (W @ x + b).shape == (3, 3)
+    assert (W @ np.ones((4, 3)) + b).shape == (3, 3)
+    with pytest.raises(ValueError):
+        W @ np.ones((4, 5)) + b
 
 
 # ---------------------------------------------------------------------- shapes
@@ -168,10 +158,6 @@ def test_layer_shapes_match_a_real_forward_pass():
         assert r["Z"] == cache[f"Z{l}"].shape and r["A"] == cache[f"A{l}"].shape
         assert r["n_params"] == net.params[f"W{l}"].size + net.params[f"b{l}"].size
         assert r["activation"] == net.activations[l - 1]
-    assert fw.cache_matches_table(cache, net)
-    tampered = dict(cache, Z2=cache["Z2"].T)
-    assert not fw.cache_matches_table(tampered, net)
-    assert not fw.cache_matches_table({k: v for k, v in cache.items() if k != "A3"}, net)
 
 
 def test_shape_table_text():
@@ -180,49 +166,39 @@ def test_shape_table_text():
     assert len(lines) == 6
     assert lines[2].split() == ["1", "relu", "(128,", "784)", "(128,", "1)", "(128,", "32)", "100480"]
     assert lines[-1].split() == ["total", str(sum(p.size for p in net.params.values()))]
-    assert fw.layer_shapes([3, 2], 4)[1]["W"] == (2, 3)
-    with pytest.raises(TypeError, match="network must be a Network or a list"):
-        fw.layer_shapes([3, 0], 4)
     with pytest.raises(ValueError, match="m must be a positive int"):
-        fw.layer_shapes([3, 2], 0)
+        fw.layer_shapes(net, 0)
 
 
-# ----------------------------------------------------------------- predictions
-def test_predict_classes_against_a_loop():
-    rng = np.random.default_rng(8)
-    A = rng.random((10, 13))
-    expected = [max(range(10), key=lambda i: A[i, j]) for j in range(13)]
-    assert fw.predict_classes(A).tolist() == expected
-    S = np.array([[0.2, 0.7, 0.5000001, 0.4999999]])
-    assert fw.predict_classes(S).tolist() == [0, 1, 1, 0]
-    assert fw.predict_classes(S).shape == (4,)
+# -------------------------------------------------------------------- symmetry
+def test_hidden_unit_spread():
+    p = {"W1": np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.5]]), "b1": np.zeros((3, 1))}
+    assert fw.hidden_unit_spread(p) == 0.5
+    p["W1"][2, 1] = 2.0
+    assert fw.hidden_unit_spread(p) == 0.0
+    p["b1"][1, 0] = -0.25
+    assert fw.hidden_unit_spread(p) == 0.25
 
 
-def test_accuracy_score():
-    assert fw.accuracy_score([1, 0, 2, 2], [1, 1, 2, 2]) == 0.75
-    assert fw.accuracy_score(np.array([3]), np.array([4])) == 0.0
-    with pytest.raises(ValueError, match="pred and y must have the same shape"):
-        fw.accuracy_score([1, 0], [1, 0, 1])
-    with pytest.raises(ValueError, match="at least one"):
-        fw.accuracy_score([], [])
+def test_equal_weights_stay_equal_under_gradient_descent():
+    X, y = np.random.default_rng(5).normal(size=(2, 40)), np.arange(40) % 2
+    net = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=0)
+    net.set_params({k: np.full_like(v, 0.5 if k[0] == "W" else 0.0) for k, v in net.params.items()})
+    for _ in range(50):
+        for k, g in net.loss_and_grads(X, y)[1].items():
+            net.params[k] -= 1.0 * g
+    assert fw.hidden_unit_spread(net.params) == 0.0 and not np.allclose(net.params["W1"], 0.5)
 
 
 # ---------------------------------------------------------------- the picture
-def test_random_network_is_seeded_and_has_random_biases():
-    a = fw.random_network([2, 8, 1], rng=3, output_scale=4.0)
-    b = fw.random_network([2, 8, 1], rng=np.random.default_rng(3), output_scale=4.0)
-    plain = fw.random_network([2, 8, 1], rng=3)
-    for k in a.params:
-        assert np.array_equal(a.params[k], b.params[k])
-    assert np.all(a.params["b1"] != 0)
-    assert np.array_equal(a.params["W1"], plain.params["W1"])
-    np.testing.assert_allclose(a.params["W2"], 4.0 * plain.params["W2"], rtol=1e-15)
-    assert a.activations == ["relu", "sigmoid"] and a.loss == "binary_cross_entropy"
+def _surface_net(sizes, seed=1):
+    L = len(sizes) - 1
+    return Network(sizes, ["relu"] * (L - 1) + ["sigmoid"], "binary_cross_entropy", rng=seed, bias_init=0.5)
 
 
 def test_network_surface_values_are_the_network_at_the_grid_points():
-    net = fw.random_network([2, 5, 1], rng=1)
-    xx, yy, Z, A = fw.network_surface(net, lim=1.5, n=21)
+    net = _surface_net([2, 5, 1])
+    xx, yy, Z, A, pieces = fw.network_surface(net, lim=1.5, n=21)
     assert xx.shape == yy.shape == Z.shape == A.shape == (21, 21)
     assert (xx.min(), xx.max(), yy.min(), yy.max()) == (-1.5, 1.5, -1.5, 1.5)
     p = net.params
@@ -232,7 +208,26 @@ def test_network_surface_values_are_the_network_at_the_grid_points():
         assert Z[i, j] == pytest.approx(z, rel=1e-12, abs=1e-14)
         assert A[i, j] == pytest.approx(_sigmoid_scalar(z), rel=1e-12)
     with pytest.raises(ValueError, match="2 inputs and 1 output"):
-        fw.network_surface(fw.random_network([3, 1], rng=0))
+        fw.network_surface(_surface_net([3, 1]))
+
+
+def test_flat_pieces_are_the_on_off_patterns():
+    assert fw.network_surface(_surface_net([2, 1]))[-1] == 1
+    # one hidden unit whose line z = 0 crosses the square: two pieces
+    net = _surface_net([2, 1, 1])
+    net.set_params({"W1": [[1.0, 0.0]], "b1": [[0.3]], "W2": [[1.0]], "b2": [[0.0]]})
+    assert fw.network_surface(net)[-1] == 2
+    # two crossing lines: four pieces; on each, Z is affine (the notebook's reading of the count)
+    net = _surface_net([2, 2, 1])
+    net.set_params({"W1": [[1.0, 0.0], [0.0, 1.0]], "b1": [[0.0], [0.5]], "W2": [[1.0, -2.0]], "b2": [[0.0]]})
+    xx, yy, Z, _, pieces = fw.network_surface(net, n=41)
+    assert pieces == 4
+    corner = (xx > 0) & (yy > -0.5)
+    assert fw.plane_fit_r2(xx[corner], yy[corner], Z[corner]) == pytest.approx(1.0, abs=1e-12)
+    # deeper random networks have more pieces (the measured claim of notebook 04)
+    counts = [np.median([fw.network_surface(_surface_net(s, seed), n=41)[-1] for seed in range(5)])
+              for s in ([2, 8, 1], [2, 8, 8, 8, 1])]
+    assert counts[1] > 2 * counts[0]
 
 
 def test_plane_fit_r2():
@@ -241,9 +236,8 @@ def test_plane_fit_r2():
     # On a symmetric grid the best plane through x^2 + y^2 is flat, so it explains nothing.
     assert fw.plane_fit_r2(xx, yy, xx ** 2 + yy ** 2) == pytest.approx(0.0, abs=1e-12)
     assert fw.plane_fit_r2(xx, yy, np.ones_like(xx)) == 1.0
-    # A network with no hidden layer has a planar logit; one hidden ReLU layer bends it.
-    assert fw.plane_fit_r2(*fw.network_surface(fw.random_network([2, 1], rng=0))[:3]) == pytest.approx(1.0, abs=1e-12)
-    assert fw.plane_fit_r2(*fw.network_surface(fw.random_network([2, 8, 1], rng=0))[:3]) < 0.99
+    assert fw.plane_fit_r2(*fw.network_surface(_surface_net([2, 1]))[:3]) == pytest.approx(1.0, abs=1e-12)
+    assert fw.plane_fit_r2(*fw.network_surface(_surface_net([2, 8, 1]))[:3]) < 0.99
 
 
 def test_network_diagram_has_one_edge_per_weight():
@@ -254,13 +248,15 @@ def test_network_diagram_has_one_edge_per_weight():
     assert all(b[0] == a[0] + 1 for a, b in edges)
     ys = [y for (l, _), (_, y) in nodes.items() if l == 1]
     assert sorted(ys) == [-0.5, 0.5]
+    with pytest.raises(TypeError, match="sizes must be a list"):
+        fw.network_diagram([3, 0])
 
 
 def test_drawing_functions_draw():
     fig, (ax1, ax2) = plt.subplots(1, 2)
     fw.draw_network(ax1, [4, 2, 3], highlight=(1, 1, 2))
     assert len(ax1.lines) == 14 + 1  # every edge, plus the highlighted one on top
-    xx, yy, _, A = fw.network_surface(fw.random_network([2, 4, 1], rng=0, output_scale=4.0), n=11)
-    fw.draw_surface(ax2, xx, yy, A, title="t")
+    xx, yy, Z, _, _ = fw.network_surface(_surface_net([2, 4, 1]), n=11)
+    fw.draw_surface(ax2, xx, yy, Z, title="t")
     assert ax2.get_title() == "t"
     plt.close(fig)

@@ -1,34 +1,36 @@
 """Checkers for the exercises of notebook 05 (backpropagation).
 
-Each checker runs the learner's function and the package's own backward rule
-on the same inputs, drawn from the checker's generator, with shapes chosen so
-that a transposed result has the wrong shape and a missing ``1/m`` the wrong
-values.
+``dense_backward`` and ``backward`` compare the learner's gradients with the
+package's (``layers.dense_backward``; ``Network.backward`` for a whole network,
+itself checked against central differences in the tests) on cases from the
+checker's own generator, and name the usual slips: a missing ``1/m``, a flat
+``db``, ``1/m`` also applied to ``dA``, a transpose in the wrong place. The
+whole-network cases keep every layer as wide as its input, so that a
+transposed product gives numbers instead of a numpy error and can be named.
+
+``train_gd`` is the capstone: it first compares a few steps of the learner's
+loop with the reference on small networks, then trains two moons with it end to
+end and grades the accuracy on 2,000 held-out points.
 """
+
+import contextlib
+import io
 
 import numpy as np
 
-from .. import activations, layers, losses
-from ._core import check_function, random_cases
+from .. import layers
+from ..activations import relu_derivative, sigmoid_derivative, tanh_derivative
+from ..datasets import moons, train_test_split
+from ..lessons import backprop as _bp
+from ..lessons.forward_prop import forward as _forward, network_from_params
+from ..network import Network
+from ._core import _report, check_function, random_cases
+from .forward_prop import square_params
 
-__all__ = ["relu_backward", "dense_backward", "softmax_ce_backward"]
+__all__ = ["dense_backward", "backward", "train_gd"]
 
-
-def relu_backward(learner):
-    """Check ``relu_backward(dA, Z) -> dZ``: ``dA`` where ``Z > 0``, else 0 (also at ``z = 0``)."""
-
-    def make(rng, i):
-        shape = [(3, 4), (1, 6), (4, 5)][i]
-        Z = rng.standard_normal(shape)
-        dA = rng.standard_normal(shape)
-        if i == 2:
-            Z[1] = 0.0  # on the kink, the derivative is taken to be 0
-            dA[1] = np.abs(dA[1])  # so that the expected zeros print as 0, not -0
-        return dA, Z
-
-    cases = random_cases(make, ["a layer of 3 neurons, 4 examples", "one neuron, 6 examples",
-                                "a batch where row 1 of Z is exactly 0"], seed=501)
-    return check_function("relu_backward", learner, activations.relu_backward, cases, ("dA", "Z"))
+#: the checkers in notebook order (the grader reads this)
+EXERCISES = ("dense_backward", "backward", "train_gd")
 
 
 def dense_backward(learner):
@@ -45,26 +47,200 @@ def dense_backward(learner):
         b = rng.standard_normal((n_out, 1))
         return rng.standard_normal((n_out, m)), (A_prev, W, b)
 
+    def reference(dZ, cache):
+        return layers.dense_backward(dZ, cache)
+
+    def slip(dZ, cache, per_m=True, flat_db=False, dA_over_m=False):
+        dA_prev, dW, db = reference(dZ, cache)
+        m = dZ.shape[1]
+        scale = 1.0 if per_m else m
+        return (dA_prev / m if dA_over_m else dA_prev), dW * scale, (db.ravel() if flat_db else db) * scale
+
     cases = random_cases(make, ["3 neurons, 4 inputs, 5 examples", "one output neuron, 6 examples",
                                 "a single example", "a square layer (3 neurons, 3 inputs, 3 examples)"],
                          seed=502)
-    return check_function("dense_backward", learner, layers.dense_backward, cases, ("dZ", "cache"))
+    return check_function("dense_backward", learner, reference, cases, ("dZ", "cache"), hints=[
+        ("dW and db are m times too large: they are gradients of the mean cost, divide by m",
+         lambda dZ, c: slip(dZ, c, per_m=False)),
+        ("db must be a column (n_out, 1): sum with keepdims=True", lambda dZ, c: slip(dZ, c, flat_db=True)),
+        ("dA_prev = W.T @ dZ has no 1/m: dZ holds per-example derivatives, the 1/m enters only dW and db",
+         lambda dZ, c: slip(dZ, c, dA_over_m=True)),
+        ("return (dA_prev, dW, db) in that order", lambda dZ, c: tuple(reference(dZ, c)[::-1])),
+    ])
 
 
-def softmax_ce_backward(learner):
-    """Check ``softmax_ce_backward(A, Y) -> dZ = A - Y``, per example (no ``1/m``).
+# ------------------------------------------------------------- whole network
+_DERIVATIVES = {"relu": relu_derivative, "tanh": tanh_derivative, "sigmoid": sigmoid_derivative}
 
-    ``A`` are softmax probabilities and ``Y`` one-hot targets, both ``(n_classes, m)``.
+#: (width, depth, batch size, activations): every layer as wide as its input, batches of other sizes
+_NETWORKS = [(3, 2, 5, ["relu", "softmax"]),
+             (4, 3, 6, ["relu", "tanh", "sigmoid"]),
+             (2, 1, 4, ["sigmoid"]),
+             (3, 3, 2, ["sigmoid", "relu", "softmax"])]
+
+
+def _network_case(rng, i):
+    n, depth, m, activations = _NETWORKS[i]
+    params = square_params(rng, n, depth)
+    X = rng.normal(size=(n, m))
+    if activations[-1] == "softmax":
+        Y = np.eye(n)[:, rng.integers(0, n, m)]
+    else:
+        Y = rng.integers(0, 2, (n, m)).astype(np.float64)
+    return Y, _forward(X, params, activations)[1], params, list(activations)
+
+
+def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m=False, dW_transposed=False,
+          W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False):
+    """The backward pass with one of the usual slips, returning the reference's format."""
+    L = len(activations)
+    m = cache["A0"].shape[1]
+    dZ = sign * (cache[f"A{L}"] - Y)
+    if output_derivative:  # sigmoid'(Z) = A (1 - A), and the diagonal of softmax's Jacobian
+        dZ = dZ * cache[f"A{L}"] * (1 - cache[f"A{L}"])
+    scale = 1.0 / m if per_m else 1.0
+    grads = {}
+    for l in range(L, 0, -1):
+        A_prev, W = cache[f"A{l - 1}"], params[f"W{l}"]
+        grads[f"dW{l}"] = (A_prev @ dZ.T if dW_transposed else dZ @ A_prev.T) * scale
+        db = dZ.sum(axis=1) if flat_db else dZ.sum(axis=1, keepdims=True)
+        grads[f"db{l}"] = db * scale
+        if l > 1:
+            dA = (W @ dZ if W_untransposed else W.T @ dZ) / (m if dA_over_m else 1)
+            at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l - 1}"]
+            dZ = dA * _DERIVATIVES[activations[l - 2]](at)
+    return grads
+
+
+def _with_d_names(learner):
+    """The learner's function, its gradients renamed ``dW1``, ... if it named them like ``params``."""
+
+    def run(*args):
+        grads = learner(*args)
+        if isinstance(grads, dict) and grads and all(isinstance(k, str) and k[:1] in ("W", "b") for k in grads):
+            return {f"d{k}": v for k, v in grads.items()}
+        return grads
+
+    return run
+
+
+def backward(learner):
+    """Check ``backward(Y, cache, params, activations) -> grads`` for any number of layers.
+
+    ``grads`` holds ``"dW1"``, ``"db1"``, ... (``"W1"``, ``"b1"``, ... are accepted too), the
+    gradients of the mean cost, each of the shape of its parameter. The output layer is
+    sigmoid or softmax with cross-entropy, so ``dZ_L = A_L - Y``.
     """
+    descriptions = [f"a {' -> '.join([str(n)] * (depth + 1))} network ({', '.join(acts)}) "
+                    f"on {m} examples" for n, depth, m, acts in _NETWORKS]
+    cases = random_cases(_network_case, descriptions, seed=505)
+    if not callable(learner):
+        return check_function("backward", learner, _bp.backward, cases)
+    return check_function("backward", _with_d_names(learner), _bp.backward, cases,
+                          ["Y", "cache", "params", "activations"], hints=[
+        ("every gradient is m times too large: dW and db are gradients of the mean cost, divide by m",
+         lambda *a: _slip(*a, per_m=False)),
+        ("db must be a column (n_l, 1) like b: sum with keepdims=True", lambda *a: _slip(*a, flat_db=True)),
+        ("dA_prev = W.T @ dZ has no 1/m: dZ and dA hold per-example derivatives, the 1/m enters only dW and db",
+         lambda *a: _slip(*a, dA_over_m=True)),
+        ("dW is transposed: dW = dZ @ A_prev.T / m has the shape (n_out, n_in) of W",
+         lambda *a: _slip(*a, dW_transposed=True)),
+        ("dA_prev = W.T @ dZ: W must be transposed to send the gradient back",
+         lambda *a: _slip(*a, W_untransposed=True)),
+        ("the sign is flipped: dZ_L = A_L - Y", lambda *a: _slip(*a, sign=-1.0)),
+        ("dZ_L = A_L - Y already includes the output activation's derivative: do not multiply by it again",
+         lambda *a: _slip(*a, output_derivative=True)),
+        ("the derivative g'(Z) must be taken at the layer's Z, not at its output A",
+         lambda *a: _slip(*a, derivative_of_A=True)),
+    ])
 
-    def make(rng, i):
-        n, m = [(3, 5), (10, 4), (2, 1)][i]
-        A = activations.softmax(2.0 * rng.standard_normal((n, m)))
-        return A, losses.one_hot(rng.integers(0, n, m), n)
 
-    cases = random_cases(make, ["3 classes, 5 examples", "10 classes, 4 examples", "2 classes, one example"],
-                         seed=503)
-    return check_function("softmax_ce_backward", learner, losses.softmax_cce_dZ, cases, ("A", "Y"))
+# ---------------------------------------------------------------- the capstone
+#: the end-to-end run: architecture, learning rate, steps, pass mark
+MOONS_NETWORK = ([2, 16, 16, 1], ["relu", "relu", "sigmoid"])
+LEARNING_RATE, STEPS, PASS_MARK = 1.0, 500, 0.96
 
 
-EXERCISES = ("relu_backward", "dense_backward", "softmax_ce_backward")
+def _small_gd_case(rng, i):
+    sizes, activations, m, learning_rate, steps = [
+        ([2, 3, 1], ["relu", "sigmoid"], 6, 0.5, 1),
+        ([3, 4, 4, 2], ["tanh", "relu", "softmax"], 5, 0.3, 3),
+        ([2, 5, 5, 1], ["relu", "relu", "sigmoid"], 8, 1.0, 4),
+    ][i]
+    net = Network(sizes, activations, "binary_cross_entropy" if sizes[-1] == 1 else "categorical_cross_entropy",
+                  rng=rng, bias_init=0.5)
+    X = rng.normal(size=(sizes[0], m))
+    if activations[-1] == "softmax":
+        Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+    else:
+        Y = rng.integers(0, 2, (1, m)).astype(np.float64)
+    return X, Y, net.get_params(), activations, learning_rate, steps
+
+
+def _steps_hints():
+    ref = _bp.train_gd
+
+    def uphill(X, Y, params, acts, lr, steps):
+        net = network_from_params(params, acts)
+        for _ in range(steps):
+            for name, g in net.loss_and_grads(X, Y)[1].items():
+                net.params[name] += lr * g
+        return net.get_params()
+
+    def biases_fixed(X, Y, params, acts, lr, steps):
+        trained = ref(X, Y, params, acts, lr, steps)
+        return {k: (v if k[0] == "W" else params[k]) for k, v in trained.items()}
+
+    return [
+        ("the parameters moved uphill: subtract learning_rate * gradient", uphill),
+        ("the parameters did not change: update them at every step and return the updated ones",
+         lambda X, Y, p, a, lr, s: {k: v.copy() for k, v in p.items()}),
+        ("only one step was taken: repeat forward, backward, update `steps` times",
+         lambda X, Y, p, a, lr, s: ref(X, Y, p, a, lr, 1)),
+        ("the biases did not change: update every b as well as every W", biases_fixed),
+    ]
+
+
+def train_gd(learner):
+    """Check ``train_gd(X, Y, params, activations, learning_rate, steps) -> params``, then run it on two moons.
+
+    First, a few steps on three small networks must give the reference's parameters.
+    Then the learner's loop trains ``[2, 16, 16, 1]`` (ReLU, ReLU, sigmoid) on 1,000 moons
+    points for 500 steps with learning rate 1.0; it passes at 96% accuracy on 2,000 held-out points.
+    """
+    __tracebackhide__ = True
+    cases = random_cases(_small_gd_case, ["a 2 -> 3 -> 1 network, 1 step", "a 3 -> 4 -> 4 -> 2 softmax "
+                                          "network, 3 steps", "a 2 -> 5 -> 5 -> 1 network, 4 steps"], seed=506)
+    # The few-steps verdict is printed only when it is the final one: a failure or an exception.
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            first = check_function("train_gd", learner, _bp.train_gd, cases,
+                                   ["X", "Y", "params", "activations", "learning_rate", "steps"],
+                                   hints=_steps_hints())
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    if not first:
+        print(printed.getvalue(), end="")
+        return first
+    rng = np.random.default_rng(2026)
+    X, y = moons(3000, rng=rng, noise=0.2)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=2 / 3, rng=rng)
+    sizes, activations = MOONS_NETWORK
+    start = Network(sizes, activations, "binary_cross_entropy", rng=rng).get_params()
+    try:
+        trained = learner(X_train, y_train.reshape(1, -1).astype(np.float64), start, list(activations),
+                          LEARNING_RATE, STEPS)
+    except Exception as exc:
+        _report("train_gd", False, f"on two moons, your function raised {type(exc).__name__} (traceback below)")
+        raise
+    if not isinstance(trained, dict) or sorted(trained) != sorted(start):
+        return _report("train_gd", False, f"on two moons: expected the trained params {sorted(start)}, "
+                                          f"got {type(trained).__name__}")
+    accuracy = network_from_params(trained, activations).accuracy(X_test, y_test)
+    message = (f"two moons, {STEPS} steps of learning rate {LEARNING_RATE} on {X_train.shape[1]:,} points: "
+               f"{accuracy:.1%} on {X_test.shape[1]:,} held-out points (pass mark {PASS_MARK:.0%})")
+    if accuracy < PASS_MARK:
+        message += "; does your backward pass its checker?"
+    return _report("train_gd", accuracy >= PASS_MARK, message)

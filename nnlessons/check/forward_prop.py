@@ -1,18 +1,24 @@
-"""Checkers for the exercises of notebook 04 (forward propagation, vectorised).
+"""Checkers for the exercises of notebook 04 (forward propagation).
 
-Each checker compares the learner's function with the package's reference on
-cases from its own seeded generator. The cases include a square layer and a
-batch as wide as the layer, where a transposed ``W`` or a bias of shape ``(n,)``
-(added along the wrong axis) gives the right shape with the wrong numbers.
+Each checker compares the learner's function with the package's reference
+(``layers.dense_forward``; ``Network.forward`` for a whole network) on cases from
+its own seeded generator. The whole-network cases keep every layer as wide as
+its input and the batch as wide as the layers (or one example): then the usual
+slips (a transposed ``W``, a flat bias ``(n,)``, softmax over the wrong axis)
+give numbers instead of a numpy error, and the checker can name the slip.
 """
 
 import numpy as np
 
-from ..lessons import forward_prop as _forward
+from ..activations import relu, sigmoid, softmax, tanh
 from ..layers import dense_forward as _dense_forward
+from ..lessons.forward_prop import forward as _forward
 from ._core import check_function, random_cases
 
-__all__ = ["dense_forward", "forward_two_layer", "predict_classes", "accuracy_score"]
+__all__ = ["dense_forward", "forward"]
+
+#: the checkers in notebook order (the grader reads this)
+EXERCISES = ("dense_forward", "forward")
 
 
 def _layer_args(rng, n_in, n_out, m):
@@ -26,60 +32,73 @@ def dense_forward(learner):
                     f"{m} example{'s' * (m > 1)}" for n_in, n_out, m in shapes]
     cases = random_cases(lambda rng, i: _layer_args(rng, *shapes[i]), descriptions, seed=4)
     return check_function("dense_forward", learner, lambda A, W, b: _dense_forward(A, W, b)[0],
-                          cases, arg_names=["A_prev", "W", "b"])
+                          cases, arg_names=["A_prev", "W", "b"], hints=[
+        ("the bias is missing: add b to W @ A_prev", lambda A, W, b: W @ A),
+        ("the bias has the wrong sign: Z = W @ A_prev + b", lambda A, W, b: W @ A - b),
+    ])
 
 
-def _two_layer_args(rng, n0, n1, n2, m):
-    params = {"W1": rng.normal(size=(n1, n0)), "b1": rng.normal(size=(n1, 1)),
-              "W2": rng.normal(size=(n2, n1)), "b2": rng.normal(size=(n2, 1))}
-    return (rng.normal(size=(n0, m)), params)
+# ------------------------------------------------------------- whole network
+_FUNCTIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid, "softmax": softmax}
+
+#: (width, depth, batch size, activations): every layer as wide as its input
+_NETWORKS = [(3, 2, 3, ["relu", "softmax"]),
+             (4, 3, 4, ["relu", "tanh", "sigmoid"]),
+             (2, 1, 2, ["sigmoid"]),
+             (5, 2, 1, ["tanh", "softmax"])]
 
 
-def forward_two_layer(learner):
-    """Check ``forward_two_layer(X, params)`` -> ``sigmoid(W2 @ relu(W1 @ X + b1) + b2)``."""
-    shapes = [(4, 2, 3, 5), (3, 3, 3, 3), (2, 6, 1, 4), (5, 4, 2, 1)]
-    descriptions = [f"a {n0} -> {n1} -> {n2} network on {m} example{'s' * (m > 1)}"
-                    for n0, n1, n2, m in shapes]
-    # Seed chosen so that every case has hidden pre-activations of both signs:
-    # a missing or misplaced ReLU then changes the output.
-    cases = random_cases(lambda rng, i: _two_layer_args(rng, *shapes[i]), descriptions, seed=7)
-    return check_function("forward_two_layer", learner, _forward.forward_two_layer, cases,
-                          arg_names=["X", "params"])
+def square_params(rng, n, depth):
+    """``W1, b1, ..., W_depth, b_depth`` of a network whose every layer has ``n`` units and ``n`` inputs."""
+    return {name: rng.normal(size=(n, n) if name[0] == "W" else (n, 1))
+            for l in range(1, depth + 1) for name in (f"W{l}", f"b{l}")}
 
 
-def predict_classes(learner):
-    """Check ``predict_classes(A)`` -> labels ``(m,)``: argmax per column, or ``A > 0.5`` for one row."""
-    shapes = [(10, 6), (3, 3), (1, 7), (4, 1)]
-    descriptions = ["10 softmax outputs for 6 examples", "3 softmax outputs for 3 examples",
-                    "one sigmoid output for 7 examples", "4 softmax outputs for 1 example"]
-
-    def make(rng, i):
-        n, m = shapes[i]
-        if n == 1:
-            return (rng.uniform(0.02, 0.98, size=(1, m)),)  # both sides of 0.5, never at it
-        return (rng.dirichlet(np.ones(n), size=m).T,)  # columns of probabilities, no ties
-
-    cases = random_cases(make, descriptions, seed=6)
-    return check_function("predict_classes", learner, _forward.predict_classes, cases, arg_names=["A"])
+def _network_case(rng, i):
+    n, depth, m, activations = _NETWORKS[i]
+    params = square_params(rng, n, depth)
+    return rng.normal(size=(n, m)), params, list(activations)
 
 
-def accuracy_score(learner):
-    """Check ``accuracy_score(pred, y)`` -> the fraction of ``pred == y`` (a number in [0, 1])."""
-    specs = [(8, 10, 5), (4, 2, 3), (5, 3, 0), (6, 3, 6)]  # (m, n_classes, how many right)
-    descriptions = [f"{m} examples, {right} predicted right" for m, _, right in specs]
+def _slip(X, params, activations, *, flat_bias=False, transpose_W=False, softmax_over=0, keep_A0=True,
+          last_activation=True):
+    """The forward pass with one of the usual slips, returning ``(A_L, cache)`` like the reference."""
+    A, cache = X, {"A0": X} if keep_A0 else {}
+    for l, name in enumerate(activations, start=1):
+        W, b = params[f"W{l}"], params[f"b{l}"]
+        Z = (W.T if transpose_W else W) @ A + (b.ravel() if flat_bias else b)
+        if l == len(activations) and not last_activation:
+            A = Z
+        elif name == "softmax" and softmax_over is None:
+            E = np.exp(Z - Z.max())
+            A = E / E.sum()
+        elif name == "softmax" and softmax_over == 1:
+            A = softmax(Z.T).T
+        else:
+            A = _FUNCTIONS[name](Z)
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    return A, cache
 
-    def make(rng, i):
-        m, n_classes, n_right = specs[i]
-        y = rng.integers(0, n_classes, m)
-        pred = y.copy()
-        wrong = rng.choice(m, m - n_right, replace=False)
-        # A shift of 1 .. n_classes - 1 always lands on another class.
-        pred[wrong] = (y[wrong] + rng.integers(1, n_classes, wrong.size)) % n_classes
-        return (pred, y)
 
-    cases = random_cases(make, descriptions, seed=7)
-    return check_function("accuracy_score", learner, _forward.accuracy_score, cases,
-                          arg_names=["pred", "y"])
+def forward(learner):
+    """Check ``forward(X, params, activations)`` -> ``(A_L, cache)`` for any number of layers.
 
-
-EXERCISES = ("dense_forward", "forward_two_layer", "predict_classes", "accuracy_score")
+    ``cache`` holds ``"A0"`` (the input) and every layer's ``"Zl"`` and ``"Al"``, as
+    ``Network.forward`` returns it.
+    """
+    descriptions = [f"a {' -> '.join([str(n)] * (depth + 1))} network ({', '.join(acts)}) "
+                    f"on {m} example{'s' * (m > 1)}" for n, depth, m, acts in _NETWORKS]
+    cases = random_cases(_network_case, descriptions, seed=404)
+    return check_function("forward", learner, _forward, cases, ["X", "params", "activations"], hints=[
+        ("the bias was added as a flat (n,) vector: keep b as the column (n, 1), so that bias j goes to "
+         "neuron (row) j of every example", lambda *a: _slip(*a, flat_bias=True)),
+        ("W is transposed: Z = W @ A_prev with W of shape (n_out, n_in)", lambda *a: _slip(*a, transpose_W=True)),
+        ("softmax normalised each row: each column is one example, so normalise down the columns (axis=0)",
+         lambda *a: _slip(*a, softmax_over=1)),
+        ("softmax normalised the whole array at once: normalise each column (axis=0, keepdims=True)",
+         lambda *a: _slip(*a, softmax_over=None)),
+        ("the cache has no 'A0': store the input X as cache['A0'] (the backward pass needs it for dW1)",
+         lambda *a: _slip(*a, keep_A0=False)),
+        ("the last layer's activation is missing: A_L = g_L(Z_L)", lambda *a: _slip(*a, last_activation=False)),
+        ("return the pair (A_L, cache), not A_L alone", lambda *a: _forward(*a)[0]),
+    ])
