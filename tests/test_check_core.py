@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, random_cases
+from nnlessons.check._core import RTOL
 
 
 def relu_backward_ref(dA, Z):
@@ -450,3 +451,22 @@ def test_every_checker_reports_a_stub_and_a_missing_return(checker, capsys):
     assert capsys.readouterr().out.strip().endswith("not implemented yet")
     assert not checker(lambda *args: None)
     assert "returned None (is a `return` missing?)" in capsys.readouterr().out
+
+
+def test_float32_answers_get_a_float32_tolerance(capsys):
+    # 1 - cos(x) for small x: float32 loses digits to cancellation, a right answer still.
+    x = np.array([0.0188, 0.03, 0.5])
+
+    def reference(x):
+        return 1.0 - np.cos(x)
+
+    cases = [("three angles", (x,))]
+    assert check_function("gap", lambda x: (1 - np.cos(x.astype(np.float32))).astype(np.float32), reference, cases)
+    assert abs(float(1 - np.cos(np.float32(0.0188))) - reference(0.0188)) / reference(0.0188) > RTOL
+    capsys.readouterr()
+    # A float32 answer off by 0.1% is still wrong.
+    assert not check_function("gap", lambda x: (reference(x) * 1.001).astype(np.float32), reference, cases)
+    assert "wrong value" in one_line(capsys)
+    # float64 answers keep the tight tolerance.
+    assert not check_function("gap", lambda x: reference(x) * (1 + 1e-5), reference, cases)
+    assert "wrong value" in one_line(capsys)

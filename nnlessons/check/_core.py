@@ -15,12 +15,18 @@ Outputs may be arrays, numbers, tuples (compared value by value) and dicts
 (compared key by key, e.g. a dict of gradients).
 """
 
+import contextlib
 import copy
+import io
+import warnings
 
 import numpy as np
 
 #: how close a learner's numbers must be to the reference's
 RTOL, ATOL = 1e-6, 1e-9
+#: the same for an answer computed in float32, whose rounding alone (about 6e-8 a step)
+#: exceeds RTOL where a result comes from a difference of close numbers
+RTOL32, ATOL32 = 1e-4, 1e-6
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -96,6 +102,8 @@ def _compare(expected, got, where):
         one = "a number" if np.ndim(expected) == 0 else f"one array of shape {np.shape(expected)}"
         return f"{where}: expected {one}, got {_describe(got)}"
     exp = np.asarray(expected, dtype=np.float64)
+    single = getattr(got, "dtype", None) == np.float32
+    rtol, atol = (RTOL32, ATOL32) if single else (RTOL, ATOL)
     try:
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -103,7 +111,7 @@ def _compare(expected, got, where):
     if arr.shape != exp.shape:
         return (f"{where}: wrong shape, expected {exp.shape}, got {arr.shape}"
                 f"{_shape_hint(exp.shape, arr.shape)}")
-    bad = ~np.isclose(arr, exp, rtol=RTOL, atol=ATOL, equal_nan=False)
+    bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=False)
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         if not idx:
@@ -188,6 +196,53 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
             hint = _fitting_hint(learner, cases, hints)
             return _report(name, False, f"{problem} (hint: {hint})" if hint else problem)
     return _report(name, True, f"all {len(cases)} cases match the reference")
+
+
+def check_stable(name, learner, reference, cases, arg_names, hints=()):
+    """``check_function``, and a failure if numpy warned inside the learner's function.
+
+    The series' one warning policy for numerical exercises (notebook 02's stable
+    functions, notebook 03's sigmoid derivative): right values computed through an overflow
+    do not pass.
+    """
+    if not callable(learner):
+        return check_function(name, learner, reference, cases, arg_names, hints)
+    calls, warned = [0], []
+
+    def watched(*args):
+        # check_function calls the learner once per case, in order (and again
+        # only after a failure, to look for a hint: warnings no longer matter then).
+        description = cases[calls[0]][0] if calls[0] < len(cases) else None
+        calls[0] += 1
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", invalid="warn", divide="warn"):
+            warnings.simplefilter("always")
+            out = learner(*args)
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                warned.append((description, str(w.message)))
+            else:  # not ours to judge: pass it on
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return out
+
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = check_function(name, watched, reference, cases, arg_names, hints)
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    text = printed.getvalue()
+    if result.passed and warned:
+        # Drop the PASSED line: the numbers were right, the computation was not stable.
+        print("".join(text.splitlines(keepends=True)[:-1]), end="")
+        description, message = warned[0]
+        advice = ("rearrange it so that exp never receives a large positive number" if "overflow" in message
+                  else "a stable computation gives numpy nothing to warn about")
+        return _report(name, False, f"on {description}, numpy warned '{message}': even where the values "
+                                    f"come out right, the computation fails on the way; {advice}")
+    print(text, end="")
+    return result
 
 
 def random_cases(make_args, descriptions, seed=0):

@@ -9,66 +9,15 @@ which warning, because a sigmoid or a softmax that overflows is exactly what
 the exercise asks to avoid.
 """
 
-import contextlib
-import io
-import warnings
-
 import numpy as np
 
 from ..lessons import cost_functions as reference
 from ..activations import sigmoid as _sigmoid, softmax as _softmax
 from ..losses import binary_cross_entropy
-from ._core import _report, check_function, random_cases
+from ._core import check_stable, random_cases
 
 __all__ = ["stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax"]
 EXERCISES = ("stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax")
-
-
-def _check_stable(name, learner, reference, cases, arg_names, hints=()):
-    """``check_function``, and a failure if numpy warned inside the learner's function.
-
-    The series' one warning policy for numerical exercises (notebook 03's
-    sigmoid derivative uses it too): right values computed through an overflow
-    do not pass.
-    """
-    if not callable(learner):
-        return check_function(name, learner, reference, cases, arg_names, hints)
-    calls, warned = [0], []
-
-    def watched(*args):
-        # check_function calls the learner once per case, in order (and again
-        # only after a failure, to look for a hint: warnings no longer matter then).
-        description = cases[calls[0]][0] if calls[0] < len(cases) else None
-        calls[0] += 1
-        with warnings.catch_warnings(record=True) as caught, \
-                np.errstate(over="warn", invalid="warn", divide="warn"):
-            warnings.simplefilter("always")
-            out = learner(*args)
-        for w in caught:
-            if issubclass(w.category, RuntimeWarning):
-                warned.append((description, str(w.message)))
-            else:  # not ours to judge: pass it on
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        return out
-
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            result = check_function(name, watched, reference, cases, arg_names, hints)
-    except BaseException:
-        print(printed.getvalue(), end="")
-        raise
-    text = printed.getvalue()
-    if result.passed and warned:
-        # Drop the PASSED line: the numbers were right, the computation was not stable.
-        print("".join(text.splitlines(keepends=True)[:-1]), end="")
-        description, message = warned[0]
-        advice = ("rearrange it so that exp never receives a large positive number" if "overflow" in message
-                  else "a stable computation gives numpy nothing to warn about")
-        return _report(name, False, f"on {description}, numpy warned '{message}': even where the values "
-                                    f"come out right, the computation fails on the way; {advice}")
-    print(text, end="")
-    return result
 
 
 # --------------------------------------------------------------------------- stable_sigmoid
@@ -92,7 +41,7 @@ def stable_sigmoid(learner):
     """Check ``stable_sigmoid(z)`` -> ``1 / (1 + exp(-z))`` elementwise, without overflow at |z| = 1000."""
     hints = [("mind the sign: sigmoid(z) = 1 / (1 + exp(-z)), which is 1 for large z",
               lambda z: _sigmoid(-np.asarray(z, dtype=np.float64)))]
-    return _check_stable("stable_sigmoid", learner, _sigmoid, _sigmoid_cases(), ["z"], hints)
+    return check_stable("stable_sigmoid", learner, _sigmoid, _sigmoid_cases(), ["z"], hints)
 
 
 # --------------------------------------------------------------------------- log_loss
@@ -120,7 +69,7 @@ def log_loss(learner):
              ("divide the sum by m = h.shape[1]", lambda h, y: h.shape[1] * binary_cross_entropy(h, y)),
              ("the branches are swapped: y log h is the term for y = 1",
               lambda h, y: binary_cross_entropy(h, 1.0 - y))]
-    return _check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
+    return check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
 
 
 # --------------------------------------------------------------------------- log_loss_gradient
@@ -158,7 +107,7 @@ def log_loss_gradient(learner):
              ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
              ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
               lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared")))]
-    return _check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
+    return check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
                          ["w", "b", "x", "y"], hints)
 
 
@@ -186,4 +135,4 @@ def stable_softmax(learner):
     """Check ``stable_softmax(Z)``: softmax of each column of ``Z`` ``(n_classes, m)``, no overflow at 1000."""
     hints = [("each column is one example: take the max and the sum with axis=0, not axis=1",
               lambda Z: _softmax(Z.T).T)]
-    return _check_stable("stable_softmax", learner, _softmax, _softmax_cases(), ["Z"], hints)
+    return check_stable("stable_softmax", learner, _softmax, _softmax_cases(), ["Z"], hints)

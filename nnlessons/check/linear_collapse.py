@@ -11,8 +11,7 @@ import numpy as np
 
 from .. import activations
 from ..lessons import linear_collapse
-from ._core import check_function, random_cases
-from .cost_functions import _check_stable
+from ._core import check_function, check_stable, random_cases
 
 __all__ = ["collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"]
 EXERCISES = ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")
@@ -61,7 +60,7 @@ def relu_derivative(learner):
 
 def sigmoid_derivative(learner):
     """Check ``sigmoid_derivative(Z)`` = sigmoid(z) (1 - sigmoid(z)), also at |z| = 1000."""
-    return _check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"])
+    return check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"])
 
 
 def _relu_net(rng, n, zero_input=(), zero_output=(), shared=None):
