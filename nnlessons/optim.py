@@ -92,11 +92,13 @@ class Adam(_Optimizer):
     ``m`` and ``v`` start at zero, so after ``t`` steps they are averages shrunk by the
     factors ``1 - beta1^t`` and ``1 - beta2^t``; dividing by those factors undoes the
     shrinking, which matters in the first few hundred steps. ``t`` is the number of
-    calls to ``step``.
+    calls to ``step``. ``bias_correction=False`` leaves the correction out, for
+    showing what it does (notebook 07); never needed otherwise.
     """
 
-    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, *, bias_correction=True):
         super().__init__(learning_rate)
+        self.bias_correction = bool(bias_correction)
         self.beta1, self.beta2 = _check_beta(beta1, "beta1"), _check_beta(beta2, "beta2")
         self.eps = check_positive(eps, "eps")
         self.t = 0
@@ -105,7 +107,7 @@ class Adam(_Optimizer):
     def step(self, params, grads):
         self.t += 1  # once per step, whatever the number of parameters
         b1, b2 = self.beta1, self.beta2
-        c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
+        c1, c2 = (1.0 - b1**self.t, 1.0 - b2**self.t) if self.bias_correction else (1.0, 1.0)
         for name, g in grads.items():
             p = params[name]
             m = self._buffer(self.m, name, p)
