@@ -1,5 +1,5 @@
-# nnlessons: `make lab` opens the course, `make test` runs every test.
-# Both create .venv on first use (plain python3 -m venv, no conda needed).
+# nnlessons. Plain `make` lists the targets. Every target creates .venv on first use
+# (plain python3 -m venv, no conda needed) and installs only the extras it needs.
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,45 +11,105 @@ THREADS := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 VECLIB_MAX
 RUN := env -u MPLBACKEND $(THREADS)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: lab test notebooks handouts html bench clean venv
+# The oldest versions pyproject.toml allows, on the oldest Python it allows
+# (a pyenv 3.10 when there is one: its shim refuses to run outside a pyenv project).
+PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10)),python3.10)
+OLDEST := .venv-oldest
+PYTEST_ARGS := tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	-q -n 2 --dist loadfile -m "not site"
 
-# The stamps depend on pyproject.toml, so a changed dependency list re-installs.
-$(VENV)/.test-stamp: pyproject.toml
-	@$(BIN)/python -c "" 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+# The learner's workspace, and options passed on to `jupyter lab`, for example
+#   make lab LAB_ARGS="--port 8890 --no-browser --ip 0.0.0.0"
+comma := ,
+WORK ?= work
+LAB_ARGS ?=
+# Jupyter refuses to start as root without --allow-root; containers often run as root.
+ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.DEFAULT_GOAL := help
+.PHONY: help lab test test-oldest site site-test student notebooks handouts bench clean venv
+
+help:  ## list the targets
+	@echo "Learners:"
+	@echo "  make lab        open the course in JupyterLab, in your workspace $(WORK)/ (first run: installs, ~1 min)"
+	@echo "                  options for jupyter: make lab LAB_ARGS=\"--port 8890 --no-browser\""
+	@echo "Instructors and authors:"
+	@echo "  make test       run the package tests and re-execute every notebook against its outputs"
+	@echo "  make test-oldest  the same tests with every lower bound of pyproject.toml pinned (.venv-oldest)"
+	@echo "  make site       build the course website into build/site/ (open build/site/index.html)"
+	@echo "  make site-test  build the website and check every page in headless Chromium"
+	@echo "  make student    regenerate the committed student versions student/ (and the notebooks' links)"
+	@echo "  make notebooks  re-execute every notebook in place, top to bottom, one BLAS thread"
+	@echo "  make handouts   student versions with stored outputs, in build/handouts/"
+	@echo "  make bench      the training benchmark"
+	@echo "  make venv       create .venv with the test tools"
+	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
+
+# One stamp per set of extras; each depends on pyproject.toml, so a changed
+# dependency list re-installs.
+define install
+	@$(BIN)/python -c "" 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --quiet --upgrade pip; }
+	$(BIN)/python -m pip install --quiet -e ".[$(1)]"
 	@# Build matplotlib's font cache now, not inside the first notebook cell.
-	$(RUN) $(BIN)/python -c "import matplotlib.pyplot"
+	@$(RUN) $(BIN)/python -c "import matplotlib.pyplot"
 	touch $@
+endef
 
-$(VENV)/.lab-stamp: $(VENV)/.test-stamp
-	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
-	touch $@
+$(VENV)/.lab-stamp: pyproject.toml
+	$(call install,lab)
+
+$(VENV)/.test-stamp: pyproject.toml
+	$(call install,test)
+
+$(VENV)/.site-stamp: pyproject.toml
+	$(call install,test$(comma)site)
 
 venv: $(VENV)/.test-stamp
 
 lab: $(VENV)/.lab-stamp
-	$(RUN) $(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m tools.workspace $(WORK)
+	$(RUN) $(BIN)/jupyter lab $(ROOT_ARG) $(LAB_ARGS) $(WORK)
 
+# Two workers; --dist loadfile keeps each notebook's cells together, in order, on one worker.
 test: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -q
+	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every lower bound of pyproject.toml pinned (python -m tools.lower_bounds), then the same tests.
+$(OLDEST)/.stamp: pyproject.toml $(VENV)/.test-stamp
+	rm -rf $(OLDEST) && $(PYTHON_OLDEST) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m tools.lower_bounds test > $(OLDEST)/requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet -r $(OLDEST)/requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	$(RUN) $(OLDEST)/bin/python -c "import matplotlib.pyplot"
+	touch $@
+
+test-oldest: $(OLDEST)/.stamp
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|pytest|nbval|nbconvert|ipykernel)=='
+	$(RUN) $(OLDEST)/bin/python -m pytest $(PYTEST_ARGS)
+
+site: $(VENV)/.site-stamp
+	$(RUN) $(BIN)/python -m tools.site build/site
+
+site-test: $(VENV)/.site-stamp
+	$(RUN) $(BIN)/python -m pytest tests/test_site.py -q -m site
+
+# After editing a notebook (and before committing): the launch links, then student/.
+student: $(VENV)/.test-stamp
+	$(BIN)/python -m tools.links notebooks
+	$(BIN)/python -m tools.student
 
 # For authors: re-execute every notebook in place, top to bottom, in a fresh kernel.
 notebooks: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python -m tools.execute_notebooks $(NOTEBOOKS)
 
-# Student versions of the notebooks (solutions replaced by stubs) in build/handouts/.
 handouts: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python -m tools.handouts notebooks build/handouts
-
-# Every notebook rendered with its outputs to build/html/, with an index page.
-html: $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python -m tools.render_html notebooks build/html
 
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(OLDEST) build .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -19,3 +19,11 @@ def pytest_configure(config):
         import matplotlib.font_manager  # noqa: F401
     except ImportError:
         pass
+
+
+def pytest_collection_modifyitems(config, items):
+    # nbval's cells execute a notebook: they carry the `notebooks` marker like the
+    # test functions that do, so `pytest -m "not notebooks"` leaves them all out.
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker("notebooks")

@@ -4,9 +4,15 @@
 
 Compares, in one run with the repetitions alternating between contenders:
 
-* package       nnlessons.Network: forward, backward and an SGD step per mini-batch, the
-                same code path as Network.fit (shuffle, gather the batch's columns, forward,
-                backward, step), timing only the training steps (no per-epoch evaluation);
+* fit           Network.fit as a user calls it, once per epoch:
+                ``net.fit(X, labels, epochs=1, batch_size=64, learning_rate=0.1, rng=rng)``,
+                the whole call timed: its argument checks (a scan of X for nan/inf), the
+                shuffle, every training step and the per-epoch history (running means);
+* fit f32       the same with Network(..., dtype=np.float32), X converted to float32 once
+                beforehand as benchmarks/train_full_mnist.py does;
+* package       the bare training step: forward, backward and an SGD step per mini-batch
+                (shuffle, gather the batch's columns, forward, backward, step), timing only
+                the steps, as a reference for what fit adds;
 * package f32   the same with Network(..., dtype=np.float32); the inputs and one-hot
                 targets are converted to float32 once, before anything is timed;
 * per-example   the loop many tutorials write: within each mini-batch, run forward and
@@ -158,6 +164,16 @@ def numpy_worker(args, X, y, rng):
     _, package_epoch = package_epoch_fn("float64", X, Y)
     net32, package_epoch32 = package_epoch_fn("float32", X32, Y32)
 
+    def fit_epoch_fn(dtype, Xd):
+        net = new_network(dtype)
+
+        def epoch():
+            start = time.perf_counter()
+            net.fit(Xd, y, epochs=1, batch_size=BATCH, learning_rate=LR, rng=rng)
+            return time.perf_counter() - start
+
+        return epoch
+
     P, P32 = {}, {}  # the per-example loops' own weights, float64 and float32
 
     def example_grads(P, x, t, G):
@@ -230,6 +246,8 @@ def numpy_worker(args, X, y, rng):
     agree["per-example f32 vs float64"] = max(nl.relative_error(G[name] / BATCH, ref32[name]) for name in ref32)
 
     contenders = {
+        "fit": fit_epoch_fn("float64", X),
+        "fit f32": fit_epoch_fn("float32", X32),
         "package": package_epoch,
         "package f32": package_epoch32,
         "per-example": lambda: per_example_batches(k) * n_batches / k,
@@ -337,14 +355,14 @@ class Worker:
 
 def measure(threads, args, with_torch):
     workers = {"numpy": Worker("numpy", threads, args)}
-    order = [("numpy", "package"), ("numpy", "package f32"), ("numpy", "per-example"), ("numpy", "textbook"),
-             ("numpy", "per-example f32")]
+    order = [("numpy", "fit"), ("numpy", "fit f32"), ("numpy", "package"), ("numpy", "package f32"),
+             ("numpy", "per-example"), ("numpy", "textbook"), ("numpy", "per-example f32")]
     if with_torch:
         workers["torch"] = Worker("torch", threads, args)
-        order[2:2] = [("torch", "torch f64"), ("torch", "torch f32")]
+        order[4:4] = [("torch", "torch f64"), ("torch", "torch f32")]
     try:
         for group, name in order:  # warm-up: caches, allocator, torch's first call
-            if name in ("package", "package f32", "torch f64", "torch f32"):
+            if name in ("fit", "fit f32", "package", "package f32", "torch f64", "torch f32"):
                 workers[group].time(name)
         load_before = os.getloadavg()[0]
         times = {name: [] for _, name in order}
@@ -399,10 +417,16 @@ def report(r):
                        ("package f32", ("per-example", "textbook", "per-example f32"))):
         for name in loops:
             print(f"{name} / {pkg}: {t[name] / t[pkg]:.1f}x  (the package is faster by this factor)")
-    for pkg in ("package", "package f32"):
+    for pkg in ("fit", "fit f32", "package", "package f32"):
         for name in ("torch f64", "torch f32"):
             if name in t:
                 print(f"{name} / {pkg}: {t[name] / t[pkg]:.2f}  (> 1 means the package is faster)")
+    print(f"fit / bare step: float64 {t['fit'] / t['package']:.2f}, float32 {t['fit f32'] / t['package f32']:.2f} "
+          "(what fit's checks and history cost on top of the training steps)")
+    fit64_share = r["gflop_per_epoch"] / t["fit"] / r["peak_gflops"]
+    print(f"target: fit float64 >= 45% of the float64 peak: {100 * fit64_share:.0f}%")
+    if "torch f32" in t:
+        print(f"target: fit float32 <= 0.6x PyTorch float32 per epoch: {t['fit f32'] / t['torch f32']:.2f}x")
 
 
 def main():

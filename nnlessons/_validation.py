@@ -1,7 +1,13 @@
 """Input checks shared by the public functions.
 
-Validation happens once, at the public boundary, so that the arithmetic inside
-stays as plain as the equations it implements.
+Arguments are checked once, where they enter the package: in ``Network``'s
+methods and in the module-level functions a notebook calls (``dense_forward``,
+the loss functions, ``one_hot``, the datasets...). The kernels ``Network`` runs
+inside its loops (``layers.forward``/``backward``, the ``Loss`` kernels in
+``losses.LOSSES``) check nothing, so they read like the equations. The
+activation functions are both: called by hand and by ``Network``, they only
+convert their argument with ``as_float_array``, which returns a float array
+unchanged (no copy, no scan of its values).
 """
 
 import numbers
@@ -50,6 +56,29 @@ def check_shape(arr, name, expected):
         want = "(" + ", ".join("any" if e is None else str(e) for e in expected)
         want += ",)" if len(expected) == 1 else ")"
         raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
+
+
+def check_finite(arr, name):
+    """Raise ``ValueError`` naming the position of the first ``nan`` or ``inf`` in ``arr``."""
+    # One sum is far cheaper than a full elementwise test, and is finite whenever
+    # every entry is (unless finite values overflow it, which the test below sorts out).
+    with np.errstate(all="ignore"):
+        if np.isfinite(arr.sum()):
+            return
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        pos = np.unravel_index(int(np.argmax(bad)), arr.shape)
+        where = ", ".join(str(int(i)) for i in pos)
+        raise ValueError(f"{name} must hold only finite numbers, got {arr[pos]} at {name}[{where}]")
+
+
+def check_sizes(sizes, name="sizes"):
+    """Layer sizes ``[n0, n1, ..., nL]``: a list or tuple of at least two positive ints, returned as a list."""
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in sizes
+    ):
+        raise ValueError(f"{name} must be a list of at least two positive ints, got {sizes!r}")
+    return [int(n) for n in sizes]
 
 
 def check_same_shape(a, b, name_a, name_b):

@@ -11,6 +11,8 @@ All of them are stable by construction: no overflow, ``inf`` or ``nan`` for
 inputs as large as ``|z| = 1000``.
 """
 
+from typing import Callable, NamedTuple
+
 import numpy as np
 
 from ._validation import as_float_array, check_same_shape
@@ -119,6 +121,7 @@ def _elementwise_backward(derivative):
         check_same_shape(dA, Z, "dA", "Z")
         return dA * derivative(Z)
 
+    backward.__name__ = derivative.__name__.replace("_derivative", "_backward")
     backward.__doc__ = f"dZ = dA * {derivative.__name__}(Z); dA and Z of the same shape."
     return backward
 
@@ -128,13 +131,32 @@ sigmoid_backward = _elementwise_backward(sigmoid_derivative)
 tanh_backward = _elementwise_backward(tanh_derivative)
 relu_backward = _elementwise_backward(relu_derivative)
 
-#: name -> (forward, backward(dA, Z) -> dZ)
+
+class Activation(NamedTuple):
+    """An activation ``g`` as the pair the network needs:
+
+    * ``forward(Z)`` -> ``A = g(Z)``;
+    * ``backward(dA, Z)`` -> ``dZ``, the gradient with respect to ``Z`` given the
+      one with respect to ``A`` (``dA * g'(Z)`` for an elementwise ``g``).
+
+    It unpacks as ``forward, backward = ACTIVATIONS["relu"]``.
+    """
+
+    forward: Callable
+    backward: Callable
+
+    @property
+    def name(self):
+        return self.forward.__name__
+
+
+#: name -> Activation(forward, backward)
 ACTIVATIONS = {
-    "identity": (identity, identity_backward),
-    "sigmoid": (sigmoid, sigmoid_backward),
-    "tanh": (tanh, tanh_backward),
-    "relu": (relu, relu_backward),
-    "softmax": (softmax, softmax_backward),
+    "identity": Activation(identity, identity_backward),
+    "sigmoid": Activation(sigmoid, sigmoid_backward),
+    "tanh": Activation(tanh, tanh_backward),
+    "relu": Activation(relu, relu_backward),
+    "softmax": Activation(softmax, softmax_backward),
 }
 
 #: name -> elementwise derivative g'(z) (softmax has a Jacobian instead: softmax_jacobian)
@@ -147,7 +169,7 @@ DERIVATIVES = {
 
 
 def get_activation(name):
-    """Return ``(forward, backward)`` for an activation name, or raise naming the choices."""
+    """The ``Activation`` called ``name``, or raise naming the choices."""
     if not isinstance(name, str):
         raise TypeError(f"activation must be a name (str), got {type(name).__name__}")
     try:

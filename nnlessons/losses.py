@@ -17,9 +17,11 @@ derivative with respect to the *logits* ``Z`` directly: ``dZ = A - Y``. They
 never divide by ``A (1 - A)``, so they stay exact when predictions saturate.
 """
 
+from typing import Callable, NamedTuple
+
 import numpy as np
 
-from ._validation import as_float_array, as_labels, check_int, check_same_shape
+from ._validation import as_float_array, as_labels, check_finite, check_int, check_same_shape
 from .activations import log_sigmoid, log_softmax
 
 # Probabilities are kept this far from 0 and 1 before taking a log or dividing,
@@ -27,57 +29,66 @@ from .activations import log_sigmoid, log_softmax
 EPS = 1e-12
 
 
-def _pair(A, Y):
-    A = as_float_array(A, "A", ndim=(1, 2))
+def _pair(A, Y, A_name="A"):
+    A = as_float_array(A, A_name, ndim=(1, 2))
     Y = as_float_array(Y, "Y", ndim=(1, 2))
-    check_same_shape(A, Y, "A", "Y")
+    check_same_shape(A, Y, A_name, "Y")
+    check_finite(A, A_name)
+    check_finite(Y, "Y")
     if A.ndim == 1:
         A, Y = A.reshape(1, -1), Y.reshape(1, -1)
     return A, Y
 
 
-def mean_squared_error(A, Y):
-    """(1 / 2m) * sum((A - Y)^2) over ``(n_out, m)`` arrays."""
-    A, Y = _pair(A, Y)
+# The bare kernels take (n_out, m) arrays already checked; the public functions
+# below check their arguments, then call them.
+def _mse(A, Y):
     return float(0.5 * np.sum((A - Y) ** 2) / A.shape[1])
 
 
-def mean_squared_error_grad(A, Y):
-    """dA = A - Y (per example; see the module docstring for where 1/m goes)."""
-    A, Y = _pair(A, Y)
+def _mse_grad(A, Y):
     return A - Y
 
 
-def _check_binary_targets(Y, name="Y"):
-    if np.any((Y < 0) | (Y > 1)):
-        raise ValueError(f"{name} must hold targets in [0, 1], got values from {Y.min()} to {Y.max()}")
-
-
-def binary_cross_entropy(A, Y):
-    """-(1/m) sum[Y log A + (1 - Y) log(1 - A)] for probabilities ``A`` ``(1, m)``."""
-    A, Y = _pair(A, Y)
-    _check_binary_targets(Y)
+def _bce(A, Y):
     A = np.clip(A, EPS, 1.0 - EPS)
     return float(-np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A)) / A.shape[1])
 
 
-def binary_cross_entropy_grad(A, Y):
-    """dA = (A - Y) / (A (1 - A)), per example."""
-    A, Y = _pair(A, Y)
-    _check_binary_targets(Y)
+def _bce_grad(A, Y):
     A = np.clip(A, EPS, 1.0 - EPS)
     return (A - Y) / (A * (1.0 - A))
 
 
-def binary_cross_entropy_from_logits(Z, Y):
-    """Binary cross-entropy of ``sigmoid(Z)``, computed from the logits ``Z``: exact at |z| = 1000."""
-    Z, Y = _pair(Z, Y)
-    _check_binary_targets(Y)
+def _bce_from_logits(Z, Y):
     # log(1 - sigmoid(z)) = log(sigmoid(-z))
     return float(-np.sum(Y * log_sigmoid(Z) + (1.0 - Y) * log_sigmoid(-Z)) / Z.shape[1])
 
 
-def _check_one_hot(Y, name="Y"):
+def _cce(A, Y):
+    return float(-np.sum(Y * np.log(np.clip(A, EPS, 1.0))) / A.shape[1])
+
+
+def _cce_grad(A, Y):
+    return -Y / np.clip(A, EPS, 1.0)
+
+
+def _cce_from_logits(Z, Y):
+    return float(-np.sum(Y * log_softmax(Z)) / Z.shape[1])
+
+
+def _no_target_check(Y, name="Y"):
+    pass
+
+
+def check_binary_targets(Y, name="Y"):
+    """Raise unless every target lies in [0, 1]."""
+    if np.any((Y < 0) | (Y > 1)):
+        raise ValueError(f"{name} must hold targets in [0, 1], got values from {Y.min()} to {Y.max()}")
+
+
+def check_one_hot(Y, name="Y"):
+    """Raise unless ``Y`` ``(n_classes, m)`` has non-negative columns that each sum to 1."""
     if np.any(Y < 0) or not np.allclose(Y.sum(axis=0), 1.0):
         raise ValueError(
             f"{name} must be one-hot (or probability) columns of shape (n_classes, m) "
@@ -85,25 +96,83 @@ def _check_one_hot(Y, name="Y"):
         )
 
 
+class Loss(NamedTuple):
+    """A loss as bare kernels on checked ``(n_out, m)`` arrays: ``value(A, Y)`` (the
+    cost, a float), ``grad(A, Y)`` (``dA`` per example) and ``check_targets(Y)``."""
+
+    value: Callable
+    grad: Callable
+    check_targets: Callable
+
+
+#: name -> Loss
+LOSSES = {
+    "mse": Loss(_mse, _mse_grad, _no_target_check),
+    "binary_cross_entropy": Loss(_bce, _bce_grad, check_binary_targets),
+    "categorical_cross_entropy": Loss(_cce, _cce_grad, check_one_hot),
+}
+
+#: (output activation, loss) -> the stable loss-from-logits ``value(Z, Y)`` for the
+#: pairings whose gradient fuses into dZ = A - Y
+FUSED = {
+    ("sigmoid", "binary_cross_entropy"): _bce_from_logits,
+    ("softmax", "categorical_cross_entropy"): _cce_from_logits,
+}
+
+
+# The public functions: arguments checked, then the kernel.
+def mean_squared_error(A, Y):
+    """(1 / 2m) * sum((A - Y)^2) over ``(n_out, m)`` arrays."""
+    A, Y = _pair(A, Y)
+    return _mse(A, Y)
+
+
+def mean_squared_error_grad(A, Y):
+    """dA = A - Y (per example; see the module docstring for where 1/m goes)."""
+    A, Y = _pair(A, Y)
+    return _mse_grad(A, Y)
+
+
+def binary_cross_entropy(A, Y):
+    """-(1/m) sum[Y log A + (1 - Y) log(1 - A)] for probabilities ``A`` ``(1, m)``."""
+    A, Y = _pair(A, Y)
+    check_binary_targets(Y)
+    return _bce(A, Y)
+
+
+def binary_cross_entropy_grad(A, Y):
+    """dA = (A - Y) / (A (1 - A)), per example."""
+    A, Y = _pair(A, Y)
+    check_binary_targets(Y)
+    return _bce_grad(A, Y)
+
+
+def binary_cross_entropy_from_logits(Z, Y):
+    """Binary cross-entropy of ``sigmoid(Z)``, computed from the logits ``Z``: exact at |z| = 1000."""
+    Z, Y = _pair(Z, Y, "Z")
+    check_binary_targets(Y)
+    return _bce_from_logits(Z, Y)
+
+
 def categorical_cross_entropy(A, Y):
     """-(1/m) sum(Y log A) for probability columns ``A`` and one-hot ``Y`` ``(n_classes, m)``."""
     A, Y = _pair(A, Y)
-    _check_one_hot(Y)
-    return float(-np.sum(Y * np.log(np.clip(A, EPS, 1.0))) / A.shape[1])
+    check_one_hot(Y)
+    return _cce(A, Y)
 
 
 def categorical_cross_entropy_grad(A, Y):
     """dA = -Y / A, per example."""
     A, Y = _pair(A, Y)
-    _check_one_hot(Y)
-    return -Y / np.clip(A, EPS, 1.0)
+    check_one_hot(Y)
+    return _cce_grad(A, Y)
 
 
 def categorical_cross_entropy_from_logits(Z, Y):
     """Categorical cross-entropy of ``softmax(Z)`` from the logits: exact at |z| = 1000."""
-    Z, Y = _pair(Z, Y)
-    _check_one_hot(Y)
-    return float(-np.sum(Y * log_softmax(Z)) / Z.shape[1])
+    Z, Y = _pair(Z, Y, "Z")
+    check_one_hot(Y)
+    return _cce_from_logits(Z, Y)
 
 
 def sigmoid_bce_dZ(A, Y):
@@ -133,23 +202,8 @@ def one_hot(labels, n_classes):
     return Y
 
 
-#: name -> (value(A, Y), grad(A, Y) -> dA)
-LOSSES = {
-    "mse": (mean_squared_error, mean_squared_error_grad),
-    "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_grad),
-    "categorical_cross_entropy": (categorical_cross_entropy, categorical_cross_entropy_grad),
-}
-
-#: output activation -> loss whose gradient fuses with it into dZ = A - Y,
-#: with the stable loss-from-logits to use in that case
-FUSED = {
-    ("sigmoid", "binary_cross_entropy"): binary_cross_entropy_from_logits,
-    ("softmax", "categorical_cross_entropy"): categorical_cross_entropy_from_logits,
-}
-
-
 def get_loss(name):
-    """Return ``(value, grad)`` for a loss name, or raise naming the choices."""
+    """The ``Loss`` called ``name``, or raise naming the choices."""
     if not isinstance(name, str):
         raise TypeError(f"loss must be a name (str), got {type(name).__name__}")
     try:

@@ -10,12 +10,12 @@ Forward, for l = 1..L (with A0 = X):
     Al = gl(Zl)
 
 Backward, from dZL = A_L - Y (fused softmax/sigmoid + cross-entropy) or
-dZL = dAL * gL'(ZL) (any other pairing), then for l = L..1:
+dZL = gL.backward(dAL, ZL) (any other pairing), then for l = L..1:
 
     dWl = dZl @ A(l-1).T / m
     dbl = row sums of dZl / m
     dA(l-1) = Wl.T @ dZl
-    dZ(l-1) = dA(l-1) * g(l-1)'(Z(l-1))
+    dZ(l-1) = g(l-1).backward(dA(l-1), Z(l-1))      (= dA(l-1) * g(l-1)'(Z(l-1)))
 
 Weights start as Gaussian noise with standard deviation ``sqrt(2 / n_in)``
 for ReLU layers (He et al., 2015) and ``sqrt(1 / n_in)`` for the others
@@ -23,15 +23,54 @@ for ReLU layers (He et al., 2015) and ``sqrt(1 / n_in)`` for the others
 layer to layer; biases start at zero. ``init`` may instead give one fixed
 standard deviation for every layer, and ``bias_init`` a standard deviation for
 Gaussian biases (drawn after all the weights, from the same ``rng``).
+
+The public methods check their arguments once; the loops inside run the bare
+kernels ``layers.forward`` and ``layers.backward`` on arrays already checked.
 """
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, as_float_array, as_labels, check_int, check_shape, make_rng
+from . import layers
+from ._validation import (
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_shape, check_sizes, make_rng,
+)
 from .activations import get_activation
-from .layers import dense_backward, dense_forward
 from .losses import FUSED, get_loss, one_hot
 from .optim import get_optimizer
+
+#: output activation -> the loss it must be trained with, for the two losses that need one
+_LOSS_NEEDS_OUTPUT = {
+    "binary_cross_entropy": ("sigmoid", "binary cross-entropy needs probabilities in (0, 1) from a 'sigmoid' output"),
+    "categorical_cross_entropy": ("softmax", "categorical cross-entropy needs columns of probabilities "
+                                             "from a 'softmax' output"),
+}
+
+
+def predict_classes(A):
+    """Class labels ``(m,)`` from outputs ``A`` ``(n_out, m)``: the argmax of each column,
+    or, for a single output ``(1, m)``, 1 where ``A > 0.5`` and 0 elsewhere."""
+    if A.shape[0] == 1:
+        return (A[0] > 0.5).astype(np.int64)
+    return A.argmax(axis=0)
+
+
+def accuracy_score(pred, labels):
+    """Fraction of examples whose predicted label equals the true one: ``mean(pred == labels)``, both ``(m,)``."""
+    return float(np.mean(pred == labels))
+
+
+class ForwardCache(dict):
+    """What a forward pass keeps for the backward pass: ``"A0"`` (= X) and every
+    layer's ``"Zl"`` and ``"Al"`` by name, and in ``layers[l]`` the cache
+    ``(A(l-1), Wl, bl)`` that ``layers.forward`` returned for layer ``l``."""
+
+    def __init__(self, X):
+        super().__init__(A0=X)
+        self.layers = {}
+
+
+class FitDiverged(ValueError):
+    """Raised by ``Network.fit`` when a mini-batch loss stops being a finite number."""
 
 
 class Network:
@@ -48,16 +87,16 @@ class Network:
     bias_init : standard deviation of the initial biases; ``0.0`` (the default) starts
         them at zero. Random biases move a ReLU network's kinks away from the origin.
     dtype : ``np.float64`` (the default; gradient checks need it) or ``np.float32``,
-        which trains MNIST 1.5-1.7x faster on this machine (benchmarks/RESULTS.md).
+        which trains MNIST faster (benchmarks/RESULTS.md).
         Inputs and targets are converted to it.
+
+    Configurations that cannot train are refused here: binary cross-entropy needs a
+    sigmoid output, categorical cross-entropy a softmax output, and a softmax needs at
+    least two output units.
     """
 
     def __init__(self, sizes, activations, loss, *, rng, init="auto", bias_init=0.0, dtype=np.float64):
-        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
-            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in sizes
-        ):
-            raise ValueError(f"sizes must be a list of at least two positive ints, got {sizes!r}")
-        self.sizes = [int(n) for n in sizes]
+        self.sizes = check_sizes(sizes)
         L = len(self.sizes) - 1
         if isinstance(activations, str):
             activations = [activations] * L
@@ -66,32 +105,45 @@ class Network:
                 f"activations must be one name or a list of {L} names (one per layer), got {activations!r}"
             )
         self.activations = list(activations)
-        self._act = [get_activation(a) for a in self.activations]
+        #: g[l] is layer l's activation, with .forward(Z) and .backward(dA, Z)
+        self.g = {l: get_activation(name) for l, name in enumerate(self.activations, start=1)}
         self.loss = loss
-        self._loss_value, self._loss_grad = get_loss(loss)
-        self._fused = FUSED.get((self.activations[-1], loss))
+        self._loss = get_loss(loss)
+        self._check_configuration()
+        self._from_logits = FUSED.get((self.activations[-1], loss))
         self.dtype = np.dtype(dtype)
         if self.dtype not in FLOAT_DTYPES:
             raise ValueError(f"dtype must be float64 or float32, got {self.dtype}")
+        if init != "auto" and (not isinstance(init, (int, float)) or isinstance(init, bool) or not init >= 0):
+            raise ValueError(f"init must be 'auto' or a non-negative standard deviation, got {init!r}")
+        if not isinstance(bias_init, (int, float)) or isinstance(bias_init, bool) or not bias_init >= 0:
+            raise ValueError(f"bias_init must be a non-negative standard deviation, got {bias_init!r}")
         rng = make_rng(rng)
         self.params = {}
         for l in range(1, L + 1):
             n_in, n_out = self.sizes[l - 1], self.sizes[l]
             if init == "auto":
                 std = np.sqrt((2.0 if self.activations[l - 1] == "relu" else 1.0) / n_in)
-            elif isinstance(init, (int, float)) and not isinstance(init, bool) and init >= 0:
-                std = float(init)
             else:
-                raise ValueError(f"init must be 'auto' or a non-negative standard deviation, got {init!r}")
+                std = float(init)
             # Drawn in float64 whatever the dtype, so a float32 network starts
             # from the same weights as its float64 twin.
             self.params[f"W{l}"] = (rng.standard_normal((n_out, n_in)) * std).astype(self.dtype)
             self.params[f"b{l}"] = np.zeros((n_out, 1), dtype=self.dtype)
-        if not isinstance(bias_init, (int, float)) or isinstance(bias_init, bool) or not bias_init >= 0:
-            raise ValueError(f"bias_init must be a non-negative standard deviation, got {bias_init!r}")
         if bias_init > 0:
             for l in range(1, L + 1):
                 self.params[f"b{l}"] = (rng.standard_normal((self.sizes[l], 1)) * bias_init).astype(self.dtype)
+
+    def _check_configuration(self):
+        n_out, last = self.sizes[-1], self.activations[-1]
+        if last == "softmax" and n_out == 1:
+            raise ValueError(
+                "a softmax over a single output unit always outputs 1; for two classes use one 'sigmoid' "
+                "output with 'binary_cross_entropy', or two 'softmax' outputs with 'categorical_cross_entropy'"
+            )
+        need = _LOSS_NEEDS_OUTPUT.get(self.loss)
+        if need is not None and last != need[0]:
+            raise ValueError(f"{need[1]}, got a {last!r} output; use {need[0]!r} as the last activation")
 
     @property
     def n_layers(self):
@@ -102,26 +154,38 @@ class Network:
         return f"Network(sizes={self.sizes}, activations={self.activations}, loss={self.loss!r})"
 
     # ------------------------------------------------------------------ checks
-    def _check_X(self, X):
-        X = as_float_array(X, "X", ndim=2)
-        check_shape(X, "X", (self.sizes[0], None))
-        return X.astype(self.dtype, copy=False)
+    def _check_X(self, X, name="X", convert=True):
+        X = as_float_array(X, name, ndim=2)
+        check_shape(X, name, (self.sizes[0], None))
+        if X.shape[1] == 0:
+            raise ValueError(f"{name} must hold at least one example (column), got shape {X.shape}")
+        check_finite(X, name)
+        return X.astype(self.dtype, copy=False) if convert else X
 
-    def targets(self, Y):
-        """Targets in the loss's format ``(n_out, m)``.
+    def targets(self, Y, name="Y"):
+        """Targets in the loss's format ``(n_out, m)``, checked.
 
-        Integer labels ``(m,)`` are accepted too: one-hot encoded for a softmax
-        output, reshaped to ``(1, m)`` for a single sigmoid output.
+        Integer labels ``(m,)`` are accepted too: one-hot encoded when there are
+        several outputs, reshaped to ``(1, m)`` for a single output.
         """
         n_out = self.sizes[-1]
-        arr = np.asarray(Y)
-        if arr.ndim == 1 and self.loss == "categorical_cross_entropy":
-            return one_hot(arr, n_out).astype(self.dtype, copy=False)
-        if arr.ndim == 1 and n_out == 1:
+        arr = np.asarray(Y) if not isinstance(Y, (str, bytes, dict)) else Y
+        if isinstance(arr, np.ndarray) and arr.ndim == 1 and n_out > 1:
+            return one_hot(as_labels(arr, name, n_out), n_out).astype(self.dtype, copy=False)
+        if isinstance(arr, np.ndarray) and arr.ndim == 1 and n_out == 1:
             arr = arr.reshape(1, -1)
-        Y = as_float_array(arr, "Y", ndim=2)
-        check_shape(Y, "Y", (n_out, None))
+        Y = as_float_array(arr, name, ndim=2)
+        check_shape(Y, name, (n_out, None))
+        check_finite(Y, name)
+        self._loss.check_targets(Y, name)
         return Y.astype(self.dtype, copy=False)
+
+    def _check_pair(self, X, Y):
+        X = self._check_X(X)
+        Y = self.targets(Y)
+        if Y.shape[1] != X.shape[1]:
+            raise ValueError(f"X and Y must have the same number of columns, got {X.shape[1]} and {Y.shape[1]}")
+        return X, Y
 
     # ----------------------------------------------------------------- forward
     def forward(self, X):
@@ -130,12 +194,14 @@ class Network:
         Returns ``(A_L, cache)`` where ``cache`` holds ``"A0"`` (= X) and every
         layer's ``"Zl"`` and ``"Al"``, as the backward pass needs them.
         """
-        X = self._check_X(X)
-        cache = {"A0": X}
+        return self._forward(self._check_X(X))
+
+    def _forward(self, X):
+        cache = ForwardCache(X)
         A = X
-        for l, (g, _) in enumerate(self._act, start=1):
-            Z, _ = dense_forward(A, self.params[f"W{l}"], self.params[f"b{l}"])
-            A = g(Z)
+        for l in range(1, self.n_layers + 1):
+            Z, cache.layers[l] = layers.forward(A, self.params[f"W{l}"], self.params[f"b{l}"])
+            A = self.g[l].forward(Z)
             cache[f"Z{l}"], cache[f"A{l}"] = Z, A
         return A, cache
 
@@ -145,15 +211,15 @@ class Network:
 
     def cost(self, X, Y):
         """Mean loss over the columns of ``X`` and ``Y``."""
-        A, cache = self.forward(X)
-        return self._cost(A, cache, self.targets(Y))
+        X, Y = self._check_pair(X, Y)
+        return self._cost(self._forward(X)[1], Y)
 
-    def _cost(self, A, cache, Y):
-        if A.shape != Y.shape:
-            raise ValueError(f"Y must have shape {A.shape} to match the output, got {Y.shape}")
-        if self._fused is not None:
-            return self._fused(cache[f"Z{self.n_layers}"], Y)
-        return self._loss_value(A, Y)
+    def _cost(self, cache, Y):
+        L = self.n_layers
+        if self._from_logits is not None:
+            # From the logits: exact where the probabilities saturate to 0 or 1.
+            return self._from_logits(cache[f"Z{L}"], Y)
+        return self._loss.value(cache[f"A{L}"], Y)
 
     # ---------------------------------------------------------------- backward
     def backward(self, Y, cache):
@@ -161,44 +227,57 @@ class Network:
 
         ``cache`` is the one returned by ``forward`` on the same batch.
         """
+        if not isinstance(cache, ForwardCache):
+            raise TypeError(f"cache must be the one Network.forward returned, got {type(cache).__name__}")
         Y = self.targets(Y)
-        L = self.n_layers
-        A = cache[f"A{L}"]
+        A = cache[f"A{self.n_layers}"]
         if A.shape != Y.shape:
             raise ValueError(f"Y must have shape {A.shape} to match the output, got {Y.shape}")
-        if self._fused is not None:
-            dZ = A - Y
+        return self._backward(Y, cache)
+
+    def _backward(self, Y, cache):
+        L = self.n_layers
+        if self._from_logits is not None:
+            dZ = cache[f"A{L}"] - Y
         else:
-            dZ = self._act[-1][1](self._loss_grad(A, Y), cache[f"Z{L}"])
+            dZ = self.g[L].backward(self._loss.grad(cache[f"A{L}"], Y), cache[f"Z{L}"])
         grads = {}
         for l in range(L, 0, -1):
-            layer_cache = (cache[f"A{l - 1}"], self.params[f"W{l}"], self.params[f"b{l}"])
-            dA_prev, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dZ, layer_cache, need_dA_prev=l > 1)
+            dA, grads[f"W{l}"], grads[f"b{l}"] = layers.backward(dZ, cache.layers[l], need_dA_prev=l > 1)
             if l > 1:
-                dZ = self._act[l - 2][1](dA_prev, cache[f"Z{l - 1}"])
+                dZ = self.g[l - 1].backward(dA, cache[f"Z{l - 1}"])
         return {name: grads[name] for name in self.params}
 
     def loss_and_grads(self, X, Y):
         """``(cost, grads)`` for one batch."""
-        Y = self.targets(Y)
-        A, cache = self.forward(X)
-        return self._cost(A, cache, Y), self.backward(Y, cache)
+        X, Y = self._check_pair(X, Y)
+        _, cache = self._forward(X)
+        return self._cost(cache, Y), self._backward(Y, cache)
 
     # --------------------------------------------------------------- training
     def fit(self, X, Y, *, epochs, batch_size=32, learning_rate=None, optimizer=None,
-            rng, validation=None, verbose=False):
+            rng, validation=None, evaluate_train=False, verbose=False):
         """Mini-batch gradient descent.
 
-        Each epoch shuffles the examples with ``rng``, then steps once per batch of
-        ``batch_size`` columns. ``optimizer`` is an object from ``nnlessons.optim``
-        or a name; with neither, plain SGD with ``learning_rate``.
-        ``validation`` is an optional ``(X_val, Y_val)``.
+        Each epoch shuffles the examples with ``rng`` (``rng.permutation(m)``), then
+        steps once per batch of ``batch_size`` columns, the last batch holding what
+        is left. ``optimizer`` is an object from ``nnlessons.optim`` or a name; with
+        neither, plain SGD with ``learning_rate``. ``validation`` is an optional
+        ``(X_val, Y_val)``.
 
         Returns a history dict of per-epoch lists: ``"loss"`` and, for a classifier,
-        ``"accuracy"`` on the training data (measured after the epoch), and ``"val_loss"``
-        (and ``"val_accuracy"``) when ``validation`` is given.
+        ``"accuracy"``: the running means over the epoch's mini-batches (each batch
+        measured before its step, weighted by its size), which cost nothing extra.
+        With ``evaluate_train=True`` they are instead measured on the whole training
+        set after the epoch (one more forward pass). ``"val_loss"`` (and
+        ``"val_accuracy"``) are always measured on the whole validation set after
+        the epoch. ``verbose=True`` prints one line per epoch.
+
+        If a mini-batch loss stops being finite (a learning rate too large), fit
+        raises ``FitDiverged`` naming the epoch and batch, and keeps the
+        parameters from before the step that made it so.
         """
-        X = self._check_X(X)
+        X = self._check_X(X, convert=False)
         Y = self.targets(Y)
         m = X.shape[1]
         if Y.shape[1] != m:
@@ -212,63 +291,113 @@ class Network:
         opt = get_optimizer(optimizer, learning_rate)
         rng = make_rng(rng)
         if validation is not None:
-            X_val = self._check_X(validation[0])
-            Y_val = self.targets(validation[1])
-        # Columns contiguous in memory make gathering a shuffled batch cheap.
-        Xf, Yf = np.asfortranarray(X), np.asfortranarray(Y)
+            if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+                raise TypeError("validation must be a pair (X_val, Y_val)")
+            X_val = self._check_X(validation[0], "X_val")
+            Y_val = self.targets(validation[1], "Y_val")
+            if Y_val.shape[1] != X_val.shape[1]:
+                raise ValueError(f"X_val and Y_val must have the same number of columns, "
+                                 f"got {X_val.shape[1]} and {Y_val.shape[1]}")
+        # A batch is gathered from X's columns and converted to the network's dtype.
+        # That is fastest when the columns are contiguous (an F-ordered X, as
+        # mnist.to_columns returns); copying a C-ordered X once costs about as much as
+        # three epochs of slower gathering, so it pays only for longer runs.
+        if not (X.flags.f_contiguous and X.dtype == self.dtype) and epochs > 2:
+            X = np.asfortranarray(X, dtype=self.dtype)
         # Accuracy means something only for a classifier; a regression net records the loss alone.
         classifier = self._is_classifier()
-        history = {"loss": [], "accuracy": []} if classifier else {"loss": []}
+        labels = predict_classes(Y) if classifier else None
+        keys = ["loss", "accuracy"] if classifier else ["loss"]
         if validation is not None:
-            history.update({"val_loss": [], "val_accuracy": []} if classifier else {"val_loss": []})
-        for epoch in range(int(epochs)):
-            order = rng.permutation(m)
-            for start in range(0, m, batch_size):
-                idx = order[start:start + batch_size]
-                Xb, Yb = Xf[:, idx], Yf[:, idx]
-                A, cache = self.forward(Xb)
-                opt.step(self.params, self.backward(Yb, cache))
-            history["loss"].append(self.cost(X, Y))
-            if classifier:
-                history["accuracy"].append(self.accuracy(X, Y))
-            if validation is not None:
-                history["val_loss"].append(self.cost(X_val, Y_val))
+            keys += ["val_" + k for k in keys]
+        history = {k: [] for k in keys}
+        # The parameters before the current step, restored if the loss diverges.
+        backup = {k: np.empty_like(v) for k, v in self.params.items()}
+        # A diverging run overflows somewhere before its loss does; the non-finite loss
+        # then stops it with one clear error instead of a trail of numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(1, epochs + 1):
+                loss, accuracy = self._epoch(epoch, X, Y, batch_size, opt, rng, labels, backup)
+                if evaluate_train:
+                    A, cache = self._forward(X.astype(self.dtype, copy=False))
+                    loss = self._cost(cache, Y)
+                    accuracy = accuracy_score(predict_classes(A), labels) if classifier else None
+                history["loss"].append(loss)
                 if classifier:
-                    history["val_accuracy"].append(self.accuracy(X_val, Y_val))
-            if verbose:
-                print(f"epoch {epoch + 1}: " + " ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()))
+                    history["accuracy"].append(accuracy)
+                if validation is not None:
+                    history["val_loss"].append(self._cost(self._forward(X_val)[1], Y_val))
+                    if classifier:
+                        history["val_accuracy"].append(self._accuracy(X_val, predict_classes(Y_val)))
+                if verbose:
+                    print(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()),
+                          flush=True)
         return history
+
+    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup):
+        """One pass over shuffled mini-batches. Returns the mean of the batch losses and
+        the fraction of examples predicted right (with ``labels``), each batch measured
+        before its step."""
+        m = X.shape[1]
+        order = rng.permutation(m)
+        loss_sum, correct = 0.0, 0
+        for batch, start in enumerate(range(0, m, batch_size), start=1):
+            idx = order[start:start + batch_size]
+            Xb, Yb = X[:, idx].astype(self.dtype, copy=False), Y[:, idx]
+            A, cache = self._forward(Xb)
+            loss = self._cost(cache, Yb)
+            if not np.isfinite(loss):
+                stepped = epoch > 1 or batch > 1
+                if stepped:
+                    for k, v in backup.items():
+                        self.params[k][...] = v
+                kept = "the parameters from before the last step are kept" if stepped else "no step was taken"
+                raise FitDiverged(f"the loss became {loss} at epoch {epoch}, batch {batch}: training diverged "
+                                  f"({kept}); try a smaller learning rate")
+            loss_sum += loss * idx.size
+            if labels is not None:
+                correct += int(np.count_nonzero(predict_classes(A) == labels[idx]))
+            grads = self._backward(Yb, cache)
+            for k, v in self.params.items():
+                np.copyto(backup[k], v)
+            opt.step(self.params, grads)
+        return loss_sum / m, correct / m
 
     # -------------------------------------------------------------- prediction
     def predict(self, X):
         """Class labels ``(m,)`` for a classifier (argmax, or A > 0.5 for one output);
         the raw output ``(n_out, m)`` for a regression network."""
         A = self(X)
-        if not self._is_classifier():
-            return A
-        if self.activations[-1] == "softmax" or self.sizes[-1] > 1:
-            return A.argmax(axis=0)
-        return (A[0] > 0.5).astype(np.int64)
+        return predict_classes(A) if self._is_classifier() else A
 
     def _is_classifier(self):
         """True when ``predict`` gives class labels (softmax or cross-entropy outputs)."""
-        n_out, last = self.sizes[-1], self.activations[-1]
-        return (last == "softmax" or (n_out > 1 and self.loss == "categorical_cross_entropy")
-                or (n_out == 1 and self.loss == "binary_cross_entropy"))
+        return self.activations[-1] == "softmax" or self.loss != "mse"
 
     def accuracy(self, X, y):
-        """Fraction of columns whose predicted class equals the label (labels or one-hot)."""
-        pred = self.predict(X)
-        if pred.ndim != 1:
-            raise ValueError("accuracy needs a classifier (softmax or a single sigmoid output)")
-        Y = np.asarray(y)
-        if Y.ndim == 2 and Y.shape[0] > 1:
-            labels = Y.argmax(axis=0)
-        else:
-            labels = as_labels(Y, "y", max(self.sizes[-1], 2))
-        if labels.shape != pred.shape:
-            raise ValueError(f"y must have {pred.shape[0]} labels, got {labels.shape[0]}")
-        return float(np.mean(pred == labels))
+        """Fraction of columns whose predicted class equals the label.
+
+        ``y`` holds integer labels ``(m,)`` or one-hot columns ``(n_out, m)``. A network
+        with several outputs predicts the argmax, whatever its loss (so a sigmoid network
+        trained with squared error on one-hot targets works too); a single output
+        predicts 1 where it exceeds 0.5, which needs a sigmoid output.
+        """
+        X = self._check_X(X)
+        n_out = self.sizes[-1]
+        if n_out == 1 and self.activations[-1] != "sigmoid":
+            raise ValueError(
+                f"accuracy needs class outputs: a single {self.activations[-1]!r} output is a regression; "
+                "use a 'sigmoid' output (classes 0 and 1) or several outputs (argmax)"
+            )
+        arr = np.asarray(y)
+        labels = predict_classes(self.targets(y, "y")) if arr.ndim == 2 and n_out > 1 else \
+            as_labels(arr, "y", max(n_out, 2))
+        if labels.shape[0] != X.shape[1]:
+            raise ValueError(f"y must have {X.shape[1]} labels, one per column of X, got {labels.shape[0]}")
+        return self._accuracy(X, labels)
+
+    def _accuracy(self, X, labels):
+        return accuracy_score(predict_classes(self._forward(X)[0]), labels)
 
     # ------------------------------------------------------------- parameters
     def get_params(self):
@@ -282,4 +411,5 @@ class Network:
         for k, v in params.items():
             v = as_float_array(v, f"params[{k!r}]")
             check_shape(v, f"params[{k!r}]", self.params[k].shape)
+            check_finite(v, f"params[{k!r}]")
             self.params[k] = v.astype(self.dtype, copy=True)

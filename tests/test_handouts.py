@@ -4,23 +4,30 @@ On synthetic notebooks (always): markers found, stubs at the marker's
 indentation, everything else unchanged, clear errors for bad markers, files
 written, and a student version that runs to the end in a real kernel.
 On every notebook of the series (skipped while there is none): no solution
-left, valid nbformat, and the student version executed top to bottom with
-every exercise reporting "not implemented yet" and no error.
+left, valid nbformat, and the student version checked without a second
+execution of the notebook: it differs from the solution notebook (which nbval
+executes) only in its exercise cells, so those cells, stubbed, are run in the
+namespace the notebook's imports give them, each must report "not implemented
+yet" without raising, and no later cell may use a name an exercise defines.
 """
 
+import ast
+
 import copy
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_cells import run_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
+from tools import handouts  # noqa: E402
 
-from tools import handouts
 STUB = handouts.STUB
 
 # -- synthetic notebooks --------------------------------------------------------
@@ -254,6 +261,7 @@ def assert_student_run(nb):
     assert exercises, "no exercise cell was executed"
 
 
+@pytest.mark.notebooks
 def test_synthetic_solution_passes_and_student_version_runs_to_the_end(kernel_env, tmp_path):
     nb = synthetic_notebook()
     solved = execute(nb, tmp_path)
@@ -313,7 +321,71 @@ def test_series_solutions_pass_their_checkers(path):
                 f"{path.name}, exercise cell {index + 1} stores {lines}"
 
 
+def _code(source):
+    """A cell's source as Python: ``%time``/``%timeit`` keep their statement, other
+    IPython magics and shell escapes become ``pass``."""
+    source = re.sub(r"^(\s*)%%?time(it)?\b(\s+-\S+)*\s*", r"\1", source, flags=re.M)
+    return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M)
+
+
+def _defined(tree):
+    """Names a cell binds at its top level (functions, classes, assignments, imports)."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        else:
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return names
+
+
 @series_params
-def test_series_student_version_runs_to_the_end(path, kernel_env):
-    student = handouts.make_handout(nbformat.read(path, as_version=4), name=path.name)
-    assert_student_run(execute(student))
+def test_series_student_exercises_report_not_implemented(path, capsys):
+    nb = nbformat.read(path, as_version=4)
+    student = handouts.make_handout(nb, name=path.name)
+    exercises = 0
+    for index, (cell, stub) in enumerate(zip(nb.cells, student.cells)):
+        if not handouts.is_exercise(cell):
+            assert stub == cell, f"{path.name}, cell {index + 1}: the handout changed a cell that is no exercise"
+            continue
+        exercises += 1
+        run_cells([stub.source], path)  # raises if the stubbed cell does
+        lines = capsys.readouterr().out.splitlines()
+        assert lines and all(line.startswith("FAILED  ") and line.endswith(": not implemented yet")
+                             for line in lines), f"{path.name}, exercise cell {index + 1} printed {lines}"
+    assert exercises, f"{path.name} has no cell tagged 'exercise'"
+
+
+def uses_of_exercise_names(nb):
+    """``(cell number, name, exercise cell number)`` for each later cell that uses a name
+    an exercise cell defines: in the handout that name holds a stub, and the cell would fail."""
+    from_exercises, clashes = {}, []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(_code(cell.source))
+        if handouts.is_exercise(cell):
+            from_exercises.update(dict.fromkeys(_defined(tree), index + 1))
+            continue
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        defined = _defined(tree)  # a cell that defines its own `double` first may use it
+        clashes += [(index + 1, name, from_exercises[name])
+                    for name in sorted((used - defined) & set(from_exercises))]
+        for name in defined:
+            from_exercises.pop(name, None)
+    return clashes
+
+
+def test_a_later_cell_using_an_exercise_function_is_found():
+    nb = synthetic_notebook()
+    assert uses_of_exercise_names(nb) == []
+    nb.cells.append(new_code_cell("%time y = double(np.ones(2))"))
+    nb.cells.append(new_code_cell("def triple(x):\n    return 3 * x\n\nz = triple(1)"))
+    assert uses_of_exercise_names(nb) == [(9, "double", 4)]
+
+
+@series_params
+def test_series_later_cells_do_not_use_what_an_exercise_defines(path):
+    assert uses_of_exercise_names(nbformat.read(path, as_version=4)) == []

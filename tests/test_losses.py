@@ -103,3 +103,42 @@ def test_bad_targets_are_refused():
         L.categorical_cross_entropy(np.full((3, 2), 1 / 3), np.ones((3, 2)))
     with pytest.raises(ValueError, match="loss must be one of"):
         L.get_loss("hinge")
+
+
+@pytest.mark.parametrize("fn", [L.mean_squared_error, L.mean_squared_error_grad, L.binary_cross_entropy,
+                                L.binary_cross_entropy_grad, L.binary_cross_entropy_from_logits])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_inputs_are_refused_naming_the_argument_and_position(fn, bad):
+    A, Y = np.full((1, 4), 0.5), np.array([[0.0, 1.0, 1.0, 0.0]])
+    first = "Z" if fn is L.binary_cross_entropy_from_logits else "A"
+    A[0, 2] = bad
+    with pytest.raises(ValueError, match=rf"{first} must hold only finite numbers, got {bad} at {first}\[0, 2\]"):
+        fn(A, Y)
+    A[0, 2] = 0.5
+    Y[0, 1] = bad
+    with pytest.raises(ValueError, match=rf"Y must hold only finite numbers, got {bad} at Y\[0, 1\]"):
+        fn(A, Y)
+
+
+def test_categorical_losses_refuse_nan_too():
+    Z = np.zeros((3, 2))
+    Z[2, 1] = np.nan
+    Y = L.one_hot([0, 2], 3)
+    for fn in (L.categorical_cross_entropy, L.categorical_cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"A must hold only finite numbers, got nan at A\[2, 1\]"):
+            fn(Z, Y)
+    with pytest.raises(ValueError, match=r"Z must hold only finite numbers, got nan at Z\[2, 1\]"):
+        L.categorical_cross_entropy_from_logits(Z, Y)
+
+
+def test_public_functions_equal_the_kernels_the_network_runs():
+    rng = np.random.default_rng(0)
+    A = rng.uniform(0.05, 0.95, (3, 4))
+    Y = L.one_hot([0, 2, 1, 1], 3)
+    for name, (value, grad) in {"mse": (L.mean_squared_error, L.mean_squared_error_grad),
+                                "binary_cross_entropy": (L.binary_cross_entropy, L.binary_cross_entropy_grad),
+                                "categorical_cross_entropy": (L.categorical_cross_entropy,
+                                                              L.categorical_cross_entropy_grad)}.items():
+        loss = L.get_loss(name)
+        assert loss.value(A, Y) == value(A, Y)
+        assert np.array_equal(loss.grad(A, Y), grad(A, Y))

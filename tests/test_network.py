@@ -4,7 +4,6 @@ import pytest
 import nnlessons as nl
 from nnlessons import Network
 from nnlessons.datasets import moons
-from nnlessons.layers import dense_backward, dense_forward
 from nnlessons.optim import SGD, Adam, Momentum
 
 CONFIGS = [
@@ -74,7 +73,8 @@ def test_training_lowers_the_loss_and_is_reproducible():
     for _ in range(2):
         net = Network([2, 16, 1], ["relu", "sigmoid"], "binary_cross_entropy", rng=1)
         initial = net.cost(X, y)
-        history = net.fit(X, y, epochs=100, batch_size=32, learning_rate=0.5, rng=2, validation=(X, y))
+        history = net.fit(X, y, epochs=100, batch_size=32, learning_rate=0.5, rng=2, validation=(X, y),
+                          evaluate_train=True)
         runs.append((net.get_params(), history))
     (p1, h1), (p2, h2) = runs
     assert all(np.array_equal(p1[k], p2[k]) for k in p1)
@@ -93,7 +93,7 @@ def test_each_optimiser_trains_softmax(opt, lr):
     h = net.fit(X, y, epochs=200, batch_size=30, optimizer=opt, learning_rate=lr, rng=5)
     assert h["loss"][-1] < 0.7 * initial
     assert net.predict(X).shape == (180,)
-    assert 0.0 <= net.accuracy(X, y) <= 1.0
+    assert net.accuracy(X, y) == np.mean(net.predict(X) == y)
     assert net.accuracy(X, nl.one_hot(y, 3)) == net.accuracy(X, y)
 
 
@@ -117,24 +117,11 @@ def test_predict_for_each_kind_of_output():
     X = np.random.default_rng(0).normal(size=(2, 6))
     reg = Network([2, 3], "identity", "mse", rng=0)
     assert reg.predict(X).shape == (3, 6)
-    with pytest.raises(ValueError, match="accuracy needs a classifier"):
+    reg = Network([2, 1], "identity", "mse", rng=0)
+    with pytest.raises(ValueError, match="accuracy needs class outputs: a single 'identity' output"):
         reg.accuracy(X, np.zeros(6, int))
     binary = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
     assert np.array_equal(binary.predict(X), (binary(X)[0] > 0.5).astype(int))
-
-
-def test_dense_layer_pair():
-    rng = np.random.default_rng(0)
-    A_prev, W, b = rng.normal(size=(3, 5)), rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
-    Z, cache = dense_forward(A_prev, W, b)
-    dZ = rng.normal(size=(2, 5))
-    dA_prev, dW, db = dense_backward(dZ, cache)
-    # cost = mean over columns of sum(dZ * Z): its gradients are these
-    Wc, bc, Ac = W.copy(), b.copy(), A_prev.copy()
-    f = lambda: np.sum(dZ * (Wc @ Ac + bc)) / 5  # noqa: E731
-    assert nl.relative_error(dW, nl.numerical_gradient(f, Wc)) <= 1e-7
-    assert nl.relative_error(db, nl.numerical_gradient(f, bc)) <= 1e-7
-    assert nl.relative_error(dA_prev / 5, nl.numerical_gradient(f, Ac)) <= 1e-7
 
 
 def test_errors_name_the_argument_and_shapes():
@@ -143,14 +130,10 @@ def test_errors_name_the_argument_and_shapes():
         net.forward(np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"X must be 2-D, got shape \(4,\)"):
         net.forward(np.zeros(4))
-    with pytest.raises(ValueError, match=r"labels must hold labels in 0..2, got values from 0 to 3"):
+    with pytest.raises(ValueError, match=r"Y must hold labels in 0..2, got values from 0 to 3"):
         net.cost(np.zeros((4, 2)), np.array([0, 3]))
     with pytest.raises(ValueError, match=r"Y must have shape \(3, any\), got shape \(2, 2\)"):
         net.cost(np.zeros((4, 2)), np.eye(2))
-    with pytest.raises(ValueError, match=r"b must have shape \(2, 1\), got shape \(2,\)"):
-        dense_forward(np.zeros((3, 4)), np.zeros((2, 3)), np.zeros(2))
-    with pytest.raises(ValueError, match=r"A_prev must have shape \(3, any\), got shape \(4, 3\)"):
-        dense_forward(np.zeros((4, 3)), np.zeros((2, 3)), np.zeros((2, 1)))
     with pytest.raises(ValueError, match="activations must be one name or a list of 2 names"):
         Network([4, 2, 3], ["relu"], "mse", rng=0)
     with pytest.raises(ValueError, match="sizes must be a list of at least two positive ints"):
@@ -167,17 +150,6 @@ def test_errors_name_the_argument_and_shapes():
         p = net.get_params()
         p["W1"] = p["W1"].T
         net.set_params(p)
-
-
-def test_first_layer_skips_the_input_gradient_but_keeps_the_others():
-    rng = np.random.default_rng(0)
-    A_prev, W, b = rng.normal(size=(3, 5)), rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
-    _, cache = dense_forward(A_prev, W, b)
-    dZ = rng.normal(size=(2, 5))
-    full = dense_backward(dZ, cache)
-    skipped = dense_backward(dZ, cache, need_dA_prev=False)
-    assert skipped[0] is None
-    assert np.array_equal(full[1], skipped[1]) and np.array_equal(full[2], skipped[2])
 
 
 def test_float32_network_keeps_its_dtype_and_matches_float64():
@@ -214,3 +186,236 @@ def test_bias_init_draws_gaussian_biases_after_the_weights():
     for bad in (-0.1, "0.5", True, float("nan")):
         with pytest.raises(ValueError, match="bias_init"):
             Network([2, 2], "identity", "mse", rng=0, bias_init=bad)
+
+
+# ------------------------------------------------------------- non-finite data
+def _classifier():
+    return Network([3, 4, 2], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_X_is_refused_by_every_method_naming_the_first_bad_entry(bad):
+    net = _classifier()
+    X, y = np.zeros((3, 5)), np.array([0, 1, 0, 1, 1])
+    X[1, 3], X[2, 4] = bad, bad
+    message = rf"X must hold only finite numbers, got {bad} at X\[1, 3\]"
+    calls = [lambda: net.forward(X), lambda: net(X), lambda: net.predict(X), lambda: net.cost(X, y),
+             lambda: net.accuracy(X, y), lambda: net.loss_and_grads(X, y),
+             lambda: net.fit(X, y, epochs=1, learning_rate=0.1, rng=0)]
+    for call in calls:
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(ValueError, match=rf"X_val must hold only finite numbers, got {bad} at X_val\[1, 3\]"):
+        net.fit(np.zeros((3, 5)), y, epochs=1, learning_rate=0.1, rng=0, validation=(X, y))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_Y_is_refused_naming_the_first_bad_entry(bad):
+    net = Network([3, 2], "identity", "mse", rng=0)
+    X, Y = np.zeros((3, 4)), np.zeros((2, 4))
+    Y[0, 2] = bad
+    message = rf"Y must hold only finite numbers, got {bad} at Y\[0, 2\]"
+    _, cache = net.forward(X)
+    for call in (lambda: net.cost(X, Y), lambda: net.backward(Y, cache), lambda: net.loss_and_grads(X, Y),
+                 lambda: net.fit(X, Y, epochs=1, learning_rate=0.1, rng=0)):
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(ValueError, match=rf"Y_val must hold only finite numbers, got {bad} at Y_val\[0, 2\]"):
+        net.fit(X, np.zeros((2, 4)), epochs=1, learning_rate=0.1, rng=0, validation=(X, Y))
+    p = net.get_params()
+    p["b1"][1, 0] = bad
+    with pytest.raises(ValueError, match=rf"params\['b1'\] must hold only finite numbers, got {bad} at"):
+        net.set_params(p)
+
+
+def test_a_large_but_finite_X_whose_sum_overflows_is_accepted():
+    net = Network([2, 1], "identity", "mse", rng=0, init=0.0)
+    X = np.full((2, 3), 1e308)
+    assert np.array_equal(net(X), np.zeros((1, 3)))
+
+
+def test_empty_X_is_refused():
+    net = _classifier()
+    with pytest.raises(ValueError, match=r"X must hold at least one example \(column\), got shape \(3, 0\)"):
+        net.forward(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match=r"X must hold at least one example"):
+        net.fit(np.zeros((3, 0)), np.zeros(0, int), epochs=1, learning_rate=0.1, rng=0)
+
+
+# ----------------------------------------------------- refused configurations
+@pytest.mark.parametrize("sizes, activations, loss, fragments", [
+    ([2, 3, 1], ["relu", "relu"], "binary_cross_entropy", ["a 'sigmoid' output", "got a 'relu' output"]),
+    ([2, 1], "identity", "binary_cross_entropy", ["use 'sigmoid' as the last activation"]),
+    ([2, 3, 1], ["tanh", "tanh"], "binary_cross_entropy", ["got a 'tanh' output"]),
+    ([2, 3], "sigmoid", "categorical_cross_entropy", ["from a 'softmax' output", "use 'softmax'"]),
+    ([2, 3, 1], ["relu", "softmax"], "categorical_cross_entropy",
+     ["a softmax over a single output unit always outputs 1", "one 'sigmoid' output with 'binary_cross_entropy'"]),
+    ([2, 1], "softmax", "mse", ["a softmax over a single output unit"]),
+])
+def test_configurations_that_cannot_train_are_refused_with_what_to_use(sizes, activations, loss, fragments):
+    with pytest.raises(ValueError) as info:
+        Network(sizes, activations, loss, rng=0)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_configurations_that_can_train_are_accepted():
+    for sizes, acts, loss in CONFIGS:
+        Network(sizes, acts, loss, rng=0)
+    Network([2, 3, 4], ["relu", "sigmoid"], "binary_cross_entropy", rng=0)  # several independent labels
+
+
+# ------------------------------------------------------------ accuracy
+def test_accuracy_of_a_sigmoid_network_trained_with_squared_error_on_labels():
+    # Nielsen's classic [784, 30, 10]: ten sigmoid outputs, squared error, integer labels.
+    rng = np.random.default_rng(0)
+    net = Network([784, 30, 10], "sigmoid", "mse", rng=1)
+    X, y = rng.random((784, 40)), rng.integers(0, 10, 40)
+    expected = np.mean(net(X).argmax(axis=0) == y)
+    assert net.accuracy(X, y) == expected
+    assert net.accuracy(X, nl.one_hot(y, 10)) == expected
+    assert np.array_equal(net.targets(y), nl.one_hot(y, 10))
+    h = net.fit(X, y, epochs=1, batch_size=10, learning_rate=3.0, rng=2, validation=(X, y))
+    assert set(h) == {"loss", "val_loss"}
+    with pytest.raises(ValueError, match="y must have 40 labels, one per column of X, got 39"):
+        net.accuracy(X, y[:39])
+
+
+def test_accuracy_of_a_single_sigmoid_output_thresholds_at_one_half():
+    net = Network([2, 1], "sigmoid", "mse", rng=0)
+    X = np.random.default_rng(1).normal(size=(2, 30))
+    y = np.random.default_rng(2).integers(0, 2, 30)
+    assert net.accuracy(X, y) == np.mean((net(X)[0] > 0.5) == y)
+
+
+# --------------------------------------------------------- training mechanics
+class Recorder:
+    """SGD that records the parameters before each step and the batches it steps on."""
+
+    def __init__(self, learning_rate):
+        self.sgd = SGD(learning_rate)
+        self.before = []
+
+    def step(self, params, grads):
+        self.before.append({k: v.copy() for k, v in params.items()})
+        self.sgd.step(params, grads)
+
+
+def _replay(net, X, Y, *, epochs, batch_size, lr, seed):
+    """What fit documents, written out: shuffle with rng.permutation(m), step on each batch
+    (the last one partial), loss of each batch before its step, means weighted by size."""
+    rng = np.random.default_rng(seed)
+    m = X.shape[1]
+    losses, accuracies, batches = [], [], []
+    labels = Y.argmax(axis=0)
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        total, correct = 0.0, 0
+        for start in range(0, m, batch_size):
+            idx = order[start:start + batch_size]
+            batches.append(idx)
+            cost, grads = net.loss_and_grads(X[:, idx], Y[:, idx])
+            total += cost * idx.size
+            correct += np.sum(net.predict(X[:, idx]) == labels[idx])
+            for k in net.params:
+                net.params[k] -= lr * grads[k]
+        losses.append(total / m)
+        accuracies.append(correct / m)
+    return losses, accuracies, batches
+
+
+def test_fit_follows_its_documented_shuffle_batches_and_running_means():
+    X, y = nl.datasets.spirals(23, rng=0, n_classes=3, noise=0.1)  # m = 69: a partial last batch
+    Y = nl.one_hot(y, 3)
+    net = Network([2, 8, 3], ["tanh", "softmax"], "categorical_cross_entropy", rng=1)
+    twin = Network([2, 8, 3], ["tanh", "softmax"], "categorical_cross_entropy", rng=1)
+    seen = []
+    forward = net._forward
+    net._forward = lambda Xb: seen.append(Xb.copy()) or forward(Xb)
+    history = net.fit(X, y, epochs=3, batch_size=16, learning_rate=0.5, rng=7)
+    losses, accuracies, batches = _replay(twin, X, Y, epochs=3, batch_size=16, lr=0.5, seed=7)
+    assert [b.size for b in batches[:5]] == [16, 16, 16, 16, 5]
+    assert len(seen) == len(batches) == 15
+    for Xb, idx in zip(seen, batches):
+        assert np.array_equal(Xb, X[:, idx])
+    assert history["loss"] == pytest.approx(losses, rel=1e-12)
+    assert history["accuracy"] == pytest.approx(accuracies, rel=1e-12)
+    for k in net.params:
+        np.testing.assert_allclose(net.params[k], twin.params[k], rtol=1e-12)
+
+
+def test_fewer_examples_than_batch_size_still_step_once_per_epoch():
+    X, y = moons(5, rng=0, noise=0.1)
+    net = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1)
+    opt = Recorder(0.1)
+    net.fit(X, y, epochs=4, batch_size=32, optimizer=opt, rng=0)
+    assert len(opt.before) == 4
+    assert not np.array_equal(opt.before[0]["W1"], net.params["W1"])
+
+
+def test_evaluate_train_measures_the_whole_training_set_after_the_epoch():
+    X, y = moons(50, rng=0, noise=0.1)
+    net = Network([2, 6, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1)
+    h = net.fit(X, y, epochs=2, batch_size=8, learning_rate=0.3, rng=0, evaluate_train=True)
+    assert h["loss"][-1] == net.cost(X, y) and h["accuracy"][-1] == net.accuracy(X, y)
+    running = Network([2, 6, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1).fit(
+        X, y, epochs=2, batch_size=8, learning_rate=0.3, rng=0)
+    assert running["loss"] != h["loss"]
+
+
+def test_validation_history_is_measured_on_the_validation_data():
+    X, y = moons(60, rng=0, noise=0.1)
+    X_val, y_val = moons(30, rng=1, noise=0.4)
+    net = Network([2, 6, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1)
+    h = net.fit(X, y, epochs=2, batch_size=16, learning_rate=0.3, rng=0, validation=(X_val, y_val))
+    assert h["val_loss"][-1] == net.cost(X_val, y_val)
+    assert h["val_accuracy"][-1] == net.accuracy(X_val, y_val)
+    assert net.cost(X_val, y_val) != net.cost(X, y)
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    X, y = moons(40, rng=0, noise=0.1)
+    net = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1)
+    h = net.fit(X, y, epochs=3, batch_size=16, learning_rate=0.3, rng=0, validation=(X, y), verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[2] == (f"epoch 3/3: loss {h['loss'][2]:.4f}  accuracy {h['accuracy'][2]:.4f}  "
+                        f"val_loss {h['val_loss'][2]:.4f}  val_accuracy {h['val_accuracy'][2]:.4f}")
+    net.fit(X, y, epochs=2, batch_size=16, learning_rate=0.3, rng=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_adam_advances_its_step_counter_once_per_batch():
+    X, y = moons(50, rng=0, noise=0.1)
+    net = Network([2, 5, 4, 1], ["relu", "tanh", "sigmoid"], "binary_cross_entropy", rng=1)
+    adam = Adam(0.01)
+    net.fit(X, y, epochs=3, batch_size=16, optimizer=adam, rng=0)
+    assert adam.t == 3 * 4
+
+
+def test_cost_of_saturated_outputs_comes_from_the_logits():
+    # With probabilities clipped at 1e-12 the cost would read -log(1e-12) = 27.6.
+    sig = Network([1, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    sig.set_params({"W1": np.array([[1000.0]]), "b1": np.zeros((1, 1))})
+    assert sig.cost(np.ones((1, 1)), np.zeros((1, 1))) == pytest.approx(1000.0, rel=1e-12)
+    soft = Network([1, 2], "softmax", "categorical_cross_entropy", rng=0)
+    soft.set_params({"W1": np.array([[500.0], [-500.0]]), "b1": np.zeros((2, 1))})
+    assert soft.cost(np.ones((1, 1)), np.array([1])) == pytest.approx(1000.0, rel=1e-12)
+    assert soft.loss_and_grads(np.ones((1, 1)), np.array([1]))[0] == pytest.approx(1000.0, rel=1e-12)
+
+
+def test_a_diverging_fit_stops_naming_epoch_and_batch_and_keeps_the_last_good_parameters():
+    X, Y = nl.datasets.noisy_regression(64, rng=0)
+    net = Network([1, 16, 1], ["tanh", "identity"], "mse", rng=1)
+    opt = Recorder(10.0)
+    with pytest.raises(nl.network.FitDiverged) as info:
+        net.fit(X, Y, epochs=50, batch_size=16, optimizer=opt, rng=0)
+    steps = len(opt.before)
+    epoch, batch = steps // 4 + 1, steps % 4 + 1
+    message = str(info.value)
+    assert f"at epoch {epoch}, batch {batch}:" in message and "smaller learning rate" in message
+    assert isinstance(info.value, ValueError)
+    # The parameters from before the last step, at which the loss was still finite.
+    for k in net.params:
+        assert np.array_equal(net.params[k], opt.before[-1][k])
+    assert np.isfinite(net.cost(X, Y))

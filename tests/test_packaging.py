@@ -4,6 +4,8 @@ import pathlib
 import re
 import sys
 
+import pytest
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -20,8 +22,14 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
+def _lower_bound(requirement):
+    m = re.search(r">=\s*([0-9][^,;\s]*)", requirement)
+    return m.group(1) if m else None
+
+
 def _conda_packages():
-    names, in_deps, in_pip = set(), False, False
+    """``{name: lower bound or None}`` for the conda packages of environment.yml (pip section left out)."""
+    packages, in_deps = {}, False
     for line in (ROOT / "environment.yml").read_text().splitlines():
         stripped = line.split("#", 1)[0].rstrip()
         if not stripped:
@@ -31,20 +39,65 @@ def _conda_packages():
             continue
         if in_deps:
             m = re.match(r"^(\s*)- (.+)$", stripped)
-            if m and len(m.group(1)) == 2:
-                in_pip = m.group(2).startswith("pip:")
-                if not in_pip:
-                    names.add(_name(m.group(2)))
-    return names
+            if m and len(m.group(1)) == 2 and not m.group(2).startswith("pip:"):
+                packages[_name(m.group(2))] = _lower_bound(m.group(2))
+    return packages
 
 
-def test_environment_yml_lists_the_same_packages_as_pyproject():
+def _pyproject_packages():
+    """``{name: lower bound}`` for the run-time dependencies and every extra of pyproject.toml."""
+    project = _pyproject()["project"]
+    reqs = list(project["dependencies"]) + [r for v in project["optional-dependencies"].values() for r in v]
+    return {_name(r): _lower_bound(r) for r in reqs if "python_version" not in r}
+
+
+def test_environment_yml_agrees_with_pyproject():
+    # environment.yml may list fewer packages (what a learner needs), never other ones
+    # nor other lower bounds; the run-time dependencies it must list.
+    conda = {k: v for k, v in _conda_packages().items() if k not in ("python", "pip")}
+    project = _pyproject_packages()
+    assert not set(conda) - set(project), f"only in environment.yml: {sorted(set(conda) - set(project))}"
+    runtime = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    assert runtime <= set(conda), f"run-time dependencies missing from environment.yml: {sorted(runtime - set(conda))}"
+    differ = {k: (v, project[k]) for k, v in conda.items() if v != project[k]}
+    assert not differ, f"lower bounds differ (environment.yml, pyproject.toml): {differ}"
+
+
+def test_every_requirement_has_a_lower_bound_and_the_pins_follow_them():
+    from tools import lower_bounds
+
+    pins = lower_bounds.pins((ROOT / "pyproject.toml").read_text())
+    project = _pyproject_packages()
+    assert all(project.values()), f"requirements without a '>=' lower bound: {project}"
+    # The oldest-versions environment tests the run-time dependencies and the test extra.
+    tested = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    tested |= {_name(r) for r in _pyproject()["project"]["optional-dependencies"]["test"]}
+    assert {_name(p): p.split("==")[1].split(";")[0] for p in pins if "python_version" not in p} == {
+        k: v for k, v in project.items() if k in tested}
+    assert "tomli==2.0; python_version < '3.11'" in pins
+    with pytest.raises(ValueError, match="has no single '>=' lower bound"):
+        lower_bounds.pins('[project]\ndependencies = ["numpy"]\n[project.optional-dependencies]\ntest = []\n')
+
+
+def test_environment_yml_lists_what_a_learner_needs_and_nothing_else():
+    # The run-time dependencies and the lab extra; tests and the website are pip extras.
     project = _pyproject()["project"]
     wanted = {_name(r) for r in project["dependencies"]}
-    for extra in ("test", "lab"):
-        wanted |= {_name(r) for r in project["optional-dependencies"][extra] if "python_version" not in r}
-    conda = _conda_packages() - {"python", "pip"}
+    wanted |= {_name(r) for r in project["optional-dependencies"]["lab"]}
+    conda = set(_conda_packages()) - {"python", "pip"}
     assert conda == wanted, f"only in environment.yml: {sorted(conda - wanted)}; only in pyproject: {sorted(wanted - conda)}"
+
+
+def test_environment_yml_pins_a_python_version_binder_reads():
+    # Binder reads `python=3.12`; a range such as `python>=3.10` is ignored for its default.
+    text = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+- python=3\.\d+\s*$", text, re.M), "environment.yml needs `- python=3.X`"
+
+
+def test_test_and_site_tools_are_extras():
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert {"pytest", "nbval"} <= {_name(r) for r in extras["test"]}
+    assert {"sphinx", "myst-nb", "sphinx-book-theme", "playwright"} <= {_name(r) for r in extras["site"]}
 
 
 def test_environment_yml_installs_the_package_itself():
@@ -65,7 +118,30 @@ def test_ci_runs_the_readme_test_command_with_one_blas_thread():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make lab" in readme
     assert re.search(r"^make test$", ci, re.M)
+    assert re.search(r"^make test-oldest$", ci, re.M)
+    assert re.search(r"^make site-test$", ci, re.M), "CI runs the website's browser test too"
     makefile = (ROOT / "Makefile").read_text()
     assert "OPENBLAS_NUM_THREADS=1" in makefile and "OMP_NUM_THREADS=1" in makefile
-    for target in ("lab", "test", "notebooks", "clean", "handouts", "html"):
-        assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+TARGETS = ("help", "lab", "test", "test-oldest", "site", "site-test", "student", "notebooks", "handouts", "bench", "venv", "clean")
+
+
+def test_makefile_targets_and_help():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\.DEFAULT_GOAL := help$", makefile, re.M), "plain `make` must print the help"
+    help_text = makefile.split("\nhelp:", 1)[1].split("\n\n", 1)[0]
+    for target in TARGETS:
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"no target {target}"
+        if target != "help":
+            assert f"make {target} " in help_text, f"`make help` does not list {target}"
+    assert "LAB_ARGS" in help_text and "LAB_ARGS ?=" in makefile
+
+
+def test_make_lab_serves_the_workspace_and_allows_root():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "-m tools.workspace $(WORK)" in lab
+    assert re.search(r"jupyter lab .*\$\(ROOT_ARG\) \$\(LAB_ARGS\) \$\(WORK\)", lab)
+    assert "--allow-root" in makefile and "id -u" in makefile
+    assert "work/" in (ROOT / ".gitignore").read_text().split()

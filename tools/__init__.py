@@ -1,7 +1,5 @@
 """Maintainer tools, one module each, run from the repository root as ``python -m tools.<name>``.
 
-They are not part of the installed package (a learner never needs them):
-``execute_notebooks`` re-runs notebooks in place, ``handouts`` writes the student
-versions, ``render_html`` the pages, ``build_mnist_subset`` rebuilds the shipped
-MNIST subset. Tests import them as ``from tools import handouts``.
+They are not part of the installed package (a learner never needs them).
+Tests import them as ``from tools import handouts``.
 """

@@ -1,7 +1,9 @@
 """Re-execute notebooks in place, top to bottom, each in a fresh kernel.
 
-Used by `make notebooks`. Timing metadata is not recorded, so a re-run that
-changes nothing leaves the file unchanged; the kernel is always `python3`.
+Used by `make notebooks`. Timing metadata is not recorded, and consecutive
+chunks of one stream (a cell's stdout arrives in pieces that split at different
+points from run to run) are merged into one output, so a re-run that changes
+nothing leaves the file unchanged; the kernel is always `python3`.
 """
 
 import os
@@ -12,6 +14,24 @@ import nbformat
 from nbclient import NotebookClient
 
 
+def merge_streams(outputs):
+    """``outputs`` with each run of consecutive same-stream outputs (stdout, stderr) joined into one."""
+    merged = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
+            last["text"] = _text(last) + _text(out)
+        else:
+            merged.append(out)
+    return merged
+
+
+def _text(out):
+    text = out.get("text", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
 def execute(path, timeout=600):
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -20,6 +40,8 @@ def execute(path, timeout=600):
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nbformat.write(nb, path)
 
 

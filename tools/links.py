@@ -1,0 +1,136 @@
+"""The launch links of every notebook: Colab and Binder open the student version.
+
+    python -m tools.links notebooks        (part of `make student`)
+
+Each notebook's first (markdown) cell carries one line of links: a Colab badge
+and a Binder badge that open the *student* version (``student/NN_topic.ipynb``,
+solutions replaced by stubs), then a plain link to the solved version. Its
+first code cell installs the package on Colab from the same release tag, so
+the notebook and the package a learner gets always belong together.
+
+The repository comes from ``[project.urls] Repository`` in pyproject.toml and
+the tag from ``[project] version`` (version 0.2.0 -> tag ``v0.2.0``): a release
+is tagged, then every link of that release opens. This tool rewrites the badge
+line and the install line in place and touches nothing else.
+"""
+
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT_DIR = "student"
+SOLVED_DIR = "notebooks"
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+COLAB_GUARD = re.compile(r'^\s*if "google\.colab" in sys\.modules:')
+# [![alt](image)](target)
+BADGE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]+)\)\]\(([^)\s]+)\)")
+
+
+def _project(root=ROOT):
+    with open(Path(root) / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]
+
+
+def repository(root=ROOT):
+    """'owner/name' of the GitHub repository named in pyproject.toml."""
+    url = _project(root)["urls"]["Repository"]
+    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?", url)
+    if not match:
+        raise ValueError(f"pyproject.toml: Repository {url!r} is not a github.com repository URL")
+    return match.group(1)
+
+
+def release_tag(root=ROOT):
+    """The git tag the links point at: 'v' + the project version."""
+    return "v" + _project(root)["version"]
+
+
+def colab_url(path, root=ROOT):
+    """Colab address of ``path`` (relative to the repository root) at the release tag."""
+    return f"https://colab.research.google.com/github/{repository(root)}/blob/{release_tag(root)}/{path}"
+
+
+def binder_url(path, root=ROOT):
+    """Binder address opening ``path`` in JupyterLab, built from the release tag."""
+    return f"https://mybinder.org/v2/gh/{repository(root)}/{release_tag(root)}?labpath={quote(path, safe='')}"
+
+
+def badge_line(name, root=ROOT):
+    """The line of links of notebook ``name`` (e.g. '03_linear_collapse.ipynb')."""
+    student, solved = f"{STUDENT_DIR}/{name}", f"{SOLVED_DIR}/{name}"
+    return (f"[![Open the exercises in Colab]({COLAB_BADGE})]({colab_url(student, root)}) "
+            f"[![Open the exercises on Binder]({BINDER_BADGE})]({binder_url(student, root)}) "
+            f"· solved version: [Colab]({colab_url(solved, root)})")
+
+
+def install_line(root=ROOT):
+    """The Colab install command, pinned to the release tag."""
+    return f"!pip install -q git+https://github.com/{repository(root)}@{release_tag(root)}"
+
+
+def fix_links(nb, name, root=ROOT):
+    """Rewrite the badge line and the Colab install line of ``nb`` in place; return True if changed.
+
+    Raises ValueError when the notebook has no badge line in its first cell or
+    no Colab guard in its first code cell, since then there is nothing to fix.
+    """
+    first = nb.cells[0] if nb.cells else None
+    if first is None or first.cell_type != "markdown":
+        raise ValueError(f"{name}: the first cell must be markdown, with the badge line")
+    lines = first.source.split("\n")
+    badge_rows = [i for i, line in enumerate(lines) if BADGE.search(line)]
+    if not badge_rows:
+        raise ValueError(f"{name}: no Colab/Binder badge line in the first cell")
+    lines[badge_rows[0]] = badge_line(name, root)
+    new_first = "\n".join(line for i, line in enumerate(lines) if i not in badge_rows[1:])
+
+    code = next((c for c in nb.cells if c.cell_type == "code"), None)
+    code_lines = code.source.split("\n") if code is not None else []
+    guard = next((i for i, line in enumerate(code_lines) if COLAB_GUARD.match(line)), None)
+    if guard is None or guard + 1 >= len(code_lines):
+        raise ValueError(f"{name}: the first code cell has no `if \"google.colab\" in sys.modules:` "
+                         f"followed by the install line")
+    indent = re.match(r"\s*", code_lines[guard + 1]).group(0) or "    "
+    code_lines[guard + 1] = indent + install_line(root)
+    new_code = "\n".join(code_lines)
+
+    changed = (new_first, new_code) != (first.source, code.source)
+    first.source, code.source = new_first, new_code
+    return changed
+
+
+def main(argv):
+    if len(argv) != 1:
+        print("usage: python -m tools.links NOTEBOOK_DIR", file=sys.stderr)
+        return 2
+    from tools.handouts import series
+
+    paths = series(argv[0])
+    if not paths:
+        print(f"no notebooks in {argv[0]}", file=sys.stderr)
+        return 1
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        try:
+            changed = fix_links(nb, path.name)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if changed:
+            nbformat.write(nb, path)
+            print(f"links updated in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
