@@ -172,6 +172,7 @@ def test_dropout_stubs_and_errors(capsys):
     assert_raised(_drop(dropout_forward), broken, capsys, ValueError, "on dropout_backward")
     assert not check.dropout(dropout_forward, "not a function")
     assert "expected a function" in capsys.readouterr().out
+    assert_failed(_drop(None, None), dropout_forward, capsys, "now pass both functions")
 
 
 # ------------------------------------------------------------------ momentum_step

@@ -139,6 +139,9 @@ def _check_dropout(forward, backward):
                       "so that the same seed gives the same mask")
 
     # backward, with the learner's own mask
+    if backward is None:
+        raise _Failed("dropout_forward is right; now pass both functions: "
+                      "check.dropout(dropout_forward, dropout_backward)")
     for keep_b, shape, seed in ((0.5, (4, 6), 7023), (0.9, (3, 50), 7024)):
         dA_drop = rng.standard_normal(shape)
         _, kept_b, mask = _forward(forward, rng.random(shape) + 0.5, keep_b, seed)
@@ -180,7 +183,7 @@ def _check_dropout(forward, backward):
                       f"{error:.1e} against central differences (mask fixed)")
 
 
-def dropout(forward, backward):
+def dropout(forward, backward=None):
     """Check ``dropout_forward(A, keep_prob, rng) -> (A_drop, mask)`` and ``dropout_backward(dA_drop, mask, keep_prob)``.
 
     Inverted dropout: ``mask`` 1 with probability ``keep_prob`` (drawn from ``rng``), else 0,
@@ -189,7 +192,7 @@ def dropout(forward, backward):
     """
     __tracebackhide__ = True
     for fn, what in ((forward, "dropout_forward"), (backward, "dropout_backward")):
-        if not callable(fn):
+        if not callable(fn) and not (fn is None and what == "dropout_backward"):
             return _report("dropout", False, f"{what}: expected a function, got {_describe(fn)}")
     try:
         _check_dropout(forward, backward)
