@@ -183,3 +183,13 @@ def test_cosine_decay():
     assert values[5] == pytest.approx(0.11)  # half way: the mean of the two ends
     assert values[10] == values[11] == pytest.approx(0.02)
     assert all(a > b for a, b in zip(values[:10], values[1:11]))
+
+
+def test_state_starts_afresh_for_a_parameter_of_another_shape():
+    for opt in (SGD(0.1), Momentum(0.1), Adam(0.1)):
+        opt.step({"w": np.zeros(2)}, {"w": np.ones(2)})
+        p = {"w": np.zeros(3)}  # same name, another network
+        opt.step(p, {"w": np.ones(3)})
+        # Adam keeps counting steps (t = 2), so its fresh averages are corrected for two steps
+        expected = -0.1 * (0.1 / 0.19) / np.sqrt(0.001 / (1 - 0.999**2)) if isinstance(opt, Adam) else -0.1
+        assert np.allclose(p["w"], expected), type(opt).__name__
