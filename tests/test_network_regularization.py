@@ -210,3 +210,14 @@ def test_loss_and_grads_refuses_bad_dropout_arguments():
         net.loss_and_grads(X, y, keep_prob=0.5, masks={"M1": masks["M1"]})
     with pytest.raises(ValueError, match=r"masks\['M2'\] must have shape \(16, 6\)"):
         net.loss_and_grads(X, y, keep_prob=0.5, masks={"M1": masks["M1"], "M2": masks["M2"][:, :3]})
+
+
+def test_float32_networks_train_with_dropout_and_weight_decay():
+    X, y, Xv, yv = _moons(40)
+    net = nl.Network([2, 8, 2], ["relu", "softmax"], "categorical_cross_entropy", rng=0, dtype=np.float32)
+    h = net.fit(X, y, epochs=3, batch_size=10, learning_rate=0.1, rng=1, keep_prob=0.8, weight_decay=1.0,
+                validation=(Xv, yv), restore_best=True)
+    assert all(p.dtype == np.float32 for p in net.params.values())
+    assert np.all(np.isfinite(h["loss"])) and 1 <= h["best_epoch"] <= 3
+    cost, grads = net.loss_and_grads(X, y, keep_prob=0.5, rng=2, weight_decay=1.0)
+    assert all(g.dtype == np.float32 for g in grads.values())
