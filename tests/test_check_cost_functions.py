@@ -18,19 +18,9 @@ from nnlessons.lessons import cost_functions as logistic
 from nnlessons.check import NOT_IMPLEMENTED
 from nnlessons.check import cost_functions as costs
 from notebook_cells import exercise_sources, run_cells
+from verdicts import assert_failed, assert_not_implemented, assert_passed, stub, verdict
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_cost_functions.ipynb"
-
-
-def verdict(checker, learner, capsys):
-    result = checker(learner)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.startswith("PASSED" if result else "FAILED"), out
-    return result, out
-
-
-def stub(*args):
-    raise NotImplementedError("write this function")
 
 
 # ----------------------------------------------------------------- wiring
@@ -40,10 +30,15 @@ def test_checkers_are_reachable_from_check_and_not_shadowed(name):
     assert getattr(check, name) is getattr(costs, name)
 
 
+def test_exercises_in_notebook_order():
+    assert costs.EXERCISES == ("stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax")
+    assert set(costs.__all__) == set(costs.EXERCISES)
+
+
 @pytest.mark.parametrize("name", costs.__all__)
 def test_stub_reports_not_implemented(name, capsys):
-    result, out = verdict(getattr(check, name), stub, capsys)
-    assert not result and NOT_IMPLEMENTED in out
+    line = assert_not_implemented(getattr(check, name), capsys)
+    assert NOT_IMPLEMENTED in line
 
 
 @pytest.mark.parametrize("name", costs.__all__)
@@ -79,6 +74,17 @@ def test_sigmoid_rejects_an_overflowing_one_even_with_right_values(capsys):
         np.testing.assert_array_equal(naive_sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
     result, out = verdict(check.stable_sigmoid, naive_sigmoid, capsys)
     assert not result and "overflow encountered in exp" in out and "z = -1000" in out
+
+
+def where_sigmoid(z):
+    # both branches are computed for every element before np.where picks one
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
+
+
+def test_sigmoid_rejects_np_where_over_two_overflowing_branches(capsys):
+    assert_failed(check.stable_sigmoid, where_sigmoid, capsys, "on z = -1000, -745, -40, 40, 745, 1000",
+                  "numpy warned 'overflow encountered in exp'")
 
 
 def test_sigmoid_rejects_nan_from_inf_over_inf(capsys):
@@ -193,7 +199,7 @@ def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
     (lambda w, b, x, y: tuple(-g for g in good_gradient(w, b, x, y)), "(hint: mind the sign"),  # y - h
     (lambda w, b, x, y: logistic.gradients(w, b, x, y, "squared"), "(hint: that is the gradient of squared"),
     (lambda w, b, x, y: good_gradient(w, b, x, y)[::-1], "(hint: return (dw, db) in that order)"),
-    (lambda w, b, x, y: good_gradient(w, b, x, y)[0], "expected a tuple of 2 values"),          # dw only
+    (lambda w, b, x, y: good_gradient(w, b, x, y)[0], "expected a list of 2 values"),          # dw only
     (lambda w, b, x, y: (np.mean(nl.sigmoid(w * x + b) - y),) * 2, "value 1 of 2: wrong value"),  # forgot x
     (lambda w, b, x, y: None, "returned None"),
     (lambda w, b, x, y: tuple(np.reshape(g, (1, 1)) for g in good_gradient(w, b, x, y)),
@@ -202,6 +208,11 @@ def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
 def test_gradient_rejects_wrong_answers(wrong, message, capsys):
     result, out = verdict(check.log_loss_gradient, wrong, capsys)
     assert not result and message in out
+
+
+@pytest.mark.parametrize("form", [tuple, list, np.array])
+def test_gradient_may_come_in_any_form(form, capsys):
+    assert_passed(check.log_loss_gradient, lambda *a: form(good_gradient(*a)), capsys)
 
 
 def test_gradient_rejects_changing_its_input(capsys):

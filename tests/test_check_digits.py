@@ -5,19 +5,198 @@ import pathlib
 import numpy as np
 import pytest
 
-from nnlessons import check
+import nnlessons as nl
+from nnlessons import check, mnist
+from nnlessons.check import digits as check_digits
+from nnlessons.layers import dense_backward, dense_forward
+from nnlessons.lessons import digits
 from nnlessons.mnist import to_columns
-from notebook_cells import exercise_sources
+from notebook_cells import exercise_sources, run_cells, student_sources
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, verdict
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "06_digits.ipynb"
 
 
-def verdict(capsys):
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, f"expected one printed line, got {out!r}"
-    return out.strip()
+# --------------------------------------------------------------------- train_sgd
+# the reference loop; the notebook's own solution is run by test_the_notebooks_own_solutions_pass
+sgd_solution = digits.train_sgd
 
 
-def stub(*args):
-    raise NotImplementedError("write your solution here")
+def sgd_with_layers(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+    """A correct loop on the package's layers and its own backward, percentages, rng.shuffle, labels to backward."""
+    p = net.params
+    Y = np.eye(net.sizes[-1])[y].T
+    idx = np.arange(X.shape[1])
+    out = []
+    for _ in range(epochs):
+        rng.shuffle(idx)
+        for s in range(0, len(idx), batch_size):
+            b = idx[s:s + batch_size]
+            Z1, c1 = dense_forward(X[:, b], p["W1"], p["b1"])
+            A1 = nl.relu(Z1)
+            Z2, c2 = dense_forward(A1, p["W2"], p["b2"])
+            dZ2 = nl.softmax(Z2) - Y[:, b]
+            dA1, dW2, db2 = dense_backward(dZ2, c2)
+            _, dW1, db1 = dense_backward(dA1 * (Z1 > 0), c1)
+            for k, g in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2]):
+                p[k] -= learning_rate * g
+        out.append(100 * net.accuracy(X_val, y_val))
+    return tuple(out)
+
+
+def sgd_labels_to_backward(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+    """Correct too: Network.backward takes integer labels for a softmax network."""
+    m = X.shape[1]
+    accs = []
+    for _ in range(epochs):
+        perm = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            b = perm[start:start + batch_size]
+            _, cache = net.forward(X[:, b])
+            for k, g in net.backward(y[b], cache).items():
+                net.params[k] = net.params[k] - learning_rate * g
+        accs.append(net.accuracy(X_val, y_val))
+    return np.array(accs)
+
+
+def make_sgd(shuffle="each", drop_last=False, sign=1.0, scale=1.0, stale=False, labels=False,
+             accuracy="val", own_rng=False):
+    """The solution with one slip; each keyword names one."""
+    def train(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+        Y = nl.one_hot(y, net.sizes[-1])
+        m = X.shape[1]
+        r = np.random.default_rng() if own_rng else rng
+        fixed = r.permutation(m) if shuffle == "once" else None
+        accs, grads = [], None
+        for _ in range(epochs):
+            order = {"each": None, "once": fixed, "never": np.arange(m)}[shuffle]
+            order = r.permutation(m) if order is None else order
+            stop = m - m % batch_size if drop_last else m
+            for start in range(0, stop, batch_size):
+                b = order[start:start + batch_size]
+                Xb = X[:, b]
+                if labels:  # own backward, labels where one-hot columns belong
+                    p = net.params
+                    Z1 = p["W1"] @ Xb + p["b1"]
+                    A1 = nl.relu(Z1)
+                    dZ2 = nl.softmax(p["W2"] @ A1 + p["b2"]) - y[b]
+                    dZ1 = (p["W2"].T @ dZ2) * (Z1 > 0)
+                    g = {"W2": dZ2 @ A1.T / b.size, "b2": dZ2.mean(axis=1, keepdims=True),
+                         "W1": dZ1 @ Xb.T / b.size, "b1": dZ1.mean(axis=1, keepdims=True)}
+                    for k in p:
+                        p[k] -= learning_rate * g[k]
+                    continue
+                _, cache = net.forward(Xb)
+                if stale and grads is not None:
+                    for k in net.params:
+                        net.params[k] -= learning_rate * grads[k]
+                grads = net.backward(Y[:, b], cache)
+                if not stale:
+                    for k in net.params:
+                        net.params[k] -= sign * scale * learning_rate * grads[k]
+            data = (X, y) if accuracy == "train" else (X_val, y_val)
+            accs.append(np.mean(net(data[0]).argmax(axis=0) == data[1]))
+        return None if accuracy == "none" else accs[-1:] if accuracy == "last" else accs
+    return train
+
+
+SMALL = "on 23 examples in batches of 5 for 3 epochs"
+
+
+@pytest.mark.parametrize("learner", [sgd_solution, sgd_with_layers, sgd_labels_to_backward])
+def test_train_sgd_accepts_right_loops(capsys, learner):
+    assert_passed(check.train_sgd, learner, capsys, "every step right on 23 examples in batches of 5 for 3 epochs")
+
+
+SGD_SLIPS = [
+    (make_sgd(shuffle="never"), f"{SMALL}: the examples were not shuffled"),
+    (make_sgd(shuffle="once"), f"{SMALL}: the examples were shuffled once, in the same order every epoch"),
+    (make_sgd(drop_last=True), f"{SMALL}: the last, smaller batch of each epoch was skipped"),
+    (make_sgd(sign=-1.0), f"{SMALL}, step 1: the parameters moved up the gradient"),
+    (make_sgd(scale=5.0), f"{SMALL}, step 1: the step is batch_size times too large"),
+    (make_sgd(scale=0.0), f"{SMALL}, step 1: the parameters did not change"),
+    (make_sgd(stale=True), f"{SMALL}, step 2: the step used the gradients of the previous batch"),
+    (make_sgd(labels=True), f"{SMALL}: labels used as targets instead of one-hot columns"),
+    (make_sgd(accuracy="train"), f"{SMALL}: after epoch 1 you returned validation accuracy"),
+    (make_sgd(accuracy="last"), f"{SMALL}: expected one validation accuracy per epoch (3 values), got 1"),
+    (make_sgd(accuracy="none"), f"{SMALL}: your function returned None"),
+    (make_sgd(own_rng=True), f"{SMALL}: two runs with the same rng gave different results"),
+]
+
+
+@pytest.mark.parametrize("learner, message", SGD_SLIPS)
+def test_train_sgd_names_the_slip(capsys, learner, message):
+    assert_failed(check.train_sgd, learner, capsys, message)
+
+
+def test_train_sgd_refuses_net_fit(capsys):
+    def with_fit(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+        accs = []
+        for _ in range(epochs):
+            net.fit(X, y, epochs=1, batch_size=batch_size, learning_rate=learning_rate, rng=rng)
+            accs.append(net.accuracy(X_val, y_val))
+        return accs
+
+    assert_failed(check.train_sgd, with_fit, capsys, f"{SMALL}: your function called net.fit")
+
+
+def test_train_sgd_stub_is_not_implemented_yet(capsys):
+    assert_not_implemented(check.train_sgd, capsys)
+
+
+def test_train_sgd_reports_the_learners_error_and_reraises(capsys):
+    def wrong_shape(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+        net.forward(X.T)
+
+    assert_raised(check.train_sgd, wrong_shape, capsys, ValueError, "X must have shape")
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    """2,000 embedded training images and 500 others for validation: a few seconds of training at most."""
+    (images, labels), _ = mnist.load_mnist_small()
+    X = to_columns(images[::4])
+    y = labels[::4]
+    return X[:, :2000], y[:2000], X[:, 2000:], y[2000:]
+
+
+def on_digits(data, **options):
+    """``check.train_sgd`` with the digits data, under the checker's name (the verdict helpers need it)."""
+    def train_sgd(learner):
+        return check.train_sgd(learner, data, **options)
+    return train_sgd
+
+
+def test_train_sgd_trains_digits_end_to_end(capsys, small_digits):
+    result, line = verdict(on_digits(small_digits, epochs=3, threshold=0.85), sgd_solution, capsys)
+    assert result, line
+    acc = result.val_accuracy[-1]
+    assert acc >= 0.85 and f"validation accuracy {100 * acc:.2f}%" in line
+    assert result.network.sizes == [784, 128, 10]
+    assert np.isclose(result.network.accuracy(small_digits[2], small_digits[3]), acc)
+
+
+def test_train_sgd_scores_the_test_set_when_given(capsys, small_digits):
+    X, y, X_val, y_val = small_digits
+    data, test = (X, y, X_val[:, :200], y_val[:200]), (X_val[:, 200:], y_val[200:])
+    result, line = verdict(on_digits(data, test=test, epochs=3, threshold=0.85), sgd_solution, capsys)
+    assert result, line
+    score = result.network.accuracy(*test)
+    assert f"accuracy on the {y_val.size - 200:,} test images {100 * score:.2f}% (at least 85%)" in line
+
+
+def test_train_sgd_end_to_end_fails_below_the_threshold(capsys, small_digits):
+    # every step is right, but one epoch on 2,000 images cannot reach 99%
+    assert_failed(on_digits(small_digits, epochs=1, threshold=0.99), sgd_solution, capsys,
+                  "on 2,000 images for 1 epochs", "below 99%")
+
+
+def test_train_sgd_end_to_end_checks_the_returned_accuracies(capsys, small_digits):
+    def off_by_one_epoch(*args):
+        return [0.0] + list(sgd_solution(*args))[:-1]
+
+    # on the small problem the first epoch's accuracy is caught already
+    assert_failed(check.train_sgd, off_by_one_epoch, capsys, "after epoch 1 you returned validation accuracy 0.0000")
 
 
 # ---------------------------------------------------------------- flatten_images
@@ -29,8 +208,7 @@ def flatten_solution(images):  # the notebook's solution
 @pytest.mark.parametrize("learner", [flatten_solution, to_columns,
                                      lambda im: np.stack([x.ravel() for x in im], axis=1) / 255])
 def test_flatten_images_accepts_right_answers(capsys, learner):
-    assert check.flatten_images(learner)
-    assert verdict(capsys) == "PASSED  flatten_images: all 3 cases match the reference"
+    assert_passed(check.flatten_images, learner, capsys, "all 3 cases match the reference")
 
 
 FLATTEN_SLIPS = [
@@ -50,8 +228,7 @@ def test_flatten_images_catches_input_changed_in_place(capsys):
         images[images > 0] = 255
         return images.reshape(images.shape[0], -1).T / 255.0
 
-    assert not check.flatten_images(binarise_in_place)
-    assert "modified its input images in place" in verdict(capsys)
+    assert_failed(check.flatten_images, binarise_in_place, capsys, "modified its input images in place")
 
 
 def test_flatten_images_reports_the_learners_error_and_reraises(capsys):
@@ -59,9 +236,10 @@ def test_flatten_images_reports_the_learners_error_and_reraises(capsys):
         images /= 255  # uint8 cannot hold the result: numpy raises
         return images
 
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError):  # numpy's UFuncTypeError
         check.flatten_images(divide_in_place)
-    assert "your function raised" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("FAILED  flatten_images: on 5 random images, your function raised UFuncTypeError"), out
 
 
 # -------------------------------------------------------------------- to_one_hot
@@ -74,8 +252,7 @@ def one_hot_solution(labels, n_classes):  # the notebook's solution
 @pytest.mark.parametrize("learner", [one_hot_solution, lambda y, n: np.eye(n)[y].T,
                                      lambda y, n: (np.arange(n)[:, None] == y).astype(int)])
 def test_to_one_hot_accepts_right_answers(capsys, learner):
-    assert check.to_one_hot(learner)
-    assert verdict(capsys) == "PASSED  to_one_hot: all 4 cases match the reference"
+    assert_passed(check.to_one_hot, learner, capsys, "all 4 cases match the reference")
 
 
 def sort_in_place(labels, n_classes):
@@ -125,8 +302,7 @@ def add_at(true, predicted, n_classes):
 
 @pytest.mark.parametrize("learner", [confusion_solution, add_at])
 def test_confusion_matrix_accepts_right_answers(capsys, learner):
-    assert check.confusion_matrix(learner)
-    assert verdict(capsys) == "PASSED  confusion_matrix: all 3 cases match the reference"
+    assert_passed(check.confusion_matrix, learner, capsys, "all 3 cases match the reference")
 
 
 CONFUSION_SLIPS = [
@@ -144,33 +320,38 @@ SLIPS = ([("flatten_images", *s) for s in FLATTEN_SLIPS] + [("to_one_hot", *s) f
 
 @pytest.mark.parametrize("name, learner, message", SLIPS)
 def test_rejects_slips_with_the_right_message(capsys, name, learner, message):
-    assert not getattr(check, name)(learner)
-    line = verdict(capsys)
+    line = assert_failed(getattr(check, name), learner, capsys)
     assert line.startswith(f"FAILED  {name}: {message}"), line
 
 
 @pytest.mark.parametrize("name", ["flatten_images", "to_one_hot", "confusion_matrix"])
 def test_stub_is_not_implemented_yet(capsys, name):
-    assert not getattr(check, name)(stub)
-    assert verdict(capsys) == f"FAILED  {name}: not implemented yet"
+    assert_not_implemented(getattr(check, name), capsys)
 
 
-def test_checkers_are_exported():
-    from nnlessons.check import digits
+def test_checkers_are_exported_in_notebook_order():
+    assert check_digits.EXERCISES == ("train_sgd", "flatten_images", "to_one_hot", "confusion_matrix")
+    assert set(check_digits.__all__) == set(check_digits.EXERCISES)
+    assert all(getattr(check, name) is getattr(check_digits, name) for name in check_digits.EXERCISES)
 
-    assert set(digits.__all__) == {"flatten_images", "to_one_hot", "confusion_matrix"}
-    assert all(callable(getattr(check, name)) for name in digits.__all__)
+
+def _definitions(sources):
+    return [src.rsplit("\ncheck.", 1)[0] for src in sources]
 
 
 def test_the_notebooks_own_solutions_pass(capsys):
-    path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "06_digits.ipynb"
-    namespace = {"np": np}
-    names = []
-    for source in exercise_sources(path):
-        definition, call = source.rsplit("\ncheck.", 1)
-        exec(definition, namespace)
-        names.append(call.split("(")[0])
-    assert names == ["flatten_images", "to_one_hot", "confusion_matrix"]
-    for name in names:
-        assert getattr(check, name)(namespace[name])
-        assert verdict(capsys).startswith(f"PASSED  {name}")
+    solved = exercise_sources(NOTEBOOK)
+    assert [src.rsplit("\ncheck.", 1)[1].split("(")[0] for src in solved] == list(check_digits.EXERCISES)
+    # called without the training data, the capstone's checker inspects the steps only, which is quick
+    namespace = run_cells(_definitions(solved), NOTEBOOK)
+    for name in check_digits.EXERCISES:
+        assert_passed(getattr(check, name), namespace[name], capsys)
+
+
+def test_the_handout_reports_not_implemented(capsys):
+    students = student_sources(NOTEBOOK)
+    for student, blocks in students:
+        assert blocks == 1 and "BEGIN SOLUTION" not in student
+    namespace = run_cells(_definitions([student for student, _ in students]), NOTEBOOK)
+    for name in check_digits.EXERCISES:
+        assert_failed(getattr(check, name), namespace[name], capsys, "not implemented yet")

@@ -7,26 +7,14 @@ import nnlessons as nl
 from nnlessons import check
 from nnlessons.lessons import linear_collapse as lc
 from nnlessons.activations import relu_derivative, sigmoid_derivative
+from notebook_cells import ROOT, exercise_sources, run_cells
+from verdicts import assert_failed, assert_not_implemented, assert_passed
+
+NOTEBOOK = ROOT / "notebooks" / "03_linear_collapse.ipynb"
 
 
-def verdict(checker, fn, capsys):
-    result = checker(fn)
-    out = capsys.readouterr().out
-    return result, out
-
-
-def assert_passed(checker, fn, capsys, n_cases):
-    result, out = verdict(checker, fn, capsys)
-    assert result and out == f"PASSED  {result.name}: all {n_cases} cases match the reference\n", out
-
-
-def assert_failed(checker, fn, capsys, *fragments):
-    result, out = verdict(checker, fn, capsys)
-    assert not result and out.startswith(f"FAILED  {result.name}: "), out
-    assert out.count("\n") == 1, out
-    for fragment in fragments:
-        assert fragment in out, out
-    return out
+def assert_all_cases_pass(checker, fn, capsys, n_cases):
+    return assert_passed(checker, fn, capsys, f"all {n_cases} cases match the reference")
 
 
 # The solutions exactly as written in the notebook's exercise cells.
@@ -54,12 +42,9 @@ def nb_relu_kinks(W1, b1, W2):
     return np.unique(-c[active] / w[active])
 
 
-def not_implemented(*args):
-    raise NotImplementedError("write your solution here")
-
-
 def test_exported_names():
-    assert set(check.linear_collapse.__all__) == {"collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"}
+    assert check.linear_collapse.EXERCISES == ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")
+    assert set(check.linear_collapse.__all__) == set(check.linear_collapse.EXERCISES)
     for name in check.linear_collapse.__all__:
         assert getattr(check, name) is getattr(check.linear_collapse, name)
 
@@ -72,13 +57,19 @@ def test_exported_names():
 ])
 def test_reference_and_notebook_solution_pass(checker, fns, n_cases, capsys):
     for fn in fns:
-        assert_passed(checker, fn, capsys, n_cases)
+        assert_all_cases_pass(checker, fn, capsys, n_cases)
 
 
 @pytest.mark.parametrize("checker", [check.collapse, check.relu_derivative, check.sigmoid_derivative,
                                      check.relu_kinks])
 def test_stub_reports_not_implemented(checker, capsys):
-    assert_failed(checker, not_implemented, capsys, "not implemented yet")
+    assert_not_implemented(checker, capsys)
+
+
+def test_notebook_solutions_pass(capsys):
+    run_cells(exercise_sources(NOTEBOOK), NOTEBOOK)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"PASSED  {name}" for name in check.linear_collapse.EXERCISES]
 
 
 def test_not_a_function(capsys):
@@ -205,8 +196,9 @@ def test_relu_derivative_rejects_wrong_answers(capsys):
 
 
 def test_relu_derivative_accepts_booleans_and_integers(capsys):
-    assert_passed(check.relu_derivative, lambda Z: Z > 0, capsys, 4)
-    assert_passed(check.relu_derivative, lambda Z: (Z > 0).astype(int), capsys, 4)
+    assert_all_cases_pass(check.relu_derivative, lambda Z: Z > 0, capsys, 4)
+    assert_all_cases_pass(check.relu_derivative, lambda Z: (Z > 0).astype(int), capsys, 4)
+    assert_all_cases_pass(check.relu_derivative, lambda Z: (Z > 0).astype(np.float32), capsys, 4)
 
 
 # ------------------------------------------------------- sigmoid_derivative
@@ -235,6 +227,26 @@ def test_sigmoid_derivative_rejects_wrong_answers(capsys):
     with np.errstate(over="ignore", invalid="ignore"):
         assert_failed(check.sigmoid_derivative, sigmoid_derivative_naive, capsys,
                       "on Z with |z| = 1000 and 50: wrong value at index (0, 0), expected 0, got nan")
+
+
+def sigmoid_derivative_through_an_overflow(Z):
+    # the right values: exp(1000) = inf gives s = 0 and s (1 - s) = 0, but numpy warns on the way
+    s = 1 / (1 + np.exp(-Z))
+    return s * (1 - s)
+
+
+def test_sigmoid_derivative_follows_the_series_warning_policy(capsys):
+    # as notebook 02's stable_sigmoid: right values computed through an overflow do not pass
+    assert_failed(check.sigmoid_derivative, sigmoid_derivative_through_an_overflow, capsys,
+                  "on Z with |z| = 1000 and 50, numpy warned 'overflow encountered in exp'")
+    line = assert_failed(check.stable_sigmoid, lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float))), capsys,
+                         "numpy warned 'overflow encountered in exp'")
+    assert "even where the values come out right" in line
+
+
+def test_sigmoid_derivative_float32_is_accepted(capsys):
+    assert_all_cases_pass(check.sigmoid_derivative, lambda Z: nb_sigmoid_derivative(Z).astype(np.float32),
+                          capsys, 4)
 
 
 # --------------------------------------------------------------- relu_kinks

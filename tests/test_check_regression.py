@@ -5,25 +5,10 @@ import pytest
 
 from nnlessons import check
 from nnlessons.lessons import regression as reg
+from notebook_cells import ROOT, exercise_sources, run_cells
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, stub
 
-
-def verdict(checker, fn, capsys):
-    result = checker(fn)
-    out = capsys.readouterr().out
-    return result, out
-
-
-def assert_passed(checker, fn, capsys):
-    result, out = verdict(checker, fn, capsys)
-    assert result and out.startswith(f"PASSED  {result.name}: all 5 cases match"), out
-
-
-def assert_failed(checker, fn, capsys, *fragments):
-    result, out = verdict(checker, fn, capsys)
-    assert not result and out.startswith(f"FAILED  {result.name}: "), out
-    for fragment in fragments:
-        assert fragment in out, out
-    return out
+NOTEBOOK = ROOT / "notebooks" / "01_regression.ipynb"
 
 
 # The solutions exactly as written in the notebook's exercise cells.
@@ -41,33 +26,74 @@ def nb_mse_gradient(w, b, x, y):
     return dw, db
 
 
-def nb_gradient_descent_step(w, b, x, y, learning_rate):
-    dw, db = nb_mse_gradient(w, b, x, y)
-    return w - learning_rate * dw, b - learning_rate * db
+def loop_with(cost, gradient):
+    """The notebook's descent loop, built on the given cost and gradient functions."""
+    def loop(w, b, x, y, lr, n):
+        costs = [cost(w, b, x, y)]
+        for _ in range(n):
+            dw, db = gradient(w, b, x, y)
+            w, b = w - lr * dw, b - lr * db
+            costs.append(cost(w, b, x, y))
+        return costs
+    return loop
 
 
-def nb_fit_line_least_squares(x, y):
-    A = np.stack([x, np.ones_like(x)], axis=1)
-    w, b = np.linalg.solve(A.T @ A, A.T @ y)
-    return w, b
+nb_gradient_descent = loop_with(nb_mse_cost, nb_mse_gradient)
+
+
+def bisect_threshold(loop, n_steps=300):
+    """An experiment's answer: bisect on the verdict "the cost ends above where it started"."""
+    def threshold(x, y):
+        low, high = 0.0, 1.0
+        for _ in range(30):
+            middle = (low + high) / 2
+            with np.errstate(over="ignore", invalid="ignore"):
+                costs = loop(0.0, 0.0, x, y, middle, n_steps)
+            if not costs[-1] <= costs[0]:
+                high = middle
+            else:
+                low = middle
+        return (low + high) / 2
+    return threshold
 
 
 def test_exported_names():
-    assert set(check.regression.__all__) == {"mse_cost", "mse_gradient", "gradient_descent_step",
-                                              "fit_line_least_squares"}
+    assert check.regression.EXERCISES == ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
+    assert set(check.regression.__all__) == set(check.regression.EXERCISES)
     for name in check.regression.__all__:
         assert getattr(check, name) is getattr(check.regression, name)
+
+
+def test_notebook_solutions_pass(capsys):
+    run_cells(exercise_sources(NOTEBOOK), NOTEBOOK)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"PASSED  {name}" for name in check.regression.EXERCISES]
+
+
+@pytest.mark.parametrize("name", check.regression.EXERCISES)
+def test_stub_reports_not_implemented(name, capsys):
+    assert_not_implemented(getattr(check, name), capsys)
 
 
 @pytest.mark.parametrize("checker, solutions", [
     (check.mse_cost, [reg.mse_cost, nb_mse_cost]),
     (check.mse_gradient, [reg.mse_gradient, nb_mse_gradient]),
-    (check.gradient_descent_step, [reg.gradient_descent_step, nb_gradient_descent_step]),
-    (check.fit_line_least_squares, [reg.fit_line_least_squares, nb_fit_line_least_squares]),
+    (check.gradient_descent, [lambda *a: reg.gradient_descent(*a)[1], nb_gradient_descent]),
+    (check.divergence_threshold, [lambda x, y: reg.largest_stable_learning_rate(x),
+                                  bisect_threshold(nb_gradient_descent)]),
 ])
 def test_right_answers_pass(checker, solutions, capsys):
     for fn in solutions:
         assert_passed(checker, fn, capsys)
+
+
+@pytest.mark.parametrize("form", [tuple, list, np.array, lambda pair: np.array(pair, dtype=np.float32).astype(float)])
+def test_a_pair_may_come_in_any_form(form, capsys):
+    assert_passed(check.mse_gradient, lambda *a: form(nb_mse_gradient(*a)), capsys)
+
+
+def test_costs_may_come_as_an_array(capsys):
+    assert_passed(check.gradient_descent, lambda *a: np.array(nb_gradient_descent(*a)), capsys)
 
 
 # ----------------------------------------------------------------- mse_cost
@@ -96,9 +122,6 @@ def test_mse_cost_none_in_place_and_stub(capsys):
         x += b
         return np.mean((x - y) ** 2)
 
-    def stub(w, b, x, y):
-        raise NotImplementedError("replace this line with your code")
-
     assert_failed(check.mse_cost, no_return, capsys, "your function returned None")
     assert_failed(check.mse_cost, in_place, capsys, "modified its input x in place")
     out = assert_failed(check.mse_cost, stub, capsys, "not implemented yet")
@@ -109,10 +132,7 @@ def test_a_learners_error_is_reported_and_reraised(capsys):
     def broken(w, b, x, y):
         return np.mean((w * x + b - y[:1, None]) ** 2, axis=2)
 
-    with pytest.raises(Exception):
-        check.mse_cost(broken)
-    out = capsys.readouterr().out
-    assert out.startswith("FAILED  mse_cost: on the x -> x + 2 data, your function raised")
+    assert_raised(check.mse_cost, broken, capsys, np.exceptions.AxisError, "FAILED  mse_cost: on the x -> x + 2 data")
 
 
 # ----------------------------------------------------------------- mse_gradient
@@ -144,7 +164,7 @@ def test_mse_gradient_wrong_answers(capsys):
     assert_failed(check.mse_gradient, no_mean, capsys, "hint: both values are m times too large")
     assert_failed(check.mse_gradient, no_x, capsys, "hint: dw is missing the factor x_i")
     assert_failed(check.mse_gradient, lambda w, b, x, y: nb_mse_gradient(w, b, x, y)[0], capsys,
-                  "expected a tuple of 2 values, got a float")
+                  "expected a list of 2 values, got a float64")
     assert_failed(check.mse_gradient, lambda w, b, x, y: None, capsys, "your function returned None")
 
 
@@ -156,58 +176,146 @@ def test_mse_gradient_in_place(capsys):
     assert_failed(check.mse_gradient, in_place, capsys, "modified its input y in place")
 
 
-# ----------------------------------------------------------------- gradient_descent_step
+# ----------------------------------------------------------------- gradient_descent (the loop)
 
-def test_gradient_descent_step_wrong_answers(capsys):
-    def uphill(w, b, x, y, lr):
-        return nb_gradient_descent_step(w, b, x, y, -lr)  # a negative rate climbs
+def test_gradient_descent_wrong_answers(capsys):
+    def no_start(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n)[1:]
 
-    def change_only(w, b, x, y, lr):
-        w_new, b_new = nb_gradient_descent_step(w, b, x, y, lr)
-        return w_new - w, b_new - b
+    def no_end(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n)[:-1]
 
-    def swapped(w, b, x, y, lr):
-        return nb_gradient_descent_step(w, b, x, y, lr)[::-1]
+    def uphill(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, -lr, n)
 
-    def half_gradient(w, b, x, y, lr):
-        dw, db = reg.mse_gradient(w, b, x, y)
-        return w - lr * dw / 2, b - lr * db / 2
+    def stops_when_rising(w, b, x, y, lr, n):
+        costs = [nb_mse_cost(w, b, x, y)]
+        for _ in range(n):
+            dw, db = nb_mse_gradient(w, b, x, y)
+            w, b = w - lr * dw, b - lr * db
+            if nb_mse_cost(w, b, x, y) > costs[-1]:
+                break
+            costs.append(nb_mse_cost(w, b, x, y))
+        return costs
 
-    assert_failed(check.gradient_descent_step, uphill, capsys, "hint: you stepped uphill")
-    assert_failed(check.gradient_descent_step, change_only, capsys, "hint: you returned only the change")
-    assert_failed(check.gradient_descent_step, swapped, capsys, "hint: your new (w, b) come out as (b, w)")
-    out = assert_failed(check.gradient_descent_step, half_gradient, capsys, "wrong value")
+    def final_only(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n)[-1]
+
+    def one_step_too_many(w, b, x, y, lr, n):
+        return nb_gradient_descent(w, b, x, y, lr, n + 1)
+
+    def gauss_seidel(w, b, x, y, lr, n):
+        # b updated with the gradient at the new w: not one step against one gradient
+        costs = [nb_mse_cost(w, b, x, y)]
+        for _ in range(n):
+            w = w - lr * nb_mse_gradient(w, b, x, y)[0]
+            b = b - lr * nb_mse_gradient(w, b, x, y)[1]
+            costs.append(nb_mse_cost(w, b, x, y))
+        return costs
+
+    assert_failed(check.gradient_descent, no_start, capsys, "wrong shape",
+                  "hint: the cost before the first step is missing")
+    assert_failed(check.gradient_descent, no_end, capsys, "wrong shape",
+                  "hint: the cost after the last step is missing")
+    assert_failed(check.gradient_descent, uphill, capsys, "hint: the costs rise: step against the gradient")
+    assert_failed(check.gradient_descent, stops_when_rising, capsys,
+                  "on m = 7 examples, a rate above the limit, 8 steps: wrong shape")
+    assert_failed(check.gradient_descent, final_only, capsys, "wrong shape, expected (31,), got ()")
+    assert_failed(check.gradient_descent, one_step_too_many, capsys, "wrong shape, expected (31,), got (32,)")
+    assert_failed(check.gradient_descent, gauss_seidel, capsys, "on the x -> x + 2 data, rate 0.05, 30 steps: wrong value")
+
+
+# ----------------------------------------------------------------- divergence_threshold
+
+def test_divergence_threshold_wrong_answers(capsys):
+    def along_w_only(x, y):
+        return 2.0 / reg.w_curvature(x)
+
+    def half(x, y):
+        return bisect_threshold(nb_gradient_descent)(x, y) / 2
+
+    def too_few_steps(x, y):
+        return bisect_threshold(nb_gradient_descent, n_steps=2)(x, y)
+
+    assert_failed(check.divergence_threshold, along_w_only, capsys,
+                  "hint: that is the limit for descent along w alone")
+    assert_failed(check.divergence_threshold, half, capsys, "hint: that is half the threshold")
+    out = assert_failed(check.divergence_threshold, too_few_steps, capsys, "on m = 4 examples: wrong value")
     assert "hint" not in out
-    assert_failed(check.gradient_descent_step, lambda w, b, x, y, lr: None, capsys,
-                  "your function returned None")
+    assert_failed(check.divergence_threshold, lambda x, y: 0.0845, capsys, "on m = 4 examples: wrong value")
+    assert_failed(check.divergence_threshold, lambda x, y: (0.08, 0.09), capsys,
+                  "expected a number, got a tuple")
+    assert_failed(check.divergence_threshold, lambda x, y: "about 0.08", capsys, "expected numbers")
+    assert_failed(check.divergence_threshold, 0.0845, capsys, "expected a function")
 
 
-# ----------------------------------------------------------------- fit_line_least_squares
-
-def test_fit_line_least_squares_wrong_answers(capsys):
-    def swapped(x, y):
-        return nb_fit_line_least_squares(x, y)[::-1]
-
-    def through_origin(x, y):
-        return np.sum(x * y) / np.sum(x * x), 0.0
-
-    assert_failed(check.fit_line_least_squares, swapped, capsys,
-                  "on the x -> x + 2 data, value 1 of 2: wrong value, expected 1, got 2",
-                  "hint: your (w, b) come out as (b, w)")
-    assert_failed(check.fit_line_least_squares, through_origin, capsys,
-                  "hint: you fitted a line through the origin")
-    assert_failed(check.fit_line_least_squares, lambda x, y: None, capsys, "your function returned None")
+def test_threshold_tolerance_is_two_percent(capsys):
+    exact = lambda x, y: reg.largest_stable_learning_rate(x)  # noqa: E731
+    assert_passed(check.divergence_threshold, lambda x, y: 1.019 * exact(x, y), capsys)
+    assert_passed(check.divergence_threshold, lambda x, y: 0.981 * exact(x, y), capsys)
+    assert_failed(check.divergence_threshold, lambda x, y: 1.03 * exact(x, y), capsys, "wrong value")
 
 
-def test_fit_line_that_centres_x_in_place_is_caught(capsys):
-    def centre_in_place(x, y):
-        x_mean, y_mean = x.mean(), y.mean()
-        x -= x_mean
-        w = np.sum(x * (y - y_mean)) / np.sum(x * x)
-        return w, y_mean - w * x_mean
+# ----------------------------------------------------------------- an earlier answer as the cause
 
-    assert_failed(check.fit_line_least_squares, centre_in_place, capsys, "modified its input x in place")
+def given(checker, **earlier):
+    """``checker`` with the learner's earlier functions passed along, as a notebook cell calls it."""
+    def run(learner):
+        return checker(learner, **earlier)
+    run.__name__ = checker.__name__
+    return run
 
 
-def test_not_a_function(capsys):
-    assert_failed(check.fit_line_least_squares, 3.0, capsys, "expected a function")
+def wrong_gradient(w, b, x, y):
+    return nb_mse_gradient(w, b, x, y)[::-1]
+
+
+def test_a_failing_earlier_answer_is_named_as_the_cause(capsys):
+    bad_loop = loop_with(nb_mse_cost, wrong_gradient)
+    assert_failed(given(check.gradient_descent, mse_cost=nb_mse_cost, mse_gradient=wrong_gradient), bad_loop,
+                  capsys, "this exercise calls your mse_gradient from exercise 2, which fails its own check")
+    half_cost = lambda w, b, x, y: nb_mse_cost(w, b, x, y) / 2  # noqa: E731
+    assert_failed(given(check.gradient_descent, mse_cost=half_cost, mse_gradient=nb_mse_gradient),
+                  loop_with(half_cost, nb_mse_gradient), capsys, "calls your mse_cost from exercise 1")
+    # without the earlier functions, the checker can only report the symptom
+    out = assert_failed(check.gradient_descent, bad_loop, capsys, "wrong value")
+    assert "exercise 2" not in out
+    # given too, but right: the symptom, since the cause is elsewhere
+    out = assert_failed(given(check.gradient_descent, mse_cost=nb_mse_cost, mse_gradient=nb_mse_gradient),
+                        loop_with(nb_mse_cost, lambda *a: [0.0, 0.0]), capsys, "wrong value")
+    assert "exercise" not in out
+    frozen = loop_with(nb_mse_cost, lambda *a: [0.0, 0.0])
+    assert_failed(given(check.divergence_threshold, gradient_descent=frozen), bisect_threshold(frozen), capsys,
+                  "calls your gradient_descent from exercise 3")
+
+
+def test_earlier_checks_run_only_on_failure(capsys):
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        return nb_mse_gradient(*args)
+
+    result = check.gradient_descent(nb_gradient_descent, mse_gradient=counted)
+    assert result and not calls
+    capsys.readouterr()
+
+
+def test_a_fresh_handout_reports_not_implemented(capsys):
+    line = assert_failed(given(check.gradient_descent, mse_cost=stub, mse_gradient=stub), stub, capsys)
+    assert line.endswith("this exercise or your mse_cost from exercise 1, which it calls: not implemented yet")
+    line = assert_failed(given(check.divergence_threshold, gradient_descent=stub), stub, capsys)
+    assert line.endswith(": not implemented yet")
+    # the learner's own loop written, the gradient still a stub: reached through the loop
+    assert_failed(given(check.gradient_descent, mse_cost=nb_mse_cost, mse_gradient=stub),
+                  loop_with(nb_mse_cost, stub), capsys, "mse_gradient from exercise 2", "not implemented yet")
+
+
+def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
+    def crashing_gradient(w, b, x, y):
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError):
+        check.gradient_descent(loop_with(nb_mse_cost, crashing_gradient), mse_gradient=crashing_gradient)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "calls your mse_gradient from exercise 2" in out

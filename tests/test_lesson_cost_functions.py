@@ -275,3 +275,71 @@ def test_plot_cost_surface_draws_the_table_and_the_paths(data):
             lg.plot_cost_surface(ax, ws, bs, np.zeros((9, 7)))
     finally:
         plt.close(fig)
+
+
+def test_chord_gap_of_known_curves():
+    xs = np.linspace(-2.0, 2.0, 41)
+    gap = lg.chord_gap(xs**2, 0, 40)  # chord at height 4 over the parabola
+    assert gap[0] == gap[-1] == 0.0
+    np.testing.assert_allclose(gap, 4.0 - xs**2, atol=1e-12)
+    np.testing.assert_allclose(lg.chord_gap(3.0 * xs + 1.0, 5, 30), 0.0, atol=1e-12)  # a line is its own chord
+    assert lg.chord_gap(-(xs**2), 0, 40).min() == pytest.approx(-4.0)  # concave: the chord runs below
+    for i, j in [(3, 3), (5, 2), (0, 41), (-1, 4)]:
+        with pytest.raises(ValueError):
+            lg.chord_gap(xs, i, j)
+
+
+def test_the_notebook_chord_crosses_squared_error_and_stays_above_log_loss(data):
+    X, Y = data
+    ws = np.linspace(-10, 10, 201)
+    sq = lg.chord_gap(lg.cost(ws, np.zeros_like(ws), X, Y, "squared"), 10, 130)
+    log = lg.chord_gap(lg.cost(ws, np.zeros_like(ws), X, Y, "log"), 10, 130)
+    assert sq.min() < -0.2 and sq.max() > 0.05
+    assert log[1:-1].min() > 0
+
+
+def test_mae_is_convex_despite_its_kinks():
+    x = np.arange(1.0, 9.0)
+    y = x + 2
+    y[5] = 20.0
+    ws = np.linspace(-2, 4, 601)
+    mae = np.array([lg.mae_cost(w, 2.0, x, y) for w in ws])
+    d2 = lg.second_differences(mae, ws[1] - ws[0])
+    report = lg.convexity_report(d2)
+    assert report["negative_fraction"] == 0.0 and report["max"] > 100  # the kinks
+
+
+def test_colour_bar_ticks_are_round_numbers_inside_the_range(data):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X, Y = data
+    ws, bs = np.linspace(-10, 10, 21), np.linspace(-12, 12, 25)
+    W, B = np.meshgrid(ws, bs)
+    C = lg.cost(W, B, X, Y, "squared")
+    fig, ax = plt.subplots()
+    lg.plot_cost_surface(ax, ws, bs, C)
+    ticks = fig.axes[-1].get_yticks()
+    assert 3 <= len(ticks) <= 6
+    assert np.all((ticks >= C.min()) & (ticks <= C.max()))
+    np.testing.assert_allclose(ticks, np.round(ticks, 2))
+    plt.close(fig)
+
+
+def test_plot_surface_3d_draws_the_table():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ws, bs = np.linspace(-1, 1, 9), np.linspace(-2, 2, 7)
+    W, B = np.meshgrid(ws, bs)
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d")
+    surface = regression.plot_surface_3d(ax, ws, bs, W**2 + B**2, title="bowl", stride=2)
+    assert ax.get_title() == "bowl" and ax.get_zlabel() == "cost"
+    assert len(surface.get_facecolor()) == 3 * 4  # every second grid line: 4 x 5 points, 3 x 4 faces
+    assert ax.get_zlim()[0] < 0.5 and ax.get_zlim()[1] > 4.5  # the grid's costs run from 0.5 to 5
+    with pytest.raises(ValueError, match="C"):
+        regression.plot_surface_3d(ax, ws, bs, np.zeros((9, 7)))
+    plt.close(fig)

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnlessons import one_hot
+import nnlessons as nl  # noqa: E402
 from nnlessons.lessons import digits  # noqa: E402
 
 
@@ -173,23 +173,65 @@ def test_weights_as_images_rejects_wrong_width():
         digits.weights_as_images(np.zeros((784, 30)))
 
 
-# --------------------------------------------------------------- classic network
-def test_classic_network_setup():
-    net = digits.classic_network(rng=0)
-    assert net.sizes == [784, 30, 10]
-    assert net.activations == ["sigmoid", "sigmoid"] and net.loss == "mse"
-    assert digits.CLASSIC_TRAINING == {"batch_size": 10, "learning_rate": 3.0}
+# -------------------------------------------------------------------- training
+def toy_problem(rng, m=60):
+    """784 inputs; the class is the index of the largest of the first 3."""
+    X = rng.standard_normal((784, m))
+    return X, X[:3].argmax(axis=0)
 
 
-def test_classic_network_learns_a_toy_task_with_one_hot_targets(rng):
-    # the class is the index of the largest of the first 3 of 784 inputs
-    X = rng.standard_normal((784, 60))
-    y = X[:3].argmax(axis=0)
-    net = digits.classic_network(rng=1)
-    before = net.cost(X, one_hot(y, 10))
-    net.fit(X, one_hot(y, 10), epochs=20, rng=2, **digits.CLASSIC_TRAINING)
-    assert net.cost(X, one_hot(y, 10)) < before
-    assert np.mean(net(X).argmax(axis=0) == y) > 0.9
+def test_train_sgd_steps_are_the_hand_computed_ones(rng):
+    # one epoch of 7 examples in batches of 3: steps on 3, 3 and the last 1, in the rng's order
+    X, y = rng.standard_normal((4, 7)), rng.integers(0, 3, size=7)
+    net = nl.Network([4, 5, 3], ["relu", "softmax"], "categorical_cross_entropy", rng=1)
+    twin = nl.Network([4, 5, 3], ["relu", "softmax"], "categorical_cross_entropy", rng=1)
+    accs = digits.train_sgd(net, X, y, X[:, :2], y[:2], 1, 3, 0.5, np.random.default_rng(5))
+    order = np.random.default_rng(5).permutation(7)
+    for batch in (order[:3], order[3:6], order[6:]):
+        _, grads = twin.loss_and_grads(X[:, batch], y[batch])
+        for k in twin.params:
+            twin.params[k] -= 0.5 * grads[k]
+    for k in net.params:
+        np.testing.assert_allclose(net.params[k], twin.params[k], rtol=1e-12)
+    assert accs == [pytest.approx(np.mean(twin(X[:, :2]).argmax(axis=0) == y[:2]))]
+
+
+def test_train_sgd_learns_a_toy_task_with_squared_error_too(rng):
+    X, y = toy_problem(rng)
+    for row in (digits.ONE_CHANGE[0], digits.ONE_CHANGE[-1]):
+        net = digits.one_change_network(row, rng=1)
+        before = net.accuracy(X, y)
+        accs = digits.train_sgd(net, X, y, X, y, 20, 10, row[-1], np.random.default_rng(2))
+        assert len(accs) == 20 and accs[-1] > max(0.9, before)
+
+
+def test_one_change_rows_start_from_the_classic_network():
+    rows = [r[1:] for r in digits.ONE_CHANGE]
+    assert rows == [(30, "sigmoid", "sigmoid", "mse", 3.0),
+                    (30, "sigmoid", "softmax", "categorical_cross_entropy", 0.1),
+                    (30, "relu", "softmax", "categorical_cross_entropy", 0.1),
+                    (128, "sigmoid", "sigmoid", "mse", 3.0),
+                    (128, "relu", "softmax", "categorical_cross_entropy", 0.1)]
+    net = digits.one_change_network(digits.ONE_CHANGE[2], rng=0)
+    assert net.sizes == [784, 30, 10] and net.activations == ["relu", "softmax"]
+    assert net.loss == "categorical_cross_entropy"
+
+
+def test_gradient_noise_falls_like_one_over_batch_size(rng):
+    X, y = toy_problem(rng, m=400)
+    net = nl.Network([784, 8, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+    noise = digits.gradient_noise(net, X, y, [4, 40, 400], n_batches=200, rng=np.random.default_rng(1))
+    assert noise[2] == pytest.approx(0.0, abs=1e-20)  # the whole set is the full gradient
+    m = 400
+    # expectation trace(Cov) / B * (m - B) / (m - 1): the ratio of 4 to 40 is 10 * 396 / 360 = 11
+    assert noise[0] / noise[1] == pytest.approx(10 * (m - 4) / (m - 40), rel=0.25)
+
+
+def test_gradient_noise_rejects_too_large_batches(rng):
+    X, y = toy_problem(rng, m=10)
+    net = nl.Network([784, 2, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+    with pytest.raises(ValueError, match="at most m = 10"):
+        digits.gradient_noise(net, X, y, [11], n_batches=1, rng=np.random.default_rng(0))
 
 
 # ----------------------------------------------------------------------- drawing
@@ -205,13 +247,18 @@ def test_plot_digits_draws_every_image_with_its_title(rng):
     plt.close(fig)
 
 
-def test_plot_weights_symmetric_scale(rng):
+def test_plot_weights_one_shared_symmetric_scale_with_colour_bar(rng):
     W = rng.standard_normal((12, 784))
+    W[3] *= 5  # the largest weight of all is in row 3
     fig = digits.plot_weights(W, n=12, n_cols=5)
     drawn = [ax for ax in fig.axes if ax.images]
     assert len(drawn) == 12
-    lo, hi = drawn[3].images[0].get_clim()
-    assert lo == -hi == pytest.approx(-np.abs(W[3]).max())
+    assert {im.get_clim() for ax in drawn for im in ax.images} == {(-np.abs(W[3]).max(), np.abs(W[3]).max())}
+    colour_bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(colour_bars) == 1
+    plt.close(fig)
+    fig = digits.plot_weights(W, n=4, lim=2.0)
+    assert {ax.images[0].get_clim() for ax in fig.axes if ax.images} == {(-2.0, 2.0)}
     plt.close(fig)
 
 

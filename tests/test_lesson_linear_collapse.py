@@ -233,22 +233,82 @@ def test_least_squares_line_matches_polyfit():
         lc.least_squares_line(X2, np.ones((1, 4)))
 
 
+def descend(net, X, Y, learning_rate, n_steps):
+    """Plain gradient descent, as the notebook's loop: the costs before each step and at the end."""
+    costs = []
+    for _ in range(n_steps):
+        cost, grads = net.loss_and_grads(X, Y)
+        for name in net.params:
+            net.params[name] -= learning_rate * grads[name]
+        costs.append(cost)
+    return np.array(costs + [net.cost(X, Y)])
+
+
 def test_deep_linear_training_reaches_the_least_squares_line_and_tanh_beats_it():
-    """The notebook's claim: gradient descent on a linear stack ends at the line."""
+    """The notebook's claim: plain gradient descent on a linear stack ends at the line."""
     X, Y = nl.datasets.noisy_regression(100, rng=0, noise=0.1, fn=np.sin)
     W_ls, b_ls = lc.least_squares_line(X, Y)
     line_loss = nl.losses.mean_squared_error(W_ls @ X + b_ls, Y)
     lin = nl.Network([1, 16, 16, 1], "identity", "mse", rng=1)
-    h_lin = lin.fit(X, Y, epochs=500, batch_size=100, optimizer=nl.optim.Adam(0.01), rng=2)
-    assert set(h_lin) == {"loss"}  # a regression net records no accuracy
+    costs = descend(lin, X, Y, 0.05, 3000)
     W, b = lc.collapse(lc.network_layers(lin))
-    assert np.allclose([W[0, 0], b[0, 0]], [W_ls[0, 0], b_ls[0, 0]], atol=1e-6)
-    assert h_lin["loss"][-1] == pytest.approx(line_loss, rel=1e-9)
-    # no set of weights does better: the loss never goes below the line's
-    assert min(h_lin["loss"]) >= line_loss * (1 - 1e-12)
+    assert np.allclose([W[0, 0], b[0, 0]], [W_ls[0, 0], b_ls[0, 0]], atol=1e-8)
+    assert costs[-1] == pytest.approx(line_loss, rel=1e-9)
+    # no set of weights does better: the cost never goes below the line's
+    assert costs.min() >= line_loss * (1 - 1e-12)
     bent = nl.Network([1, 16, 16, 1], ["tanh", "tanh", "identity"], "mse", rng=1)
-    h_bent = bent.fit(X, Y, epochs=500, batch_size=100, optimizer=nl.optim.Adam(0.01), rng=2)
-    assert h_bent["loss"][-1] < 0.1 * line_loss
+    bent_costs = descend(bent, X, Y, 0.05, 3000)
+    assert bent_costs[-1] < 0.1 * line_loss
+
+
+def test_tiny_paths_sum_to_B():
+    for seed in range(5):
+        p = lc.tiny_weights(rng=seed)
+        paths = lc.tiny_paths(p)
+        assert len(paths) == 4 and len({names for names, _ in paths}) == 4
+        for names, product in paths:
+            assert [n[:2] for n in names] == ["w1", "w2", "w3"]
+            # consecutive weights meet at one neuron: into j of layer 1, then from j into layer 2, ...
+            assert names[0][3] == names[1][4] and names[1][3] == names[2][4]
+            assert product == pytest.approx(np.prod([p[n] for n in names]))
+        assert sum(pr for _, pr in paths) == pytest.approx(lc.tiny_B_C(p)[0], rel=1e-12, abs=1e-15)
+
+
+def test_draw_tiny_network_labels_every_weight_and_highlights_a_path():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = lc.tiny_weights(rng=0)
+    names, _ = lc.tiny_paths(p)[1]
+    fig, ax = plt.subplots()
+    lc.draw_tiny_network(ax, p, highlight=names, color="C1")
+    weights = [n for n in lc.TINY_NAMES if n.startswith("w")]
+    assert len(ax.lines) == len(weights) == 8
+    thick = [line for line in ax.lines if line.get_linewidth() == 3]
+    assert len(thick) == 3
+    texts = [t.get_text() for t in ax.texts]
+    assert all(f"{p[n]:+.2f}" in texts for n in weights)
+    assert {"x", "ŷ", "1,1", "1,2", "2,1", "2,2"} <= set(texts)
+    with pytest.raises(ValueError):
+        lc.draw_tiny_network(ax, {"w1_11": 1.0})
+    plt.close(fig)
+
+
+def test_a_deep_linear_network_with_one_input_and_output_is_a_line():
+    net = lc.deep_linear_network(16, 1000, rng=2, bias_std=0.1, n_in=1, n_out=1)
+    assert net.sizes[0] == net.sizes[-1] == 1 and net.sizes[1:-1] == [16] * 999
+    np.testing.assert_allclose(np.linalg.norm(net.params["W1"]), 1.0)  # a unit column: |W1 x| = |x|
+    np.testing.assert_allclose(np.linalg.norm(net.params["W1000"]), 1.0)
+    W, b = lc.collapse(lc.network_layers(net))
+    assert W.shape == b.shape == (1, 1)
+    x = np.linspace(-10, 10, 21).reshape(1, -1)
+    np.testing.assert_allclose(net(x), W @ x + b, rtol=0, atol=1e-10)
+    assert 0.01 < abs(W[0, 0]) <= 1.0  # orthonormal rows and columns: nothing explodes or vanishes
+    g = lc.deep_linear_network(8, 5, rng=0, weights="gaussian", n_in=3, n_out=2)
+    assert [g.params[f"W{l}"].shape for l in range(1, 6)] == [(8, 3), (8, 8), (8, 8), (8, 8), (2, 8)]
+    with pytest.raises(ValueError, match="n_in"):
+        lc.deep_linear_network(8, 5, rng=0, n_in=0)
 
 
 def test_layer_gradient_norms_match_numerical_gradients():

@@ -300,3 +300,62 @@ def test_numerical_gradient_accepts_zero_d_parameters():
     w = np.array(0.7)
     num = numerical_gradient(lambda: reg.mse_cost(w, 0.2, x, y), w)
     assert num.shape == () and num == pytest.approx(reg.mse_gradient(0.7, 0.2, x, y)[0], rel=1e-7)
+
+
+def test_w_curvature_is_the_second_derivative_along_w(xy):
+    x, y = xy
+    h = 1e-3
+    second = (reg.mse_cost(1.3 + h, 0.4, x, y) - 2 * reg.mse_cost(1.3, 0.4, x, y)
+              + reg.mse_cost(1.3 - h, 0.4, x, y)) / h**2
+    assert reg.w_curvature(x) == pytest.approx(second, rel=1e-6)
+    assert reg.w_curvature(x) == pytest.approx(22.0)  # (2/5)(1 + 4 + 9 + 16 + 25)
+
+
+def test_one_parameter_descent_diverges_just_above_two_over_the_curvature(xy):
+    x, y = xy
+    c = reg.w_curvature(x)
+
+    def distance_after(rate, n=60):
+        w = -0.5
+        for _ in range(n):
+            w -= rate * reg.mse_gradient(w, 2.0, x, y)[0]
+        return abs(w - 1.0)
+
+    assert distance_after(0.98 * 2 / c) < 1.5 < distance_after(1.02 * 2 / c)
+
+
+def test_steps_to_reach():
+    assert reg.steps_to_reach([5.0, 3.0, 1.0, 0.5], 1.0) == 2
+    assert reg.steps_to_reach(np.array([5.0, 3.0]), 0.1) is None
+    assert reg.steps_to_reach([0.01], 0.1) == 0
+
+
+def test_centring_shrinks_the_curvature_ratio_and_the_steps(xy):
+    x, y = xy
+    counts, ratios = [], []
+    for inputs in (x, x - x.mean()):
+        flat, steep = reg.mse_curvatures(inputs)
+        ratios.append(steep / flat)
+        _, costs = reg.gradient_descent(-4.0, -4.0, inputs, y,
+                                        0.9 * reg.largest_stable_learning_rate(inputs), 1000)
+        counts.append(reg.steps_to_reach(costs, 1e-4))
+    assert ratios[0] == pytest.approx(70.0, rel=1e-3) and ratios[1] == pytest.approx(2.0)
+    assert counts == [200, 30]
+
+
+def test_plot_descent_path_keeps_the_frame_and_numbers_visible_steps():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.set_xlim(-5, 5)
+    ax.set_ylim(-5, 5)
+    path = np.array([[-4.0, -4.0], [0.0, 0.0], [20.0, 20.0], [1.0, 2.0]])
+    dots = reg.plot_descent_path(ax, path, label_steps=4, colorbar=False)
+    assert ax.get_xlim() == (-5, 5) and ax.get_ylim() == (-5, 5)
+    assert [t.get_text() for t in ax.texts] == ["0", "1", "3"]  # step 2 lies outside the frame
+    assert list(dots.get_array()) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="path"):
+        reg.plot_descent_path(ax, path.T)
+    plt.close(fig)

@@ -131,9 +131,15 @@ def strip_solutions(source, where="cell"):
     return stubbed, len(stub_lines)
 
 
-def make_handout(nb, name="notebook"):
-    """Return the student version of notebook ``nb`` (which is left unchanged)."""
+def make_handout(nb, name="notebook", lesson=None):
+    """Return the student version of notebook ``nb`` (which is left unchanged).
+
+    ``lesson`` (``"01_regression"``) is recorded in the notebook's metadata as
+    ``nnlessons.lesson``, which the grader (``nnlessons.grade``) reads.
+    """
     student = copy.deepcopy(nb)
+    if lesson is not None:
+        student.metadata["nnlessons"] = {"lesson": lesson}
     for index, cell in enumerate(student.cells):
         where = _where(name, index, cell)
         if not is_exercise(cell):
@@ -169,7 +175,7 @@ def write_handouts(src_dir, dst_dir):
     """
     students = []
     for path in series(src_dir):
-        student = make_handout(nbformat.read(path, as_version=4), name=path.name)
+        student = make_handout(nbformat.read(path, as_version=4), name=path.name, lesson=path.stem)
         nbformat.validate(student)
         students.append((path.name, student))
     dst = Path(dst_dir)

@@ -12,3 +12,4 @@ from .forward_prop import *  # noqa: F401,F403
 from .backprop import *  # noqa: F401,F403
 from .digits import *  # noqa: F401,F403
 from .training_well import *  # noqa: F401,F403
+from .autodiff import *  # noqa: F401,F403

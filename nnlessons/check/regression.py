@@ -6,20 +6,82 @@ for several ``m``, so a missing ``1/m`` cannot hide behind ``m = 1``. When the
 answer is wrong, the checker also tries the usual slips (a missing ``1/m``, a
 forgotten factor 2, a flipped sign, swapped outputs) and adds a hint to its
 line if one of them explains the learner's numbers exactly.
+
+The pair ``(dw, db)`` may come back as a tuple, a list or an array of two
+numbers, the costs of the loop as a list or an array. Exercises that build on
+earlier answers (the loop calls the cost and the gradient, the experiment
+calls the loop) take those functions too, e.g.
+``check.gradient_descent(loop, mse_cost=cost, mse_gradient=grad)``; when the
+later check fails and an earlier function fails its own check, the line names
+the earlier exercise as the cause.
 """
+
+import contextlib
+import io
 
 import numpy as np
 
 from ..lessons import regression as reference
-from ._core import check_function, random_cases
+from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases
 
-__all__ = ["mse_cost", "mse_gradient", "gradient_descent_step", "fit_line_least_squares"]
+__all__ = ["mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold"]
+EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
 
 _DESCRIPTIONS = ["the x -> x + 2 data", "m = 1 example", "m = 3 examples", "m = 7 examples",
                  "m = 20 examples"]
 
 
-def _line_case(rng, i, with_rate=False):
+def _as_list(fn):
+    """``fn`` returning its pair as a list: then a tuple, a list or an array of two numbers all match."""
+    return lambda *args: list(fn(*args))
+
+
+def _using(name, run, earlier):
+    """Run the check ``run()``; if it fails, blame an earlier exercise that fails its own check.
+
+    ``earlier`` lists ``(exercise, checker, learner_function_or_None)``. The
+    earlier checks run silently; the first that fails replaces the line, so the
+    learner fixes the cause rather than the symptom. A learner's exception is
+    still re-raised after the line, for its traceback.
+    """
+    __tracebackhide__ = True
+    printed, error, result = io.StringIO(), None, None
+    with contextlib.redirect_stdout(printed):
+        try:
+            result = run()
+        except Exception as exc:  # re-raised below, after the one line
+            error = exc
+    if error is None and result.passed:
+        print(printed.getvalue(), end="")
+        return result
+    for exercise, checker, fn in earlier:
+        if fn is None:
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                verdict = checker(fn)
+            except Exception:
+                verdict = None
+        if verdict:
+            continue
+        if verdict is not None and verdict.message == NOT_IMPLEMENTED and result is not None \
+                and result.message == NOT_IMPLEMENTED:
+            # Both missing (a fresh handout): say so, without pretending to know which stub was hit.
+            # The line still ends in "not implemented yet", as every stub's line does.
+            result = _report(name, False, f"this exercise or your {checker.__name__} from {exercise}, "
+                                          f"which it calls: {NOT_IMPLEMENTED}")
+        else:
+            result = _report(name, False, f"this exercise calls your {checker.__name__} from {exercise}, "
+                                          f"which fails its own check: fix that one first")
+        break
+    else:
+        print(printed.getvalue(), end="")
+    if error is not None:
+        raise error
+    return result
+
+
+def _line_case(rng, i):
     if i == 0:
         x = np.arange(1.0, 6.0)
         w, b, y = -1.5, 0.5, x + 2.0
@@ -28,18 +90,7 @@ def _line_case(rng, i, with_rate=False):
         x = rng.uniform(-3.0, 3.0, m)
         y = rng.normal(0.7, 1.0) * x + rng.normal(-0.4, 1.0) + 0.3 * rng.standard_normal(m)
         w, b = float(rng.normal(0.0, 2.0)), float(rng.normal(0.0, 2.0))
-    return (w, b, x, y, 0.05) if with_rate else (w, b, x, y)
-
-
-def _fit_case(rng, i):
-    # At least two different x values: a line needs them.
-    if i == 0:
-        x = np.arange(1.0, 6.0)
-        return x, x + 2.0
-    m = [2, 3, 7, 20][i - 1]
-    x = rng.uniform(-3.0, 3.0, m)
-    y = rng.normal(0.7, 1.0) * x + rng.normal(-0.4, 1.0) + 0.3 * rng.standard_normal(m)
-    return x, y
+    return w, b, x, y
 
 
 def mse_cost(learner):
@@ -60,55 +111,117 @@ def mse_cost(learner):
 def mse_gradient(learner):
     """Check ``mse_gradient(w, b, x, y)`` -> ``(dw, db)`` of the lesson's mean squared error."""
     cases = random_cases(_line_case, _DESCRIPTIONS, seed=102)
-    ref = reference.mse_gradient
+    ref = _as_list(reference.mse_gradient)
     return check_function("mse_gradient", learner, ref, cases, ["w", "b", "x", "y"], hints=[
         ("your (dw, db) come out as (db, dw): return dw first",
          lambda *a: ref(*a)[::-1]),
         ("both values are half the expected ones: the derivative of e^2 is 2 e",
-         lambda *a: tuple(g / 2 for g in ref(*a))),
+         lambda *a: [g / 2 for g in ref(*a)]),
         ("both values have the wrong sign: the error is g(x) - y, not y - g(x)",
-         lambda *a: tuple(-g for g in ref(*a))),
+         lambda *a: [-g for g in ref(*a)]),
         ("both values are m times too large: the cost is a mean, so is its gradient (divide by m)",
-         lambda *a: tuple(g * len(a[2]) for g in ref(*a))),
+         lambda *a: [g * len(a[2]) for g in ref(*a)]),
         ("dw is missing the factor x_i: d(w x_i + b)/dw = x_i",
-         lambda *a: (ref(*a)[1], ref(*a)[1])),
+         lambda *a: [ref(*a)[1], ref(*a)[1]]),
     ])
 
 
-def gradient_descent_step(learner):
-    """Check ``gradient_descent_step(w, b, x, y, learning_rate)`` -> the new ``(w, b)``."""
-    cases = random_cases(lambda rng, i: _line_case(rng, i, with_rate=True), _DESCRIPTIONS, seed=103)
-    ref = reference.gradient_descent_step
-
-    def uphill(w, b, x, y, lr):
-        dw, db = reference.mse_gradient(w, b, x, y)
-        return w + lr * dw, b + lr * db
-
-    def gradient_only(w, b, x, y, lr):
-        dw, db = reference.mse_gradient(w, b, x, y)
-        return -lr * dw, -lr * db
-
-    return check_function("gradient_descent_step", learner, ref, cases,
-                          ["w", "b", "x", "y", "learning_rate"], hints=[
-        ("you stepped uphill: subtract learning_rate * gradient, do not add it", uphill),
-        ("you returned only the change: return w - learning_rate * dw (and the same for b)",
-         gradient_only),
-        ("your new (w, b) come out as (b, w): return w first", lambda *a: ref(*a)[::-1]),
-    ])
+def _loop_case(rng, i):
+    # Rates below the limit, and one above it for a few steps: the loop
+    # records whatever happens, it does not judge it.
+    w, b, x, y = _line_case(rng, i)
+    limit = reference.largest_stable_learning_rate(x)
+    rate, n_steps = [(0.05, 30), (0.5 * limit, 1), (0.5 * limit, 12), (1.2 * limit, 8), (0.9 * limit, 40)][i]
+    return w, b, x, y, rate, n_steps
 
 
-def fit_line_least_squares(learner):
-    """Check ``fit_line_least_squares(x, y)`` -> the ``(w, b)`` of lowest mean squared error."""
-    descriptions = ["the x -> x + 2 data", "m = 2 examples", "m = 3 examples", "m = 7 examples",
-                    "m = 20 examples"]
-    cases = random_cases(_fit_case, descriptions, seed=104)
-    ref = reference.fit_line_least_squares
+def _reference_costs(w, b, x, y, learning_rate, n_steps):
+    return reference.gradient_descent(w, b, x, y, learning_rate, n_steps)[1]
 
-    def through_origin(x, y):
-        return float(np.sum(x * y) / np.sum(x * x)), 0.0
 
-    return check_function("fit_line_least_squares", learner, ref, cases, ["x", "y"], hints=[
-        ("your (w, b) come out as (b, w): the column of x goes first, the column of ones second",
-         lambda x, y: ref(x, y)[::-1]),
-        ("you fitted a line through the origin: add a column of ones for b", through_origin),
-    ])
+def gradient_descent(learner, mse_cost=None, mse_gradient=None):
+    """Check ``gradient_descent(w, b, x, y, learning_rate, n_steps)`` -> the ``n_steps + 1`` costs.
+
+    The costs are ``J`` at the start and after each step (a list or an array).
+    ``mse_cost``, ``mse_gradient``: the learner's exercise-1 and -2 functions, which the loop calls.
+    """
+    descriptions = ["the x -> x + 2 data, rate 0.05, 30 steps", "m = 1 example, 1 step",
+                    "m = 3 examples, 12 steps", "m = 7 examples, a rate above the limit, 8 steps",
+                    "m = 20 examples, 40 steps"]
+    cases = random_cases(_loop_case, descriptions, seed=105)
+
+    def uphill(w, b, x, y, lr, n):
+        costs = [reference.mse_cost(w, b, x, y)]
+        for _ in range(n):
+            dw, db = reference.mse_gradient(w, b, x, y)
+            w, b = w + lr * dw, b + lr * db
+            costs.append(reference.mse_cost(w, b, x, y))
+        return costs
+
+    def run():
+        return check_function("gradient_descent", learner, _reference_costs, cases,
+                              ["w", "b", "x", "y", "learning_rate", "n_steps"], hints=[
+            ("the cost before the first step is missing: record J at the start, then after each step",
+             lambda *a: _reference_costs(*a)[1:]),
+            ("the cost after the last step is missing: record J after every step, the last one too",
+             lambda *a: _reference_costs(*a)[:-1]),
+            ("the costs rise: step against the gradient", uphill),
+        ])
+
+    return _using("gradient_descent", run, [("exercise 1", globals()["mse_cost"], mse_cost),
+                                            ("exercise 2", globals()["mse_gradient"], mse_gradient)])
+
+
+#: an experiment finds the threshold only approximately: answers this close count
+THRESHOLD_RTOL = 0.02
+
+
+def _threshold_case(rng, i):
+    if i == 0:
+        x = np.arange(1.0, 6.0)
+        return x, x + 2.0
+    m = [4, 9][i - 1]
+    x = rng.uniform(-1.0, 4.0, m)
+    return x, 0.5 * x - 1.0 + 0.3 * rng.standard_normal(m)
+
+
+def divergence_threshold(learner, gradient_descent=None):
+    """Check ``divergence_threshold(x, y)``: the learning rate above which descent diverges, found by experiment.
+
+    Accepted within ``THRESHOLD_RTOL`` of ``2 / largest curvature``.
+    ``gradient_descent``: the learner's exercise-3 loop, which the experiment calls.
+    """
+    cases = random_cases(_threshold_case, ["the x -> x + 2 data", "m = 4 examples", "m = 9 examples"],
+                         seed=106)
+    ref = reference.largest_stable_learning_rate
+
+    hints = [
+        ("that is the limit for descent along w alone (2 / the curvature in w); "
+         "the steeper diagonal direction of the bowl sets a lower one",
+         lambda x, y: 2.0 / reference.w_curvature(x)),
+        ("that is half the threshold: rates up to twice 1 / curvature still converge, zigzagging",
+         lambda x, y: ref(x) / 2),
+    ]
+
+    def snapped(x, y):
+        # An experiment's answer stands for the exact value it is close to (the
+        # threshold, or one of the usual slips, so that a hint can match it);
+        # a value close to none of them is shown as it is.
+        got = learner(x, y)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return got
+        for candidate in [ref(x)] + [wrong(x, y) for _, wrong in hints]:
+            if abs(value / candidate - 1.0) <= THRESHOLD_RTOL:
+                return candidate
+        return got
+
+    def run():
+        if not callable(learner):
+            return check_function("divergence_threshold", learner, ref, cases)
+        return check_function("divergence_threshold", snapped, lambda x, y: ref(x), cases, ["x", "y"],
+                              hints=hints)
+
+    return _using("divergence_threshold", run,
+                  [("exercise 3", globals()["gradient_descent"], gradient_descent)])

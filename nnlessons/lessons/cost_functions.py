@@ -5,12 +5,12 @@ Notation (the same as in notebook 02)
 * ``m`` examples with one input each, as a row: ``X`` ``(1, m)``. Targets ``Y``
   ``(1, m)`` are 1.0 ("yes, a red ball") or 0.0 ("no"); values in between are
   accepted as soft targets.
-* The model is one sigmoid neuron, ``h = sigmoid(z)`` with ``z = w x + b``: the
+* The model is logistic regression, ``h = sigmoid(z)`` with ``z = w x + b``: the
   predicted probability of "yes". ``w`` and ``b`` are numbers.
-* Two costs of ``(w, b)``, named by ``kind``::
+* Two costs of ``(w, b)`` (the mean of the examples' losses), named by ``kind``::
 
-      "squared"  C(w, b) = (1/m) sum_i (h_i - y_i)^2     (no factor 1/2, as in notebook 01)
-      "log"      C(w, b) = -(1/m) sum_i [y_i log h_i + (1 - y_i) log(1 - h_i)]
+      "squared"  J(w, b) = (1/m) sum_i (h_i - y_i)^2     (no factor 1/2, as in notebook 01)
+      "log"      J(w, b) = -(1/m) sum_i [y_i log h_i + (1 - y_i) log(1 - h_i)]
 
 * Through the sigmoid (``dh/dz = h (1 - h)``), the derivative of one example's
   loss with respect to its ``z`` is ``2 (h - y) h (1 - h)`` for squared error and
@@ -21,7 +21,7 @@ Notation (the same as in notebook 02)
 ``cost`` also takes arrays ``w`` and ``b`` of one shape (a grid from
 ``np.meshgrid``) and returns the cost at every grid point, for contour plots.
 The convexity checks work on such tables of costs: a convex function's second
-difference, ``C(p - u) - 2 C(p) + C(p + u)``, is never negative, for any point
+difference, ``J(p - u) - 2 J(p) + J(p + u)``, is never negative, for any point
 ``p`` and step ``u``.
 
 For the regression warm-up, the mean absolute error of a line and its best
@@ -162,6 +162,21 @@ def second_differences(values, step):
     return (v[:-2] - 2.0 * v[1:-1] + v[2:]) / step**2
 
 
+def chord_gap(values, i, j):
+    """How far the chord from point ``i`` to point ``j`` of a sampled curve lies above it, ``(j - i + 1,)``.
+
+    ``values`` ``(n,)`` are the curve's heights on an evenly spaced grid. A
+    convex curve has every gap ``>= 0`` (its chords never pass below it); a
+    negative gap is a point where the chord runs under the curve.
+    """
+    v = as_float_array(values, "values", ndim=1)
+    i, j = check_int(i, "i", 0), check_int(j, "j", 0)
+    if not i < j < v.size:
+        raise ValueError(f"i and j must satisfy 0 <= i < j < {v.size}, got i={i}, j={j}")
+    chord = np.linspace(v[i], v[j], j - i + 1)
+    return chord - v[i:j + 1]
+
+
 def second_differences_2d(C, w_step, b_step):
     """Second differences of a table of costs ``C`` ``(n_b, n_w)`` along four directions.
 
@@ -258,5 +273,9 @@ def plot_cost_surface(ax, ws, bs, C, paths=(), title=None, label="cost"):
     ax.set_ylabel("$b$")
     if title:
         ax.set_title(title)
-    ax.figure.colorbar(filled, ax=ax, label=label, ticks=levels[::4], format="%.2f")
+    from matplotlib.ticker import MaxNLocator
+
+    # Round ticks inside the range: the quantile levels themselves are ragged numbers.
+    ticks = MaxNLocator(5).tick_values(C.min(), C.max())
+    ax.figure.colorbar(filled, ax=ax, label=label, ticks=ticks[(ticks >= C.min()) & (ticks <= C.max())])
     return filled

@@ -77,6 +77,54 @@ def tiny_B_C(p):
     return B, C
 
 
+def tiny_paths(p):
+    """The 4 paths from the input to the output, each as ``(weight names, product of the 3 weights)``.
+
+    The path through neuron ``j`` of layer 1 and neuron ``k`` of layer 2 uses
+    ``w1_j1``, ``w2_kj`` and ``w3_1k``; the 4 products sum to ``B`` of ``tiny_B_C``.
+    """
+    _check_tiny(p)
+    paths = []
+    for j in (1, 2):
+        for k in (1, 2):
+            names = (f"w1_{j}1", f"w2_{k}{j}", f"w3_1{k}")
+            paths.append((names, float(p[names[0]] * p[names[1]] * p[names[2]])))
+    return paths
+
+
+#: where ``draw_tiny_network`` puts each neuron: (layer, neuron) -> (x, y)
+_TINY_POSITIONS = {(0, 1): (0.0, 0.0), (1, 1): (1.4, 0.8), (1, 2): (1.4, -0.8),
+                   (2, 1): (2.8, 0.8), (2, 2): (2.8, -0.8), (3, 1): (4.2, 0.0)}
+
+
+def draw_tiny_network(ax, p, highlight=(), color="C3"):
+    """Draw the 1-2-2-1 network as a graph on ``ax``, each edge labelled with its weight.
+
+    ``highlight``: weight names (e.g. one path of ``tiny_paths``) drawn thick in ``color``.
+    """
+    _check_tiny(p)
+    highlight = set(highlight)
+    for name in TINY_NAMES:
+        if not name.startswith("w"):
+            continue
+        layer, j, k = int(name[1]), int(name[3]), int(name[4])
+        (x0, y0), (x1, y1) = _TINY_POSITIONS[(layer - 1, k)], _TINY_POSITIONS[(layer, j)]
+        on = name in highlight
+        ax.plot([x0, x1], [y0, y1], color=color if on else "0.75", lw=3 if on else 1, zorder=1)
+        # crossing edges are labelled a quarter of the way along, where they are still apart
+        t = 0.25 if (layer == 2 and j != k) else 0.5
+        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{p[name]:+.2f}", ha="center", va="center",
+                fontsize=10, color=color if on else "0.35", fontweight="bold" if on else "normal", zorder=3,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
+    labels = {(0, 1): "x", (3, 1): "ŷ"}
+    for (layer, j), (x, y) in _TINY_POSITIONS.items():
+        ax.scatter([x], [y], s=420, color="white", edgecolors="k", zorder=2)
+        ax.text(x, y, labels.get((layer, j), f"{layer},{j}"), ha="center", va="center", fontsize=9, zorder=3)
+    ax.set_xlim(-0.4, 4.6)
+    ax.set_ylim(-1.2, 1.2)
+    ax.axis("off")
+
+
 def tiny_layers(p):
     """The same parameters as matrices: ``[(W1 (2,1), b1 (2,1)), (W2 (2,2), b2 (2,1)), (W3 (1,2), b3 (1,1))]``."""
     _check_tiny(p)
@@ -158,18 +206,22 @@ def random_orthogonal(n, *, rng, count=None):
     return Q[0] if count is None else Q
 
 
-def deep_linear_network(width, depth, *, rng, weights="orthogonal", bias_std=0.0):
+def deep_linear_network(width, depth, *, rng, weights="orthogonal", bias_std=0.0, n_in=None, n_out=None):
     """A ``Network`` of ``depth`` layers of ``width`` neurons, all with the identity activation.
 
     ``weights``: ``"orthogonal"`` (random orthogonal matrices, which keep the size of
     any signal exactly, at any depth), ``"gaussian"`` (standard deviation
     ``1/sqrt(width)``, the package's default for such layers) or a number (that
     standard deviation). Biases are Gaussian with standard deviation ``bias_std``.
-    Inputs and outputs have ``width`` features too.
+    Inputs and outputs have ``width`` features unless ``n_in`` / ``n_out`` say
+    otherwise (``n_in=1, n_out=1``: one number in, one out); an orthogonal first
+    or last layer is then cut from an orthogonal matrix (orthonormal columns or rows).
     """
     check_int(depth, "depth")
     rng = make_rng(rng)
-    sizes = [width] * (depth + 1)
+    n_in = width if n_in is None else check_int(n_in, "n_in")
+    n_out = width if n_out is None else check_int(n_out, "n_out")
+    sizes = [n_in] + [width] * (depth - 1) + [n_out]
     if weights in ("orthogonal", "gaussian"):
         net = Network(sizes, "identity", "mse", rng=rng, bias_init=bias_std)
     elif isinstance(weights, (int, float)) and not isinstance(weights, bool):
@@ -179,7 +231,7 @@ def deep_linear_network(width, depth, *, rng, weights="orthogonal", bias_std=0.0
     if weights == "orthogonal":
         Qs = random_orthogonal(width, rng=rng, count=depth)
         for l in range(1, depth + 1):
-            net.params[f"W{l}"] = Qs[l - 1]
+            net.params[f"W{l}"] = Qs[l - 1][:sizes[l], :sizes[l - 1]].copy()
     return net
 
 

@@ -161,6 +161,23 @@ def gradient_descent(w, b, x, y, learning_rate, n_steps):
     return np.array(path), np.array(costs)
 
 
+def w_curvature(x):
+    """The second derivative of ``mse_cost`` along ``w`` alone (``b`` held fixed): ``(2/m) sum_i x_i^2``.
+
+    The w-sweep of ``mse_cost`` is a parabola with this curvature; one step of
+    descent along ``w`` multiplies the distance to its bottom by ``1 - lr * curvature``.
+    """
+    x = _inputs(x)
+    return float(2.0 * np.mean(x * x))
+
+
+def steps_to_reach(costs, target):
+    """The first step ``t`` with ``costs[t] <= target``, or ``None`` if the run never gets there."""
+    costs = as_float_array(costs, "costs", ndim=1)
+    below = np.flatnonzero(costs <= target)
+    return int(below[0]) if below.size else None
+
+
 def mse_curvatures(x):
     """The curvatures of the bowl ``mse_cost`` along its two principal directions, ascending ``(2,)``.
 
@@ -245,3 +262,47 @@ def polynomial_errors(x_train, y_train, x_test, y_test, degrees):
         rows.append((int(d), mse(predict_polynomial(c, x_train), y_train),
                      mse(predict_polynomial(c, x_test), y_test)))
     return rows
+
+
+# --------------------------------------------------------------------------- pictures
+
+def plot_surface_3d(ax, ws, bs, C, title=None, label="cost", stride=1):
+    """Draw a table of costs ``C`` ``(n_b, n_w)`` over ``ws`` and ``bs`` as a 3-D surface on ``ax``.
+
+    ``ax`` must be a 3-D axes (``fig.add_subplot(..., projection="3d")``);
+    ``stride`` keeps every ``stride``-th grid line, which keeps the image small.
+    """
+    ws, bs = as_float_array(ws, "ws", ndim=1), as_float_array(bs, "bs", ndim=1)
+    C = as_float_array(C, "C", ndim=2)
+    check_shape(C, "C", (bs.size, ws.size))
+    W, B = np.meshgrid(ws[::stride], bs[::stride])
+    surface = ax.plot_surface(W, B, C[::stride, ::stride], cmap="viridis", linewidth=0)
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    ax.set_zlabel(label)
+    ax.view_init(elev=30, azim=-60)
+    if title:
+        ax.set_title(title)
+    return surface
+
+
+def plot_descent_path(ax, path, label_steps=5, cmap="viridis", colorbar=True):
+    """Draw a descent ``path`` ``(k, 2)`` of ``(w, b)`` rows, coloured by step; number its first steps.
+
+    The axis limits are left as they are, so that panels drawn side by side keep
+    one frame; points outside it are simply not visible. Returns the scatter.
+    """
+    path = as_float_array(path, "path", ndim=2)
+    check_shape(path, "path", (None, 2))
+    steps = np.arange(len(path))
+    ax.plot(path[:, 0], path[:, 1], color="0.4", lw=0.6, zorder=2)
+    dots = ax.scatter(path[:, 0], path[:, 1], c=steps, cmap=cmap, s=10, zorder=3)
+    w_lo, w_hi = ax.get_xlim()
+    b_lo, b_hi = ax.get_ylim()
+    for t in range(min(label_steps, len(path))):
+        w, b = path[t]
+        if w_lo <= w <= w_hi and b_lo <= b <= b_hi:
+            ax.annotate(str(t), (w, b), textcoords="offset points", xytext=(4, 4), fontsize=9)
+    if colorbar:
+        ax.figure.colorbar(dots, ax=ax, label="step")
+    return dots

@@ -1,0 +1,88 @@
+"""How long does grading a class take? 30 generated submissions of notebook 01, graded in parallel.
+
+    python benchmarks/bench_grading.py [--jobs 2] [--students 30]
+
+The class is made from the solution notebook with the handout tool: a third
+hand in the solutions, a third the untouched handout, a third wrong answers
+(a missing 1/m, a sign error, an uphill step, a line through the origin).
+Each submission is the whole notebook 01, every cell run, in its own
+worker and kernel, as ``python -m nnlessons.grade`` does. Prints the wall-clock
+time per run (``--jobs`` may list several worker counts, run in turn), the
+mean time per notebook as seen by its worker, and the verdict counts, which
+must be 40 passed, 40 not attempted and 40 failed for 30 students.
+"""
+
+import argparse
+import collections
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+try:
+    from tools import handouts
+except ImportError:  # tools/ before it became a package
+    sys.path.insert(0, str(ROOT / "tools"))
+    import handouts
+
+from nnlessons.grade import Limits, grade_class  # noqa: E402
+from nnlessons.grade.lessons import checker_calls  # noqa: E402
+
+WRONG = {
+    "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n",
+    "mse_gradient": ("def mse_gradient(w, b, x, y):\n    e = y - (w * x + b)\n"
+                     "    return 2 * np.mean(e * x), 2 * np.mean(e)\n"),
+    "gradient_descent_step": ("def gradient_descent_step(w, b, x, y, learning_rate):\n"
+                              "    e = w * x + b - y\n"
+                              "    return w + learning_rate * 2 * np.mean(e * x), b + learning_rate * 2 * np.mean(e)\n"),
+    "fit_line_least_squares": ("def fit_line_least_squares(x, y):\n"
+                               "    return float(np.sum(x * y) / np.sum(x * x)), 0.0\n"),
+}
+
+
+def make_class(folder, n_students):
+    solution = nbformat.read(ROOT / "notebooks" / "01_regression.ipynb", as_version=4)
+    solved = [c.source for c in solution.cells if "exercise" in c.metadata.get("tags", [])]
+    for i in range(n_students):
+        nb = handouts.make_handout(solution, "01_regression.ipynb", lesson="01_regression")
+        cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+        for cell, answer in zip(cells, solved):
+            name = checker_calls(cell.source)[0][0]
+            if i % 3 == 0:
+                cell.source = answer
+            elif i % 3 == 2:
+                cell.source = f"{WRONG[name]}\ncheck.{name}({name})"
+        path = Path(folder) / f"student{i:02d}" / "01_regression.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[os.cpu_count() or 1])
+    parser.add_argument("--students", type=int, default=30)
+    args = parser.parse_args(argv)
+    print(f"{os.cpu_count()} cores; 1-minute load average at start {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        make_class(Path(tmp) / "submissions", args.students)
+        for jobs in args.jobs:
+            limits = Limits(jobs=jobs)
+            start = time.perf_counter()
+            rows, _ = grade_class(Path(tmp) / "submissions", Path(tmp) / f"report{jobs}", limits)
+            wall = time.perf_counter() - start
+            verdicts = collections.Counter(e["verdict"] for r in rows for e in r["exercises"].values())
+            per_notebook = sum(r["seconds"] for r in rows) / len(rows)
+            print(f"{len(rows)} notebooks, {jobs} at a time: {wall:.1f} s wall clock "
+                  f"({per_notebook:.2f} s per notebook in its worker); "
+                  + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())))
+    print(f"1-minute load average at end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

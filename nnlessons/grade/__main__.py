@@ -1,0 +1,41 @@
+"""python -m nnlessons.grade SUBMISSIONS_DIR --out REPORT_DIR: grade a class's notebooks."""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nnlessons.grade", description=(
+        "Run every submitted notebook in its own kernel and record each exercise's checker verdict."))
+    parser.add_argument("submissions", help="folder of submitted notebooks (one sub-folder per student, or flat)")
+    parser.add_argument("--out", required=True, help="folder for grades.csv, summary.html and feedback/")
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: cores)")
+    parser.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default 60)")
+    parser.add_argument("--notebook-timeout", type=float, default=300.0,
+                        help="seconds per notebook, kernel start included (default 300)")
+    parser.add_argument("--memory-mb", type=int, default=2048, help="address space of a kernel (default 2048)")
+    args = parser.parse_args(argv)
+    from . import Limits, grade_class
+
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                    memory_mb=args.memory_mb)
+    if args.jobs:
+        limits.jobs = args.jobs
+
+    def progress(row):
+        print(f"{row['status']:>15}  {row['student']}: {row['file']}", flush=True)
+
+    try:
+        rows, meta = grade_class(args.submissions, args.out, limits, progress=progress)
+    except (ImportError, NotADirectoryError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"graded {len(rows)} files in {meta['seconds']:.1f} s; reports in {args.out}")
+    if meta["changed_during_grading"]:
+        print("warning: submission files changed during grading: " + ", ".join(meta["changed_during_grading"]),
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Which lesson a submitted notebook is, and where its exercises are.
+
+The lessons are the checker modules ``nnlessons.check.<topic>`` that define
+``EXERCISES`` (their checker names in notebook order), so a lesson added to the
+package is graded without touching the grader. A submission is identified by,
+in order: the ``metadata["nnlessons"]["lesson"]`` the handout tool writes
+(``"01_regression"`` -> topic ``regression``); the checkers its cells call;
+the functions it defines; the notebook named by the title cell's Colab and
+Binder links; the ``nnlessons.lessons.<topic>`` module it imports.
+The file name is never used: students rename files.
+"""
+
+import ast
+import functools
+import importlib
+import json
+import pkgutil
+import re
+from dataclasses import dataclass
+
+#: notebook metadata key written by tools/handouts.py
+METADATA_KEY = "nnlessons"
+
+_CALL = re.compile(r"\bcheck\s*\.\s*([A-Za-z_]\w*)\s*\(\s*([A-Za-z_][\w.]*)?")
+_DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+_HELPER = re.compile(r"nnlessons\.lessons(?:\s+import\s+|\.)([A-Za-z_]\w*)")
+_TITLE = re.compile(r"^\s*#\s*(\d\d)\b")
+_BADGE = re.compile(r"notebooks/(\d\d)_([A-Za-z_]\w*)\.ipynb")
+_LABEL = re.compile(r"^(\d\d)_([A-Za-z_]\w*)$")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One gradable lesson: its checker module's name and its exercises in notebook order."""
+
+    topic: str
+    exercises: tuple
+
+    def checker(self, name):
+        return getattr(importlib.import_module(f"nnlessons.check.{self.topic}"), name)
+
+
+@functools.lru_cache(maxsize=None)
+def lessons():
+    """Every lesson of the installed package, by topic."""
+    from nnlessons import check
+
+    found = {}
+    for info in pkgutil.iter_modules(check.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"nnlessons.check.{info.name}")
+        exercises = getattr(module, "EXERCISES", None)
+        if exercises:
+            found[info.name] = Lesson(info.name, tuple(exercises))
+    return found
+
+
+def source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _code_cells(nb):
+    return [(i, c) for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code"]
+
+
+def _as_python(src):
+    # IPython lines (%magic, !shell) kept as `pass` at their indentation, so the cell parses.
+    return "\n".join(line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip()[:1] in "%!" and
+                     line.strip() else line for line in src.split("\n"))
+
+
+def checker_calls(src):
+    """``[(checker name, source of the argument)]`` for each ``check.<name>(arg)`` in ``src``."""
+    try:
+        text = _as_python(src)
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python, null bytes, too deep
+        return [(name, arg or name) for name, arg in _CALL.findall(src)]
+    calls = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and (getattr(node.func.value, "id", None) == "check"
+                     or getattr(node.func.value, "attr", None) == "check")):
+            arg = ast.get_source_segment(text, node.args[0]) if node.args else None
+            calls.append(((node.lineno, node.col_offset), node.func.attr, arg or node.func.attr))
+    return [(name, arg) for _, name, arg in sorted(calls)]
+
+
+def read_notebook(data):
+    """``(notebook, None)`` from the bytes of a file, or ``(None, why it is not a notebook)``."""
+    import nbformat
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "not a notebook: the file is not UTF-8 text"
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        kind = "truncated or damaged" if text.lstrip().startswith("{") else "not a notebook"
+        return None, f"{kind}: the file is not valid JSON ({str(exc)[:80]})"
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
+        return None, "not a notebook: JSON without notebook cells"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several kinds on broken notebooks
+        return None, f"not a notebook: {type(exc).__name__}: {str(exc)[:80]}"
+    for cell in nb.cells:
+        if not isinstance(cell.get("source", ""), (str, list)) or "cell_type" not in cell:
+            return None, "not a notebook: a cell without source or type"
+    return nb, None
+
+
+def metadata_lesson(nb):
+    value = nb.get("metadata", {}).get(METADATA_KEY, {})
+    label = value.get("lesson") if isinstance(value, dict) else None
+    return label if isinstance(label, str) and _LABEL.match(label) else None
+
+
+def _title(nb):
+    """The first markdown cell's text (the title cell: title, badges, what you will learn)."""
+    return next((source(c) for c in nb.get("cells", []) if c.get("cell_type") == "markdown"), "")
+
+
+def _title_number(nb):
+    match = _TITLE.match(_title(nb))
+    return match.group(1) if match else None
+
+
+def identify(nb):
+    """``(lesson, label, how)`` for notebook ``nb``; lesson is None when nothing matches.
+
+    ``label`` names the lesson in reports (``"01_regression"``); ``how`` says
+    which evidence decided.
+    """
+    known = lessons()
+    label = metadata_lesson(nb)
+    codes = [source(c) for _, c in _code_cells(nb)]
+    called = {name for src in codes for name, _ in checker_calls(src)}
+    defined = {name for src in codes for name in _DEF.findall(src)}
+    helpers = {name for src in codes for name in _HELPER.findall(src)}
+
+    def overlap(topic, names):
+        return len(set(known[topic].exercises) & names)
+
+    lesson, how = None, None
+    meta_topic = _LABEL.match(label).group(2) if label else None
+    if meta_topic in known and (not called or overlap(meta_topic, called)):
+        lesson, how = known[meta_topic], "notebook metadata"
+    else:
+        for names, evidence in [(called, "checker calls"), (defined, "function names")]:
+            best = max(known, key=lambda t: overlap(t, names), default=None)
+            if best is not None and overlap(best, names):
+                lesson, how = known[best], evidence
+                break
+        else:
+            # The title cell's Colab/Binder links name the notebook: .../notebooks/01_regression.ipynb
+            linked = [m.group(2) for m in _BADGE.finditer(_title(nb))]
+            for topics, evidence in [(linked, "title cell links"), (sorted(helpers), "lesson module import")]:
+                topic = next((t for t in topics if t in known), None)
+                if topic:
+                    lesson, how = known[topic], evidence
+                    break
+    if lesson is None:
+        return None, label, None
+    if meta_topic in known and meta_topic != lesson.topic:
+        label = None  # the metadata names another lesson than the cells hold: the cells win
+    if not label:
+        number = _title_number(nb)
+        label = f"{number}_{lesson.topic}" if number else lesson.topic
+    return lesson, label, how
+
+
+def exercise_cells(nb, lesson):
+    """``{exercise: (cell index, argument source)}`` for the checker calls found in ``nb``.
+
+    Cells tagged ``exercise`` are searched first; an exercise whose call is
+    gone is absent (the grader then looks for a function of that name at the end).
+    """
+    cells = _code_cells(nb)
+    tagged = [(i, c) for i, c in cells if "exercise" in c.get("metadata", {}).get("tags", [])]
+    found = {}
+    for index, cell in tagged + cells:
+        for name, arg in checker_calls(source(cell)):
+            if name in lesson.exercises and name not in found:
+                found[name] = (index, arg)
+    return found

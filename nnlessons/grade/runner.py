@@ -1,0 +1,357 @@
+"""Grade one notebook: the grader's worker process (``python -m nnlessons.grade.runner``).
+
+Reads a job (JSON on stdin: the notebook's throw-away copy, its lesson, the
+limits, and a secret token), runs the notebook cell by cell in a fresh kernel
+started under resource limits, and after each exercise cell asks the lesson's
+checker, here in this process, for a verdict on the student's function: each
+call of the function is sent to the kernel as data and its return value comes
+back as data (``_codec``), so nothing the notebook does to ``check``, to the
+printed output or to its own namespace reaches the verdict. Prints one line:
+the token, then the result as JSON.
+"""
+
+import builtins
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from . import _codec
+from ._kernel import MIME
+from .lessons import exercise_cells, lessons
+
+TIMEOUT_ENAME = "GraderTimeLimit"
+#: bytes of cell output kept per notebook (a print loop must not fill the worker's memory)
+OUTPUT_CAP = 20 * 2**20
+#: bytes of one function call's result
+RESULT_CAP = 64 * 2**20
+
+VERDICTS = ("passed", "failed", "not attempted", "error", "timeout")
+
+
+class Abort(BaseException):
+    """Stops a checker: the call could not be made (time limit, dead kernel, unsendable value).
+
+    A BaseException so that no checker's ``except Exception`` swallows it.
+    """
+
+    def __init__(self, verdict, message, kernel_dead=False, out_of_time=False):
+        super().__init__(message)
+        self.verdict, self.message = verdict, message
+        self.kernel_dead, self.out_of_time = kernel_dead, out_of_time
+
+
+class StudentException(Exception):
+    """The exception a student's function raised in the kernel, re-raised here under its name."""
+
+
+def _output_size(out):
+    if out.get("output_type") == "stream":
+        return len(out.get("text", ""))
+    if out.get("output_type") == "error":
+        return sum(len(line) for line in out.get("traceback", [])) + len(out.get("evalue", ""))
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in out.get("data", {}).values())
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        """A NotebookClient that keeps a bounded amount of output and remembers each reply."""
+
+        output_bytes = 0
+        last_reply = None
+
+        def output(self, outs, msg, display_id, cell_index):
+            out = super().output(outs, msg, display_id, cell_index)
+            if out is not None:
+                size = _output_size(out)
+                ours = MIME in out.get("data", {})
+                if (ours and size > RESULT_CAP) or (not ours and self.output_bytes + size > OUTPUT_CAP):
+                    if outs and outs[-1] is out:
+                        outs.pop()
+                    return None
+                if not ours:
+                    self.output_bytes += size
+            return out
+
+    return Client
+
+
+class NotebookRun:
+    """One notebook in one kernel, with a verdict for each exercise of its lesson."""
+
+    def __init__(self, job):
+        import nbformat
+
+        self.job = job
+        self.path = Path(job["notebook"])
+        self.nb = nbformat.read(self.path, as_version=4)
+        self.lesson = lessons()[job["topic"]]
+        self.cell_timeout = float(job["cell_timeout"])
+        self.deadline = time.monotonic() + float(job["notebook_timeout"])
+        self.verdicts = {}
+        self.cell_errors, self.timed_out_cells = [], []
+        self.status, self.detail = "graded", ""
+        self.kernel_dead = False
+
+    # -- the kernel ---------------------------------------------------------------------------
+
+    def _kernel_manager(self):
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+
+        root = Path(self.job["scratch"])
+        spec_dir = root / "kernels" / "nnlessons-grade"
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        launcher = Path(__file__).with_name("launch.py")
+        cpu = int(float(self.job["notebook_timeout"])) + 60
+        argv = [sys.executable, str(launcher), str(self.job["memory_mb"]), str(cpu), str(self.job["file_mb"]),
+                "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (spec_dir / "kernel.json").write_text(json.dumps(
+            {"argv": argv, "display_name": "nnlessons grading", "language": "python"}), encoding="utf-8")
+        ksm = KernelSpecManager(kernel_dirs=[str(root / "kernels")], ensure_native_kernel=False)
+        return AsyncKernelManager(kernel_name="nnlessons-grade", kernel_spec_manager=ksm)
+
+    def _environment(self):
+        root = Path(self.job["scratch"])
+        home = root / "home"
+        (home / "tmp").mkdir(parents=True, exist_ok=True)
+        mpl = home / ".matplotlib"
+        mpl.mkdir(exist_ok=True)
+        cache = self.job.get("mpl_cache")
+        if cache and Path(cache).is_dir():
+            # The font cache, copied: building it would cost seconds per kernel.
+            for font_list in Path(cache).glob("fontlist-*.json"):
+                (mpl / font_list.name).write_bytes(font_list.read_bytes())
+        profile = home / ".ipython" / "profile_default"
+        profile.mkdir(parents=True, exist_ok=True)
+        # The verdicts read no figure; rendering PNGs was close to half the time of notebook 01.
+        (profile / "ipython_kernel_config.py").write_text(
+            'c.DisplayFormatter.active_types = ["text/plain"]\n', encoding="utf-8")
+        env = {"HOME": str(home), "TMPDIR": str(home / "tmp"), "IPYTHONDIR": str(home / ".ipython"),
+               "MPLCONFIGDIR": str(mpl), "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        for name in ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+            env[name] = "1"
+        return env
+
+    def _timeout(self):
+        remaining = self.deadline - time.monotonic()
+        return min(self.cell_timeout, remaining)
+
+    def _execute(self, cell, index, store_history=True):
+        """Run one cell; returns the kernel's reply content, or raises Abort."""
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        timeout = self._timeout()
+        if timeout <= 0:
+            raise Abort("timeout", f"the notebook's time limit ({self.job['notebook_timeout']:g} s) was "
+                                   f"reached before this point", out_of_time=True)
+        self.current_timeout = max(timeout, 0.1)
+        self.client.last_reply = None
+        try:
+            self.client.execute_cell(cell, index, store_history=store_history)
+        except DeadKernelError:
+            self.kernel_dead = True
+            raise Abort("error", "the kernel died (os._exit, exit(), a crash, or the memory or CPU "
+                                 "limit)", kernel_dead=True) from None
+        except CellTimeoutError:
+            raise Abort("timeout", f"no answer within {timeout:.0f} s") from None
+        reply = (self.client.last_reply or {}).get("content", {})
+        if reply.get("ename") == TIMEOUT_ENAME:
+            raise Abort("timeout", f"still running after {timeout:.0f} s (an endless loop?), interrupted")
+        return reply
+
+    # -- one call of the student's function --------------------------------------------------
+
+    def _call(self, index, expr, args):
+        from nbformat.v4 import new_code_cell
+
+        payload = None if args is None else json.dumps([_codec.encode(a) for a in args])
+        code = (f"__import__('nnlessons.grade._kernel', fromlist=['call']).call({expr!r}, "
+                f"{payload!r})")
+        cell = new_code_cell(code)
+        self._execute(cell, index, store_history=False)
+        results = [o["data"][MIME] for o in cell.outputs
+                   if o.get("output_type") == "display_data" and MIME in o.get("data", {})]
+        if not results or not isinstance(results[-1], dict):
+            raise Abort("error", "the grader got no answer from the kernel (was the grading helper "
+                                 "broken by the notebook?)")
+        return results[-1]
+
+    def _proxy(self, index, expr):
+        def learner(*args):
+            try:
+                answer = self._call(index, expr, args)
+            except Abort:
+                raise
+            except _codec.CodecError as exc:
+                raise Abort("error", f"cannot be graded outside the notebook: {exc}") from None
+            except Exception as exc:  # the grader's own failure: not the student's exception
+                raise Abort("error", f"the grader could not call the function: {type(exc).__name__}: "
+                                     f"{str(exc)[:200]}") from None
+            status = answer.get("status")
+            if status == "raised":
+                if answer.get("not_implemented"):
+                    raise NotImplementedError(answer.get("evalue", ""))
+                name = str(answer.get("ename", "Exception"))
+                raise type(name if name.isidentifier() else "Exception", (StudentException,), {})(
+                    answer.get("evalue", ""))
+            if status != "ok":
+                raise Abort("error", f"the kernel could not run or send back your function's "
+                                     f"result ({answer.get('error', status)})")
+            try:
+                result = _codec.decode(answer["result"])
+                after = [_codec.decode(a) for a in answer["args"]]
+            except (_codec.CodecError, KeyError, TypeError) as exc:
+                raise Abort("error", f"unreadable answer from the kernel: {exc}") from None
+            for original, changed in zip(args, after):
+                _codec.write_back(original, changed)
+            for category, text in answer.get("warnings", []):
+                cls = getattr(builtins, str(category), None)
+                if not (isinstance(cls, type) and issubclass(cls, Warning)):
+                    cls = UserWarning
+                warnings.warn(str(text), cls, stacklevel=2)
+            return result
+
+        return learner
+
+    def grade(self, name, index, expr):
+        """Record the verdict of exercise ``name`` on the value of ``expr`` in the kernel."""
+        checker = self.lesson.checker(name)
+        try:
+            probe = self._call(index, expr, None)
+            if probe.get("status") == "missing":
+                self.verdicts[name] = ("error", f"no function `{expr}` in the notebook "
+                                                f"({probe.get('error', '')}); was its cell deleted or renamed?")
+                return
+            learner = self._proxy(index, expr) if probe.get("callable") else \
+                _codec.decode({"__opaque__": str(probe.get("type", "object")), "text": probe.get("text", "")})
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                try:
+                    result = checker(learner)
+                except StudentException:
+                    # The checker reported the learner's exception, then re-raised it.
+                    result = None
+        except Abort as stop:
+            self.verdicts[name] = (stop.verdict, stop.message)
+            return
+        except Exception as exc:  # a checker that cannot handle what came back: say so, go on
+            self.verdicts[name] = ("error", f"the checker failed: {type(exc).__name__}: {str(exc)[:200]}")
+            return
+        if result is None:
+            prefix = f"FAILED  {name}: "
+            lines = [ln for ln in printed.getvalue().splitlines() if ln.startswith(prefix)]
+            message = lines[-1][len(prefix):] if lines else "your function raised an exception"
+            self.verdicts[name] = ("failed", message.replace(" (traceback below)", ""))
+        elif result.passed:
+            self.verdicts[name] = ("passed", result.message)
+        elif result.message == _not_implemented():
+            self.verdicts[name] = ("not attempted", result.message)
+        else:
+            self.verdicts[name] = ("failed", result.message)
+
+    # -- the notebook ---------------------------------------------------------------------------
+
+    def run(self):
+        import subprocess
+
+        started = time.monotonic()
+        where = exercise_cells(self.nb, self.lesson)
+        by_cell = {}
+        for name, (index, expr) in where.items():
+            by_cell.setdefault(index, []).append((name, expr))
+        Client = _client_class()
+        self.current_timeout = self.cell_timeout
+        self.client = Client(
+            self.nb, km=self._kernel_manager(), allow_errors=True, record_timing=False,
+            interrupt_on_timeout=True, iopub_timeout=5,
+            error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "time limit", "traceback": []},
+            timeout_func=lambda cell: self.current_timeout,
+            startup_timeout=int(max(10, min(60, float(self.job["notebook_timeout"])))),
+            resources={"metadata": {"path": str(self.path.parent)}})
+        self.client.on_cell_executed = self._remember_reply
+        cells = list(self.nb.cells)
+        last = None
+        try:
+            with self.client.setup_kernel(env=self._environment(), stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL):
+                for index, cell in enumerate(cells):
+                    if cell.cell_type != "code":
+                        continue
+                    last = index
+                    try:
+                        reply = self._execute(cell, index)
+                    except Abort as stop:
+                        if stop.kernel_dead or stop.out_of_time:
+                            self.status = "kernel died" if stop.kernel_dead else "time limit"
+                            self.detail = f"cell {index + 1}: {stop.message}"
+                            break
+                        self.timed_out_cells.append(index + 1)
+                    else:
+                        if reply.get("status") == "error":
+                            self.cell_errors.append({"cell": index + 1, "ename": str(reply.get("ename", ""))[:100],
+                                                     "evalue": str(reply.get("evalue", ""))[:300]})
+                    for name, expr in by_cell.get(index, []):
+                        if not self.kernel_dead:
+                            self.grade(name, index, expr)
+                    if self.kernel_dead:
+                        self.status, self.detail = "kernel died", f"the kernel died while grading cell {index + 1}"
+                        break
+                # An exercise whose checker call was removed: its function, by name, at the end.
+                for name in self.lesson.exercises:
+                    if name not in self.verdicts and self.status == "graded" and not self.kernel_dead:
+                        self.grade(name, last if last is not None else 0, name)
+                if self.kernel_dead and self.status == "graded":
+                    self.status, self.detail = "kernel died", "the kernel died while the grader called a function"
+        except Abort as stop:  # the kernel died or the clock ran out during the final sweep
+            self.status, self.detail = ("kernel died" if stop.kernel_dead else "time limit"), stop.message
+        except Exception as exc:  # the kernel would not start, or nbclient failed: say so, grade the rest
+            self.status, self.detail = "grader error", f"{type(exc).__name__}: {str(exc)[:300]}"
+        reason = {"kernel died": "not graded: the kernel died before this exercise",
+                  "time limit": "not graded: the notebook's time limit was reached first",
+                  "grader error": "not graded: " + self.detail}.get(self.status, "not graded")
+        verdict = "timeout" if self.status == "time limit" else "error"
+        exercises = {}
+        for name in self.lesson.exercises:
+            v, message = self.verdicts.get(name, (verdict, reason))
+            exercises[name] = {"verdict": v, "message": message}
+        return {"status": self.status, "detail": self.detail, "exercises": exercises,
+                "cell_errors": self.cell_errors, "timed_out_cells": self.timed_out_cells,
+                "seconds": round(time.monotonic() - started, 2)}
+
+    def _remember_reply(self, cell, cell_index, execute_reply):
+        self.client.last_reply = execute_reply
+
+
+def _not_implemented():
+    from nnlessons.check import NOT_IMPLEMENTED
+
+    return NOT_IMPLEMENTED
+
+
+def main():
+    job = json.loads(sys.stdin.read())
+    token = job.pop("token")
+    try:
+        result = NotebookRun(job).run()
+    except Exception as exc:
+        result = {"status": "grader error", "detail": f"{type(exc).__name__}: {str(exc)[:300]}",
+                  "exercises": {}, "cell_errors": [], "timed_out_cells": [], "seconds": 0.0}
+    sys.stdout.write(token + " " + json.dumps(result) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,462 @@
+"""Tests of the grader (nnlessons.grade).
+
+Without kernels: the codec that carries values between grader and kernel,
+lesson identification (every notebook of the series is identified from its
+cells, and its exercise calls come in its module's EXERCISES order), file
+triage, the reports. With kernels (marked ``notebooks``): one generated class
+of notebook 01 submissions, graded once, every hostile or broken submission
+getting its verdict while the rest of the class is graded.
+"""
+
+import csv
+import hashlib
+import json
+import math
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from tools import handouts
+
+from nnlessons.grade import Limits, discover, grade_class
+from nnlessons.grade import _codec, grader, lessons, report
+from nnlessons.grade.__main__ import main as grade_main
+
+ROOT = Path(__file__).resolve().parents[1]
+SERIES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+REGRESSION = ROOT / "notebooks" / "01_regression.ipynb"
+
+
+# -- the codec -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, 2**80, -0.0, 1.5, math.inf, 1 + 2j, "text",
+    np.float64(0.1), np.float32(0.25), np.int64(-7), np.bool_(True),
+    np.arange(6.0).reshape(2, 3).T, np.zeros((0, 4)), np.array(2.0), np.arange(5, dtype=np.uint8),
+    (1.0, np.ones(2)), [np.ones((2, 1)), [3, 4]], {"W1": np.eye(2), 3: (1, 2)},
+])
+def test_codec_round_trip_keeps_type_shape_and_value(value):
+    back = _codec.decode(json.loads(json.dumps(_codec.encode(value))))
+    assert type(back) is type(value)
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and back.shape == value.shape
+        assert np.array_equal(back, value)
+    elif isinstance(value, dict):
+        assert back.keys() == value.keys()
+    elif isinstance(value, float):
+        assert math.copysign(1, back) == math.copysign(1, value) and back == value
+    elif not isinstance(value, (tuple, list)):
+        assert back == value
+
+
+def test_codec_keeps_nan_and_tells_tuple_from_list():
+    assert math.isnan(_codec.decode(_codec.encode(math.nan)))
+    assert _codec.decode(_codec.encode((1, 2))) == (1, 2)
+    assert _codec.decode(_codec.encode([1, 2])) == [1, 2]
+
+
+def test_codec_refuses_what_must_not_cross():
+    with pytest.raises(_codec.CodecError, match="function"):
+        _codec.encode(lambda: 0)
+    with pytest.raises(_codec.CodecError, match="object"):
+        _codec.encode(np.array([None, 1]))
+    opaque = _codec.decode(_codec.encode(open, strict=False))
+    assert type(opaque).__name__ == "builtin_function_or_method" and not callable(opaque)
+
+
+@pytest.mark.parametrize("data", [
+    {"__array__": {"dtype": "<f8", "shape": [3], "data": "AAAA"}},           # bytes do not fit the shape
+    {"__array__": {"dtype": "|O", "shape": [1], "data": "AAAAAAAAAAA="}},   # object dtype
+    {"__array__": {"dtype": "<f8", "shape": [-1], "data": ""}},
+    {"__pickle__": "gASVAAAAAAAAAAAu"},
+    {"__int__": "1", "__float__": "0x1p+0", "x": 1, "y": 2},
+    json.loads("[" * 70 + "1" + "]" * 70),                                  # nested too deeply
+])
+def test_codec_rejects_malformed_answers(data):
+    with pytest.raises(_codec.CodecError):
+        _codec.decode(data)
+
+
+def test_write_back_replays_changes_to_mutable_arguments():
+    a, d, lst = np.zeros(3), {"W": np.zeros((2, 2)), "gone": 1}, [np.zeros(2), 5]
+    _codec.write_back(a, np.arange(3.0))
+    _codec.write_back(d, {"W": np.ones((2, 2)), "new": 2})
+    _codec.write_back(lst, [np.ones(2), 6])
+    assert a.tolist() == [0.0, 1.0, 2.0]
+    assert sorted(d) == ["W", "new"] and d["W"].sum() == 4.0
+    assert lst[0].tolist() == [1.0, 1.0] and lst[1] == 6
+
+
+# -- lessons and identification ----------------------------------------------------------------
+
+def test_every_check_module_with_exercises_is_a_lesson():
+    from nnlessons import check
+
+    known = lessons.lessons()
+    assert known, "no check module defines EXERCISES"
+    for topic, lesson in known.items():
+        assert len(set(lesson.exercises)) == len(lesson.exercises)
+        for name in lesson.exercises:
+            assert callable(lesson.checker(name)) and getattr(check, name) is lesson.checker(name)
+
+
+@pytest.mark.parametrize("path", SERIES, ids=[p.stem for p in SERIES])
+def test_each_notebook_is_identified_from_its_cells_and_calls_its_exercises_in_order(path):
+    nb = nbformat.read(path, as_version=4)
+    lesson, label, how = lessons.identify(nb)
+    assert lesson is not None and how == "checker calls"
+    assert label == f"{path.stem[:2]}_{lesson.topic}"
+    calls = [name for cell in nb.cells if "exercise" in cell.metadata.get("tags", [])
+             for name, _ in lessons.checker_calls(cell.source)]
+    assert tuple(calls) == lesson.exercises
+    assert set(lessons.exercise_cells(nb, lesson)) == set(lesson.exercises)
+
+
+def _regression_nb():
+    return nbformat.read(REGRESSION, as_version=4)
+
+
+def test_identify_prefers_metadata_then_calls_functions_title_links_lesson_import():
+    nb = _regression_nb()
+    nb.metadata["nnlessons"] = {"lesson": "01_regression"}
+    assert lessons.identify(nb)[1:] == ("01_regression", "notebook metadata")
+    # Metadata of one lesson, cells of another (a student pasted into the wrong file): the cells win.
+    nb.metadata["nnlessons"] = {"lesson": "06_digits"}
+    assert lessons.identify(nb)[1:] == ("01_regression", "checker calls")
+    # No metadata, checker calls deleted: the exercise functions still say which lesson it is.
+    nb = _regression_nb()
+    for cell in nb.cells:
+        cell.source = re.sub(r"check\.\w+\(\w+\)", "pass", cell.source)
+    lesson, label, how = lessons.identify(nb)
+    assert (lesson.topic, label, how) == ("regression", "01_regression", "function names")
+    title = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# 01 · Regression\n[![Colab](badge.svg)](https://colab.research.google.com/github/o/r/blob/main/"
+        "notebooks/01_regression.ipynb)")])
+    assert lessons.identify(title)[1:] == ("01_regression", "title cell links")
+    helper = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from nnlessons.lessons import regression as reg")])
+    assert lessons.identify(helper)[2] == "lesson module import"
+    blank = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01 · notes")])
+    assert lessons.identify(blank) == (None, None, None)
+
+
+def test_checker_calls_read_arguments_and_survive_magics():
+    src = "%matplotlib inline\nif True:\n    !ls\nr = check.mse_cost(my.cost)\ncheck.log_loss(lambda h, y: 0)"
+    assert lessons.checker_calls(src) == [("mse_cost", "my.cost"), ("log_loss", "lambda h, y: 0")]
+    assert lessons.checker_calls("check.mse_cost(f") == [("mse_cost", "f")]  # not Python: by pattern
+    assert lessons.checker_calls("check.log_loss(g)\0") == [("log_loss", "g")]
+    assert lessons.checker_calls("(" * 10_000 + "check.mse_cost(f)") == [("mse_cost", "f")]
+
+
+@pytest.mark.parametrize("data, start", [
+    (b"\xff\xfe\x00garbage", "not a notebook: the file is not UTF-8"),
+    (b"print('hello')\n", "not a notebook: the file is not valid JSON"),
+    (b'{"cells": [{"cell_type": "code", "sou', "truncated or damaged"),
+    (b"[1, 2, 3]", "not a notebook: JSON without notebook cells"),
+])
+def test_read_notebook_names_what_is_wrong(data, start):
+    nb, problem = lessons.read_notebook(data)
+    assert nb is None and problem.startswith(start)
+
+
+def test_discover_names_students_by_folder_or_file_and_skips_hidden(tmp_path):
+    (tmp_path / "alice" / "ps1").mkdir(parents=True)
+    (tmp_path / "alice" / "ps1" / "01_regression.ipynb").write_text("{}")
+    (tmp_path / "bob_01_regression.ipynb").write_text("{}")
+    (tmp_path / "alice" / ".ipynb_checkpoints").mkdir()
+    (tmp_path / "alice" / ".ipynb_checkpoints" / "x.ipynb").write_text("{}")
+    found = [(s.student, s.file) for s in discover(tmp_path)]
+    assert found == [("alice", "alice/ps1/01_regression.ipynb"), ("bob_01_regression", "bob_01_regression.ipynb")]
+
+
+def test_handouts_record_their_lesson(tmp_path):
+    written = handouts.write_handouts(ROOT / "notebooks", tmp_path)
+    assert written
+    for path in written:
+        assert nbformat.read(path, as_version=4).metadata["nnlessons"] == {"lesson": path.stem}
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+def _row(student, file, verdicts, status="graded", lesson="01_regression"):
+    return {"student": student, "file": file, "lesson": lesson, "topic": "regression", "identified_by": "",
+            "status": status, "detail": "", "cell_errors": [], "timed_out_cells": [], "seconds": 1.0,
+            "exercises": {name: {"verdict": v, "message": m} for name, (v, m) in verdicts.items()}}
+
+
+def test_reports_count_verdicts_group_failures_and_escape_student_text(tmp_path):
+    rows = [
+        _row("ann", "ann/a.ipynb", {"mse_cost": ("passed", "all 5 cases"), "fit": ("failed", "expected 1.5, got 2")}),
+        _row("<script>x</script>", "b/<img>.ipynb", {"mse_cost": ("failed", "expected 3, got 4e-3"),
+                                                     "fit": ("failed", "expected 0.25, got 9")}),
+        _row("cy", "cy.txt", {}, status="not a notebook", lesson=""),
+    ]
+    report.write_reports(tmp_path, rows, {"submissions": "s", "seconds": 2.0, "changed_during_grading": []})
+    table = list(csv.DictReader(open(tmp_path / "grades.csv", encoding="utf-8")))
+    assert [r["student"] for r in table] == ["<script>x</script>", "ann", "cy"]
+    assert (table[1]["mse_cost"], table[1]["fit"], table[1]["passed"], table[1]["score"]) == ("passed", "failed", "1", "0.50")
+    assert table[2]["status"] == "not a notebook" and table[2]["total"] == "0"
+    page = (tmp_path / "summary.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "2 × <code>expected …, got …</code>" in page  # both failures of `fit`, numbers masked
+    assert len(list(csv.reader(open(tmp_path / "verdicts.csv", encoding="utf-8")))) == 5
+    feedback = sorted(p.name for p in (tmp_path / "feedback").iterdir())
+    assert feedback == ["ann.md", "cy.md", "script_x_script.md"]
+    assert "**failed**: expected 1.5, got 2" in (tmp_path / "feedback" / "ann.md").read_text(encoding="utf-8")
+
+
+def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsys, monkeypatch):
+    real = grader.importlib.util.find_spec
+    monkeypatch.setattr(grader.importlib.util, "find_spec", lambda name: None if name == "nbclient" else real(name))
+    assert grade_main([str(tmp_path / "s"), "--out", str(tmp_path / "r")]) == 2
+    assert "grading needs nbclient" in capsys.readouterr().err
+    with pytest.raises(ImportError, match=r"pip install 'nnlessons\[grade\]'"):
+        grader.require_dependencies()
+
+
+def test_command_refuses_a_report_inside_the_submissions(tmp_path, capsys):
+    assert grade_main([str(tmp_path), "--out", str(tmp_path / "report")]) == 2
+    assert "must not be inside" in capsys.readouterr().err
+    assert grade_main([str(tmp_path / "missing"), "--out", str(tmp_path / "r")]) == 2
+
+
+# -- a generated class, graded in kernels -----------------------------------------------------------
+
+SOLUTIONS = {}  # exercise -> solution cell source, from the solution notebook
+
+
+def _exercise_cells(nb):
+    return [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+
+
+def _submission(replace=None, extra_before=(), trim=False, metadata=True, notebook=REGRESSION):
+    """A student's notebook 01: the handout, exercise cells replaced per ``replace`` (name -> source).
+
+    ``replace[name] = "solution"`` puts the solution back; ``trim`` keeps only the
+    title, the set-up cell and the exercises (a smaller notebook, quicker to run);
+    ``extra_before`` inserts code cells before the first exercise.
+    """
+    solution = nbformat.read(notebook, as_version=4)
+    nb = handouts.make_handout(solution, notebook.name, lesson=notebook.stem if metadata else None)
+    for sol, cell in zip(_exercise_cells(solution), _exercise_cells(nb)):
+        name = lessons.checker_calls(cell.source)[0][0]
+        text = (replace or {}).get(name)
+        cell.source = sol.source if text == "solution" else text if text is not None else cell.source
+    cells = nb.cells
+    first = next(i for i, c in enumerate(cells) if "exercise" in c.metadata.get("tags", []))
+    if trim:
+        code = [i for i, c in enumerate(cells) if c.cell_type == "code"]
+        keep = {0, code[0]} | {i for i, c in enumerate(cells) if "exercise" in c.metadata.get("tags", [])}
+        head = [c for i, c in enumerate(cells) if i in keep and i < first]
+        tail = [c for i, c in enumerate(cells) if i in keep and i >= first]
+    else:
+        head, tail = cells[:first], cells[first:]
+    nb.cells = head + [nbformat.v4.new_code_cell(src) for src in extra_before] + tail
+    return nb
+
+
+ALL = {name: "solution" for name in ("mse_cost", "mse_gradient", "gradient_descent_step",
+                                     "fit_line_least_squares")}
+
+WRONG = {
+    "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n\ncheck.mse_cost(mse_cost)",
+    "mse_gradient": ("def mse_gradient(w, b, x, y):\n    e = y - (w * x + b)\n"
+                     "    return 2 * np.mean(e * x), 2 * np.mean(e)\n\ncheck.mse_gradient(mse_gradient)"),
+    "gradient_descent_step": ("def gradient_descent_step(w, b, x, y, learning_rate):\n"
+                              "    e = w * x + b - y\n"
+                              "    return w + learning_rate * 2 * np.mean(e * x), b + learning_rate * 2 * np.mean(e)\n\n"
+                              "check.gradient_descent_step(gradient_descent_step)"),
+    "fit_line_least_squares": ("def fit_line_least_squares(x, y):\n    return float(np.sum(x * y) / np.sum(x * x)), 0.0\n\n"
+                               "check.fit_line_least_squares(fit_line_least_squares)"),
+}
+
+FAKE_PASSED = {name: (f"def {name}(*args):\n    raise NotImplementedError\n\n"
+                      f"print('PASSED  {name}: all 5 cases match the reference')") for name in ALL}
+
+PATCH = """import nnlessons
+import nnlessons.check._core as core
+check.mse_cost = lambda f: print("PASSED  mse_cost: all 5 cases match the reference")
+core._compare = lambda *args, **kwargs: None
+np.isclose = lambda *args, **kwargs: np.True_
+open("written_by_student.txt", "w").write("hello")"""
+
+PATCH_INSIDE = """def mse_gradient(w, b, x, y):
+    import nnlessons.check._core as core
+    core._compare = lambda *args, **kwargs: None   # patched while being checked
+    core.check_function = lambda name, *a, **k: core._report(name, True, "all cases")
+    return 0.0, 0.0
+
+check.mse_gradient(mse_gradient)"""
+
+# No checker call (the student removed it): the grader checks the function by name at the end.
+LOOP = """def mse_gradient(w, b, x, y):
+    while True:
+        pass"""
+
+STEP_ALONE = """def gradient_descent_step(w, b, x, y, learning_rate):
+    e = w * x + b - y
+    return w - learning_rate * 2 * np.mean(e * x), b - learning_rate * 2 * np.mean(e)
+
+check.gradient_descent_step(gradient_descent_step)"""
+
+ODD = {
+    "mse_cost": "def mse_cost(w, b, x, y):\n    raise ValueError('x and y differ')\n\ncheck.mse_cost(mse_cost)",
+    "mse_gradient": ("def mse_gradient(w, b, x, y):\n    x -= 1\n    return 0.0, 0.0\n\n"
+                     "check.mse_gradient(mse_gradient)"),
+    "gradient_descent_step": "gradient_descent_step = 3\ncheck.gradient_descent_step(gradient_descent_step)",
+    "fit_line_least_squares": "def fit_line_least_squares(x, y):\n    return lambda t: t\n",
+}
+
+# A cell limit well above what a set-up cell needs on a busy 2-core machine.
+# Kills the kernel only when the grader calls it (no checker call in the notebook).
+EXIT_WHEN_CALLED = "def fit_line_least_squares(x, y):\n    import os\n    os._exit(3)"
+
+# Right values, but numpy warns of an overflow in the kernel: the checker in the grader must hear it.
+NAIVE_SIGMOID = "def stable_sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\ncheck.stable_sigmoid(stable_sigmoid)"
+
+LIMITS = Limits(cell_timeout=8, notebook_timeout=60, memory_mb=2048, jobs=2)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading")
+    subs = root / "submissions"
+
+    def put(student, filename, nb_or_bytes):
+        path = subs / student / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(nb_or_bytes, bytes):
+            path.write_bytes(nb_or_bytes)
+        else:
+            nbformat.write(nb_or_bytes, path)
+        return path
+
+    correct = put("alice", "01_regression.ipynb", _submission(ALL))
+    put("bob", "01_regression.ipynb", _submission())
+    put("carol", "01_regression.ipynb", _submission(WRONG, trim=True))
+    put("dave", "01_regression.ipynb", _submission(FAKE_PASSED, trim=True))
+    put("erin", "01_regression.ipynb", _submission({"mse_gradient": PATCH_INSIDE}, extra_before=[PATCH], trim=True))
+    put("frank", "01_regression.ipynb", _submission(
+        {**ALL, "mse_gradient": LOOP, "gradient_descent_step": STEP_ALONE},
+        extra_before=["import time\ntime.sleep(10**6)"], trim=True))
+    put("gina", "01_regression.ipynb", _submission(ALL, extra_before=["big = np.ones(10 * 2**30 // 8)"], trim=True))
+    put("harry", "01_regression.ipynb", _submission(ALL, extra_before=["import sys\nsys.exit(1)"], trim=True))
+    ivan = _submission(ALL, trim=True)
+    ivan.cells.insert(len(ivan.cells) - 2, nbformat.v4.new_code_cell("import os\nos._exit(0)"))
+    put("ivan", "01_regression.ipynb", ivan)
+    put("olga", "01_regression.ipynb", _submission(ODD, trim=True))
+    put("pat", "02_cost_functions.ipynb", _submission(
+        {"stable_sigmoid": NAIVE_SIGMOID}, trim=True, notebook=ROOT / "notebooks" / "02_cost_functions.ipynb"))
+    put("quinn", "01_regression.ipynb", _submission({**ALL, "fit_line_least_squares": EXIT_WHEN_CALLED}, trim=True))
+    put("kim", "01_regression.ipynb", correct.read_bytes()[:len(correct.read_bytes()) // 2])
+    put("leo", "my homework (2).txt", _submission(ALL, trim=True, metadata=False))
+    put("mia", "01_regression.ipynb", b"def mse_cost(w, b, x, y):\n    return 0\n")
+    put("nora", "notes.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# my notes")]))
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
+    rows, meta = grade_class(subs, root / "report", LIMITS)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
+    return {row["student"]: row for row in rows}, meta, root, before == after
+
+
+def _verdicts(row):
+    return [e["verdict"] for e in row["exercises"].values()]
+
+
+@pytest.mark.notebooks
+def test_correct_and_stub_submissions(graded):
+    rows = graded[0]
+    assert rows["alice"]["status"] == "graded" and _verdicts(rows["alice"]) == ["passed"] * 4
+    assert rows["alice"]["identified_by"] == "notebook metadata"
+    assert _verdicts(rows["bob"]) == ["not attempted"] * 4
+
+
+@pytest.mark.notebooks
+def test_wrong_answers_get_the_checkers_hints(graded):
+    row = graded[0]["carol"]
+    assert _verdicts(row) == ["failed"] * 4
+    messages = [e["message"] for e in row["exercises"].values()]
+    for message, hint in zip(messages, ["m times too large", "wrong sign", "stepped uphill", "through the origin"]):
+        assert hint in message
+
+
+@pytest.mark.notebooks
+def test_odd_answers_get_the_checkers_messages(graded):
+    olga = graded[0]["olga"]
+    assert _verdicts(olga) == ["failed"] * 4
+    messages = [e["message"] for e in olga["exercises"].values()]
+    assert "your function raised ValueError: x and y differ" in messages[0]
+    assert "modified its input x in place" in messages[1]
+    assert "expected a function, got a int" in messages[2]
+    assert "got a function" in messages[3]  # a value that cannot travel arrives as a stand-in
+
+
+@pytest.mark.notebooks
+def test_warnings_in_the_kernel_reach_the_checker(graded):
+    pat = graded[0]["pat"]
+    assert _verdicts(pat) == ["failed", "not attempted", "not attempted", "not attempted"]
+    assert "numpy warned 'overflow encountered in exp'" in pat["exercises"]["stable_sigmoid"]["message"]
+
+
+@pytest.mark.notebooks
+def test_printed_passed_and_patched_checkers_earn_nothing(graded):
+    rows = graded[0]
+    assert _verdicts(rows["dave"]) == ["not attempted"] * 4
+    erin = rows["erin"]
+    assert _verdicts(erin) == ["not attempted", "failed", "not attempted", "not attempted"]
+    assert "wrong value" in erin["exercises"]["mse_gradient"]["message"]
+
+
+@pytest.mark.notebooks
+def test_endless_loops_are_cut_and_the_notebook_goes_on(graded):
+    frank = graded[0]["frank"]
+    assert frank["status"] == "graded"
+    assert _verdicts(frank) == ["passed", "timeout", "passed", "passed"]
+    assert len(frank["timed_out_cells"]) == 1  # the sleep; the loop is cut when the grader calls it
+    assert frank["seconds"] < LIMITS.notebook_timeout
+
+
+@pytest.mark.notebooks
+def test_memory_and_exits(graded):
+    rows = graded[0]
+    gina, harry, ivan = rows["gina"], rows["harry"], rows["ivan"]
+    assert _verdicts(gina) == ["passed"] * 4 and gina["cell_errors"][0]["ename"] == "MemoryError"
+    assert _verdicts(harry) == ["passed"] * 4 and harry["cell_errors"][0]["ename"] == "SystemExit"
+    assert ivan["status"] == "kernel died"
+    assert _verdicts(ivan) == ["passed", "passed", "error", "error"]
+    quinn = rows["quinn"]
+    assert quinn["status"] == "kernel died" and _verdicts(quinn) == ["passed"] * 3 + ["error"]
+    assert "kernel died" in quinn["exercises"]["fit_line_least_squares"]["message"]
+
+
+@pytest.mark.notebooks
+def test_broken_renamed_and_foreign_files(graded):
+    rows = graded[0]
+    assert rows["kim"]["status"] == "damaged notebook"
+    assert rows["leo"]["identified_by"] == "checker calls" and _verdicts(rows["leo"]) == ["passed"] * 4
+    assert rows["mia"]["status"] == "not a notebook"
+    assert rows["nora"]["status"] == "unknown lesson"
+
+
+@pytest.mark.notebooks
+def test_the_submissions_are_untouched_and_the_reports_written(graded):
+    rows, meta, root, unchanged = graded
+    assert unchanged and meta["changed_during_grading"] == []
+    assert not list((root / "submissions").rglob("written_by_student.txt"))
+    table = list(csv.DictReader(open(root / "report" / "grades.csv", encoding="utf-8")))
+    assert len(table) == len(rows) == 16
+    assert {r["student"]: r["passed"] for r in table}["alice"] == "4"
+    assert (root / "report" / "feedback" / "carol.md").is_file()
+    assert "Lesson 01_regression" in (root / "report" / "summary.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.notebooks
+def test_the_notebook_time_limit_stops_a_notebook_of_slow_cells(tmp_path):
+    nb = _submission(extra_before=["import time\ntime.sleep(100)"] * 3, trim=True)
+    (tmp_path / "s" / "zoe").mkdir(parents=True)
+    nbformat.write(nb, tmp_path / "s" / "zoe" / "01_regression.ipynb")
+    rows, meta = grade_class(tmp_path / "s", None, Limits(cell_timeout=3, notebook_timeout=8, jobs=1))
+    assert rows[0]["status"] == "time limit"
+    assert _verdicts(rows[0]) == ["timeout"] * 4
+    assert meta["seconds"] < 60  # the cells would sleep 300 s; generous for a busy machine
