@@ -39,12 +39,12 @@ import numpy as np
 
 from . import layers, regularization
 from ._validation import (
-    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_shape, check_sizes, make_rng,
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_shape, check_sizes,
+    make_rng,
 )
 from .activations import get_activation
 from .losses import FUSED, get_loss, one_hot
 from .optim import get_optimizer
-from ._validation import check_positive
 from .regularization import check_keep_prob, check_weight_decay
 
 #: output activation -> the loss it must be trained with, for the two losses that need one
