@@ -26,17 +26,26 @@ Gaussian biases (drawn after all the weights, from the same ``rng``).
 
 The public methods check their arguments once; the loops inside run the bare
 kernels ``layers.forward`` and ``layers.backward`` on arrays already checked.
+
+Regularisation (notebook 07) happens only in training, in ``loss_and_grads`` and
+``fit``: L2 weight decay (``weight_decay`` = lambda) adds ``lambda / (2 m) sum ||Wl||^2``
+to the cost and ``lambda / m Wl`` to each ``dWl``, biases not decayed; inverted dropout
+(``keep_prob`` < 1) multiplies every hidden layer's ``Al`` by a 0/1 mask ``Ml`` divided
+by ``keep_prob``, and its ``dAl`` by the same. ``forward``, ``predict``, ``accuracy`` and
+``cost`` never drop units (see ``nnlessons.regularization``).
 """
 
 import numpy as np
 
-from . import layers
+from . import layers, regularization
 from ._validation import (
-    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_shape, check_sizes, make_rng,
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_shape, check_sizes,
+    make_rng,
 )
 from .activations import get_activation
 from .losses import FUSED, get_loss, one_hot
 from .optim import get_optimizer
+from .regularization import check_keep_prob, check_weight_decay
 
 #: output activation -> the loss it must be trained with, for the two losses that need one
 _LOSS_NEEDS_OUTPUT = {
@@ -62,11 +71,14 @@ def accuracy_score(pred, labels):
 class ForwardCache(dict):
     """What a forward pass keeps for the backward pass: ``"A0"`` (= X) and every
     layer's ``"Zl"`` and ``"Al"`` by name, and in ``layers[l]`` the cache
-    ``(A(l-1), Wl, bl)`` that ``layers.forward`` returned for layer ``l``."""
+    ``(A(l-1), Wl, bl)`` that ``layers.forward`` returned for layer ``l``. In
+    training with dropout, ``dropout[l]`` is hidden layer ``l``'s ``Ml / keep_prob``
+    (and ``"Al"`` the activations after dropout)."""
 
     def __init__(self, X):
         super().__init__(A0=X)
         self.layers = {}
+        self.dropout = {}
 
 
 class FitDiverged(ValueError):
@@ -196,12 +208,17 @@ class Network:
         """
         return self._forward(self._check_X(X))
 
-    def _forward(self, X):
+    def _forward(self, X, masks=None, keep_prob=1.0):
+        """The forward pass; with ``masks`` (training with dropout), hidden layer ``l``'s
+        activations are multiplied by ``masks["Ml"] / keep_prob``."""
         cache = ForwardCache(X)
         A = X
         for l in range(1, self.n_layers + 1):
             Z, cache.layers[l] = layers.forward(A, self.params[f"W{l}"], self.params[f"b{l}"])
             A = self.g[l].forward(Z)
+            if masks is not None and l < self.n_layers:
+                cache.dropout[l] = masks[f"M{l}"] / keep_prob
+                A = A * cache.dropout[l]
             cache[f"Z{l}"], cache[f"A{l}"] = Z, A
         return A, cache
 
@@ -245,18 +262,75 @@ class Network:
         for l in range(L, 0, -1):
             dA, grads[f"W{l}"], grads[f"b{l}"] = layers.backward(dZ, cache.layers[l], need_dA_prev=l > 1)
             if l > 1:
+                if l - 1 in cache.dropout:
+                    dA = dA * cache.dropout[l - 1]  # the forward pass's mask, not a new one
                 dZ = self.g[l - 1].backward(dA, cache[f"Z{l - 1}"])
         return {name: grads[name] for name in self.params}
 
-    def loss_and_grads(self, X, Y):
-        """``(cost, grads)`` for one batch."""
+    def _add_weight_decay(self, grads, decay):
+        """``dWl += decay * Wl`` in place, for every weight (``decay`` = lambda / m); biases untouched."""
+        for name, g in grads.items():
+            if regularization.is_weight(name):
+                g += decay * self.params[name]
+
+    def loss_and_grads(self, X, Y, *, weight_decay=0.0, keep_prob=1.0, rng=None, masks=None):
+        """``(cost, grads)`` for one batch, in training mode.
+
+        ``weight_decay`` (lambda) adds ``lambda / (2 m) sum_l ||Wl||^2`` to the cost and
+        ``lambda / m Wl`` to each ``dWl``, with ``m`` the batch's columns. ``keep_prob`` < 1
+        applies inverted dropout to the hidden layers, with masks drawn from ``rng``, or
+        the given ``masks`` (``dropout_masks``; fixed masks make the cost a deterministic
+        function of the parameters, for gradient checks).
+        """
         X, Y = self._check_pair(X, Y)
-        _, cache = self._forward(X)
-        return self._cost(cache, Y), self._backward(Y, cache)
+        lam = check_weight_decay(weight_decay)
+        keep_prob = check_keep_prob(keep_prob)
+        masks = self._check_masks(masks, keep_prob, rng, X.shape[1])
+        _, cache = self._forward(X, masks, keep_prob)
+        cost, grads = self._cost(cache, Y), self._backward(Y, cache)
+        if lam > 0:
+            m = X.shape[1]
+            cost += regularization.l2_penalty(self.params, lam, m)
+            self._add_weight_decay(grads, lam / m)
+        return cost, grads
+
+    def dropout_masks(self, m, keep_prob, rng):
+        """Dropout masks for a batch of ``m`` columns: ``{"M1": (n1, m), ..., "M(L-1)": ...}``.
+
+        One 0/1 mask per hidden layer (the output layer is never dropped), each entry 1
+        with probability ``keep_prob``, drawn from ``rng`` in layer order.
+        """
+        m = check_int(m, "m")
+        keep_prob = check_keep_prob(keep_prob)
+        rng = make_rng(rng)
+        return {f"M{l}": regularization.dropout_mask((self.sizes[l], m), keep_prob, rng).astype(self.dtype)
+                for l in range(1, self.n_layers)}
+
+    def _check_masks(self, masks, keep_prob, rng, m):
+        """The masks to use for a batch of ``m`` columns: None without dropout, else checked or drawn."""
+        if masks is None:
+            if keep_prob == 1.0:
+                return None
+            if rng is None:
+                raise TypeError("dropout (keep_prob < 1) needs an rng to draw its masks, or masks")
+            return self.dropout_masks(m, keep_prob, rng)
+        if keep_prob == 1.0:
+            raise ValueError("masks were given with keep_prob=1.0; give the keep_prob they were drawn with")
+        names = [f"M{l}" for l in range(1, self.n_layers)]
+        if not isinstance(masks, dict) or sorted(masks) != sorted(names):
+            got = sorted(masks) if isinstance(masks, dict) else type(masks).__name__
+            raise ValueError(f"masks must be a dict with the names {names}, got {got}")
+        checked = {}
+        for name in names:
+            M = as_float_array(masks[name], f"masks[{name!r}]")
+            check_shape(M, f"masks[{name!r}]", (self.sizes[int(name[1:])], m))
+            checked[name] = M.astype(self.dtype, copy=False)
+        return checked
 
     # --------------------------------------------------------------- training
     def fit(self, X, Y, *, epochs, batch_size=32, learning_rate=None, optimizer=None,
-            rng, validation=None, evaluate_train=False, verbose=False):
+            rng, validation=None, evaluate_train=False, verbose=False,
+            weight_decay=0.0, keep_prob=1.0, schedule=None, restore_best=False, patience=None):
         """Mini-batch gradient descent.
 
         Each epoch shuffles the examples with ``rng`` (``rng.permutation(m)``), then
@@ -276,6 +350,25 @@ class Network:
         If a mini-batch loss stops being finite (a learning rate too large), fit
         raises ``FitDiverged`` naming the epoch and batch, and keeps the
         parameters from before the step that made it so.
+
+        Training well (notebook 07):
+
+        * ``weight_decay`` (lambda >= 0): every step adds ``lambda / m Wl`` to each
+          weight gradient, ``m`` the number of training examples (the penalty
+          ``lambda / (2 m) sum ||Wl||^2`` belongs to the cost of the whole set); biases
+          are not decayed. The history's losses are the data cost, without the penalty.
+        * ``keep_prob`` (in (0, 1]): inverted dropout on the hidden layers during the
+          training steps, each batch's masks drawn from ``rng`` after the epoch's
+          permutation. The running means are then measured with dropout on; the
+          validation data never are.
+        * ``schedule``: a callable ``schedule(epoch) -> learning rate`` of the 0-based
+          epoch (e.g. ``optim.CosineDecay``); the optimiser's ``learning_rate`` is set from
+          it at the start of every epoch, and the history gains ``"learning_rate"``.
+          With a schedule, ``learning_rate`` and ``optimizer`` may both be left out (SGD).
+        * ``restore_best=True`` (needs ``validation``): at the end, the parameters of the
+          epoch with the best validation accuracy (validation loss for a regression
+          network; the first such epoch) are restored, and ``history["best_epoch"]``
+          (1-based) says which. ``patience=k`` stops after ``k`` epochs without a better one.
         """
         X = self._check_X(X, convert=False)
         Y = self.targets(Y)
@@ -284,12 +377,22 @@ class Network:
             raise ValueError(f"X and Y must have the same number of columns, got {m} and {Y.shape[1]}")
         epochs = check_int(epochs, "epochs", minimum=0)
         batch_size = check_int(batch_size, "batch_size")
+        if schedule is not None and not callable(schedule):
+            raise TypeError(f"schedule must be a callable epoch -> learning rate, got {type(schedule).__name__}")
         if optimizer is None and learning_rate is None:
-            raise TypeError("fit needs a learning_rate or an optimizer")
+            if schedule is None:
+                raise TypeError("fit needs a learning_rate or an optimizer")
+            learning_rate = check_positive(schedule(0), "schedule(0)")
         if hasattr(optimizer, "step") and learning_rate is not None:
             raise ValueError("give learning_rate to the optimizer object, not to fit, when passing both")
         opt = get_optimizer(optimizer, learning_rate)
         rng = make_rng(rng)
+        decay = check_weight_decay(weight_decay) / m
+        keep_prob = check_keep_prob(keep_prob)
+        if (restore_best or patience is not None) and validation is None:
+            raise ValueError("restore_best and patience need validation data: validation=(X_val, Y_val)")
+        if patience is not None:
+            patience = check_int(patience, "patience")
         if validation is not None:
             if not isinstance(validation, (tuple, list)) or len(validation) != 2:
                 raise TypeError("validation must be a pair (X_val, Y_val)")
@@ -311,13 +414,19 @@ class Network:
         if validation is not None:
             keys += ["val_" + k for k in keys]
         history = {k: [] for k in keys}
+        if schedule is not None:
+            history["learning_rate"] = []
+        best_score, best_epoch, best_params = None, 0, None
         # The parameters before the current step, restored if the loss diverges.
         backup = {k: np.empty_like(v) for k, v in self.params.items()}
         # A diverging run overflows somewhere before its loss does; the non-finite loss
         # then stops it with one clear error instead of a trail of numpy warnings.
         with np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(1, epochs + 1):
-                loss, accuracy = self._epoch(epoch, X, Y, batch_size, opt, rng, labels, backup)
+                if schedule is not None:
+                    opt.learning_rate = check_positive(schedule(epoch - 1), f"schedule({epoch - 1})")
+                    history["learning_rate"].append(opt.learning_rate)
+                loss, accuracy = self._epoch(epoch, X, Y, batch_size, opt, rng, labels, backup, decay, keep_prob)
                 if evaluate_train:
                     A, cache = self._forward(X.astype(self.dtype, copy=False))
                     loss = self._cost(cache, Y)
@@ -332,19 +441,34 @@ class Network:
                 if verbose:
                     print(f"epoch {epoch}/{epochs}: " + "  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()),
                           flush=True)
+                if restore_best or patience is not None:
+                    # higher is better: the accuracy of a classifier, minus the loss otherwise
+                    score = history["val_accuracy"][-1] if classifier else -history["val_loss"][-1]
+                    if best_score is None or score > best_score:
+                        best_score, best_epoch = score, epoch
+                        best_params = self.get_params() if restore_best else None
+                    elif patience is not None and epoch - best_epoch >= patience:
+                        break
+        if best_params is not None:
+            self.params.update(best_params)
+            history["best_epoch"] = best_epoch
         return history
 
-    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup):
+    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, decay=0.0, keep_prob=1.0):
         """One pass over shuffled mini-batches. Returns the mean of the batch losses and
         the fraction of examples predicted right (with ``labels``), each batch measured
-        before its step."""
+        before its step. ``decay`` is lambda / m of weight decay; ``keep_prob`` < 1 drops
+        hidden units with masks drawn from ``rng``."""
         m = X.shape[1]
         order = rng.permutation(m)
         loss_sum, correct = 0.0, 0
         for batch, start in enumerate(range(0, m, batch_size), start=1):
             idx = order[start:start + batch_size]
             Xb, Yb = X[:, idx].astype(self.dtype, copy=False), Y[:, idx]
-            A, cache = self._forward(Xb)
+            if keep_prob < 1:
+                A, cache = self._forward(Xb, self.dropout_masks(idx.size, keep_prob, rng), keep_prob)
+            else:
+                A, cache = self._forward(Xb)
             loss = self._cost(cache, Yb)
             if not np.isfinite(loss):
                 stepped = epoch > 1 or batch > 1
@@ -358,6 +482,8 @@ class Network:
             if labels is not None:
                 correct += int(np.count_nonzero(predict_classes(A) == labels[idx]))
             grads = self._backward(Yb, cache)
+            if decay > 0:
+                self._add_weight_decay(grads, decay)
             for k, v in self.params.items():
                 np.copyto(backup[k], v)
             opt.step(self.params, grads)

@@ -11,4 +11,5 @@ from .linear_collapse import *  # noqa: F401,F403
 from .forward_prop import *  # noqa: F401,F403
 from .backprop import *  # noqa: F401,F403
 from .digits import *  # noqa: F401,F403
+from .training_well import *  # noqa: F401,F403
 from .autodiff import *  # noqa: F401,F403

@@ -1,0 +1,349 @@
+"""Checkers for the exercises of notebook 07 (training well).
+
+``l2_gradients`` and ``momentum_step`` compare the learner's function with the
+package's rule on the checker's own inputs. ``dropout`` cannot compare random
+masks draw for draw (a learner may draw them in any order), so it checks what
+defines inverted dropout instead: the mask is reproducible from the ``rng``
+argument, keeps about ``keep_prob`` of the units, the kept values are divided by
+``keep_prob``, the backward pass reuses the forward mask, and a gradient through
+the learner's pair in a small network matches central differences.
+``train_with_adam`` runs the learner's whole training loop on small networks and
+compares every mini-batch cost with the package's ``optim.Adam`` in the same loop.
+"""
+
+import numpy as np
+
+from .. import regularization
+from ..gradcheck import numerical_gradient, relative_error
+from ..network import Network
+from ..optim import Adam, Momentum
+from ._core import NOT_IMPLEMENTED, _compare, _describe, _report, _same, check_function, random_cases
+
+__all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam"]
+
+#: the checkers in the order of the notebook's exercises
+EXERCISES = ("l2_gradients", "dropout", "momentum_step", "train_with_adam")
+
+
+def _params(rng, sizes):
+    params = {}
+    for l in range(1, len(sizes)):
+        params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1]))
+        params[f"b{l}"] = rng.standard_normal((sizes[l], 1))
+    return params
+
+
+# ------------------------------------------------------------------ L2
+def l2_gradients(learner):
+    """Check ``l2_gradients(grads, params, lam, m)``: a new dict with ``lam / m * W`` added to each ``dW``, ``db`` unchanged."""
+    specs = [([3, 4, 2], 0.5, 10), ([2, 3, 3, 1], 2.0, 7), ([5, 1], 0.1, 40)]
+
+    def make(rng, i):
+        sizes, lam, m = specs[i]
+        params = _params(rng, sizes)
+        grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+        return grads, params, lam, m
+
+    def plus(term):
+        return lambda grads, params, lam, m: {
+            k: g + term(params[k], lam, m) if k.startswith("W") else g for k, g in grads.items()}
+
+    hints = [
+        ("weight decay is for the weights only: leave every db as it is",
+         lambda grads, params, lam, m: {k: g + lam / m * params[k] for k, g in grads.items()}),
+        ("divide by m: the penalty is lambda / (2 m) times the sum of squares, so its gradient is lambda / m W",
+         plus(lambda W, lam, m: lam * W)),
+        ("the 2 from differentiating W^2 cancels the 1/2 of the penalty: the term is lambda / m W",
+         plus(lambda W, lam, m: lam / (2 * m) * W)),
+        ("the penalty adds to the cost, so its gradient is added: dW + lambda / m W",
+         plus(lambda W, lam, m: -lam / m * W)),
+        ("add the term to dW; do not replace dW by it",
+         lambda grads, params, lam, m: {k: lam / m * params[k] if k.startswith("W") else g
+                                        for k, g in grads.items()}),
+    ]
+    cases = random_cases(make, ["a [3, 4, 2] network, lambda 0.5, m 10", "a [2, 3, 3, 1] network, lambda 2, m 7",
+                                "a single layer, lambda 0.1, m 40"], seed=701)
+    return check_function("l2_gradients", learner, regularization.l2_gradients, cases,
+                          ("grads", "params", "lam", "m"), hints)
+
+
+# ------------------------------------------------------------------ dropout
+class _Failed(Exception):
+    """Raised inside the dropout checker with the line to report."""
+
+
+def _call(name, fn, what, *args):
+    """Run one of the learner's functions; report its exception in one line and re-raise it."""
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        _report(name, False, f"{what}, your function raised {type(exc).__name__}"
+                             f"{': ' + first if first else ''} (traceback below)")
+        raise
+
+
+def _forward(forward, A, keep_prob, seed):
+    """The learner's forward pass on a copy of ``A``, checked for its form.
+
+    Returns ``(A_drop, kept, mask)``: ``kept`` the boolean pattern of kept units,
+    ``mask`` exactly as the learner returned it (for their backward pass).
+    """
+    given = A.copy()
+    out = _call("dropout", forward, f"on dropout_forward(A {A.shape}, keep_prob={keep_prob})",
+                given, keep_prob, np.random.default_rng(seed))
+    if not _same(A, given):
+        raise _Failed("dropout_forward modified its input A in place; compute a new array instead")
+    if out is None:
+        raise _Failed("dropout_forward returned None (is a `return` missing?)")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise _Failed(f"dropout_forward must return (A_drop, mask), got {_describe(out)}")
+    A_drop, mask = (np.asarray(x, dtype=np.float64) for x in out)
+    for what, arr in (("A_drop", A_drop), ("mask", mask)):
+        if arr.shape != A.shape:
+            extra = (" (one mask entry per unit AND per example: use the shape of A)"
+                     if what == "mask" and arr.size in (A.shape[0], A.shape[1]) else "")
+            raise _Failed(f"dropout_forward's {what} has shape {arr.shape}, expected {A.shape}{extra}")
+    kept = mask != 0
+    # A mask of 0/1 or of 0/(1 / keep_prob) are both fine: only which units are kept matters.
+    if not (np.all(mask[kept] == 1) or np.allclose(mask[kept], 1.0 / keep_prob)):
+        raise _Failed("dropout_forward's mask must hold 0 (dropped) and 1 (kept)")
+    return A_drop, kept, out[1]
+
+
+def _check_dropout(forward, backward):
+    rng = np.random.default_rng(702)
+    keep = 0.8
+    A = rng.random((200, 500)) + 0.5  # positive, so that a kept unit is never 0
+    A_drop, kept, _ = _forward(forward, A, keep, 7021)
+    fraction = kept.mean()
+    if abs(fraction - keep) > 0.01:  # 100,000 draws: the standard error is 0.0013
+        hint = (" (hint: you keep with probability 1 - keep_prob; keep where rng.random(shape) < keep_prob)"
+                if abs(fraction - (1 - keep)) < 0.01 else "")
+        raise _Failed(f"with keep_prob={keep}, your mask keeps {fraction:.3f} of the units{hint}")
+    if not np.allclose(A_drop, A * kept / keep, rtol=1e-9):
+        if np.allclose(A_drop, A * kept, rtol=1e-9):
+            hint = ("divide the kept activations by keep_prob (inverted dropout); without it their "
+                    "expected value shrinks to keep_prob times the activation")
+        elif np.allclose(A_drop, A * kept * keep, rtol=1e-9):
+            hint = "divide by keep_prob, do not multiply"
+        else:
+            hint = "A_drop = A * mask / keep_prob for the mask you return"
+        raise _Failed(f"A_drop is wrong for keep_prob={keep} (hint: {hint})")
+    _, kept_again, _ = _forward(forward, A, keep, 7021)
+    _, kept_other, _ = _forward(forward, A, keep, 7022)
+    if not np.array_equal(kept, kept_again) or np.array_equal(kept, kept_other):
+        raise _Failed("the mask must come from the rng argument (rng.random(A.shape) < keep_prob), "
+                      "so that the same seed gives the same mask")
+
+    # backward, with the learner's own mask
+    if backward is None:
+        raise _Failed("dropout_forward is right; now pass both functions: "
+                      "check.dropout(dropout_forward, dropout_backward)")
+    for keep_b, shape, seed in ((0.5, (4, 6), 7023), (0.9, (3, 50), 7024)):
+        dA_drop = rng.standard_normal(shape)
+        _, kept_b, mask = _forward(forward, rng.random(shape) + 0.5, keep_b, seed)
+        given = dA_drop.copy()
+        got = _call("dropout", backward, f"on dropout_backward(dA_drop {shape}, mask, keep_prob={keep_b})",
+                    given, mask, keep_b)
+        if not _same(dA_drop, given):
+            raise _Failed("dropout_backward modified its input dA_drop in place; compute a new array instead")
+        expected = dA_drop * kept_b / keep_b
+        problem = _compare(expected, got, f"dropout_backward with keep_prob={keep_b}")
+        if problem:
+            arr = np.asarray(got, dtype=np.float64)
+            if arr.shape == expected.shape:
+                if np.allclose(arr, dA_drop * kept_b, rtol=1e-9):
+                    problem += " (hint: the backward pass divides by keep_prob too)"
+                elif np.allclose(arr, dA_drop / keep_b, rtol=1e-9) or np.allclose(arr, dA_drop, rtol=1e-9):
+                    problem += " (hint: multiply by the mask: a dropped unit passes no gradient back)"
+                elif not np.array_equal(arr != 0, kept_b):
+                    problem += (" (hint: use the mask from the forward pass; a mask redrawn in the backward "
+                                "pass drops other units than the forward pass did)")
+            raise _Failed(problem)
+
+    # the pair inside a small network: its gradient against central differences, mask fixed
+    X = rng.standard_normal((3, 8))
+    W1, W2 = rng.standard_normal((5, 3)), rng.standard_normal((2, 5))
+    T = rng.standard_normal((2, 8))
+    A1 = np.tanh(W1 @ X)
+    A1_drop, kept1, mask1 = _forward(forward, A1, 0.6, 7025)
+    dA1 = np.asarray(_call("dropout", backward, "on dropout_backward in a network",
+                           W2.T @ (W2 @ A1_drop - T), mask1, 0.6), dtype=np.float64)
+    dW1 = (dA1 * (1 - A1**2)) @ X.T
+
+    def cost():
+        return 0.5 * np.sum((W2 @ (np.tanh(W1 @ X) * kept1 / 0.6) - T) ** 2)
+
+    error = relative_error(dW1, numerical_gradient(cost, W1))
+    if not error < 1e-7:
+        raise _Failed(f"in a small network, the gradient through your dropout pair has relative error "
+                      f"{error:.1e} against central differences (mask fixed)")
+
+
+def dropout(forward, backward=None):
+    """Check ``dropout_forward(A, keep_prob, rng) -> (A_drop, mask)`` and ``dropout_backward(dA_drop, mask, keep_prob)``.
+
+    Inverted dropout: ``mask`` 1 with probability ``keep_prob`` (drawn from ``rng``), else 0,
+    one entry per unit and example; ``A_drop = A * mask / keep_prob``; backward
+    ``dA = dA_drop * mask / keep_prob`` with the forward pass's mask.
+    """
+    __tracebackhide__ = True
+    for fn, what in ((forward, "dropout_forward"), (backward, "dropout_backward")):
+        if not callable(fn) and not (fn is None and what == "dropout_backward"):
+            return _report("dropout", False, f"{what}: expected a function, got {_describe(fn)}")
+    try:
+        _check_dropout(forward, backward)
+    except NotImplementedError:
+        return _report("dropout", False, NOT_IMPLEMENTED)
+    except _Failed as failed:
+        return _report("dropout", False, str(failed))
+    return _report("dropout", True, "mask, scaling and backward right; the gradient through your dropout "
+                                    "in a network matches central differences (relative error below 1e-7)")
+
+
+# ------------------------------------------------------------------ momentum
+def _momentum_reference(params, grads, velocity, learning_rate, beta):
+    opt = Momentum(learning_rate, beta)
+    opt.velocity = {k: v.copy() for k, v in velocity.items()}
+    new = {k: v.copy() for k, v in params.items()}
+    opt.step(new, grads)
+    return new, opt.velocity
+
+
+def momentum_step(learner):
+    """Check ``momentum_step(params, grads, velocity, learning_rate, beta) -> (new_params, new_velocity)``.
+
+    ``v <- beta v + dp`` then ``p <- p - learning_rate v``, for every name, as new dicts.
+    """
+    specs = [([3, 4, 2], 0.1, 0.9), ([2, 3, 1], 0.05, 0.5), ([4, 2], 0.2, 0.0)]
+
+    def make(rng, i):
+        sizes, lr, beta = specs[i]
+        params = _params(rng, sizes)
+        grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+        velocity = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+        return params, grads, velocity, lr, beta
+
+    def rule(new_v, use_old=False, sign=-1.0):
+        def wrong(params, grads, velocity, lr, beta):
+            v = {k: new_v(velocity[k], grads[k], beta) for k in params}
+            step = velocity if use_old else v
+            return {k: params[k] + sign * lr * step[k] for k in params}, v
+        return wrong
+
+    def lr_in_velocity(params, grads, velocity, lr, beta):
+        v = {k: -lr * (beta * velocity[k] + grads[k]) for k in params}
+        return {k: params[k] + v[k] for k in params}, v
+
+    hints = [
+        ("this notebook's velocity is v = beta v + dp, without the factor (1 - beta)",
+         rule(lambda v, g, b: b * v + (1 - b) * g)),
+        ("update the velocity first, then step with the new velocity",
+         rule(lambda v, g, b: b * v + g, use_old=True)),
+        ("step downhill: p - learning_rate v", rule(lambda v, g, b: b * v + g, sign=1.0)),
+        ("the velocity carries the gradient: v = beta v + dp, and the step uses v, not dp alone",
+         lambda p, g, v, lr, b: ({k: p[k] - lr * g[k] for k in p}, {k: b * v[k] + g[k] for k in p})),
+        ("keep the learning rate out of the velocity: v = beta v + dp, then p - learning_rate v", lr_in_velocity),
+        ("beta multiplies the old velocity only: v = beta v + dp",
+         rule(lambda v, g, b: b * (v + g))),
+    ]
+    cases = random_cases(make, ["a [3, 4, 2] network, learning rate 0.1, beta 0.9",
+                                "a [2, 3, 1] network, learning rate 0.05, beta 0.5",
+                                "one layer, beta 0 (plain gradient descent)"], seed=703)
+    return check_function("momentum_step", learner, _momentum_reference, cases,
+                          ("params", "grads", "velocity", "learning_rate", "beta"), hints)
+
+
+# ------------------------------------------------------------------ Adam, end to end
+def _adam_loop(net, X, y, epochs, batch_size, learning_rate, rng, *, step=None):
+    """The reference: the mini-batch loop of notebook 06 with ``optim.Adam``; the cost of every batch."""
+    step = step or Adam(learning_rate).step
+    m = X.shape[1]
+    costs = []
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            idx = order[start:start + batch_size]
+            cost, grads = net.loss_and_grads(X[:, idx], y[idx])
+            step(net.params, grads)
+            costs.append(cost)
+    return costs
+
+
+def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, eps_inside=False, no_sqrt=False):
+    """A reference with one classic slip, for the hints."""
+
+    def train(net, X, y, epochs, batch_size, learning_rate, rng):
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        m1 = {k: np.zeros_like(v) for k, v in net.params.items()}
+        m2 = {k: np.zeros_like(v) for k, v in net.params.items()}
+        state = {"t": 0}
+
+        def step(params, grads):
+            if not per_parameter:
+                state["t"] += 1
+            for k, g in grads.items():
+                if per_parameter:
+                    state["t"] += 1
+                t = state["t"]
+                m1[k] = b1 * m1[k] + (1 - b1) * g
+                m2[k] = b2 * m2[k] + (1 - b2) * g * g
+                mh = m1[k] / (1 - b1**t) if correct else m1[k]
+                vh = m2[k] / (1 - b2**t) if correct else m2[k]
+                denom = vh + eps if no_sqrt else (np.sqrt(vh + eps) if eps_inside else np.sqrt(vh) + eps)
+                params[k] = params[k] - learning_rate * mh / denom
+
+        costs = []
+        for _ in range(epochs):
+            if reset_each_epoch:
+                state["t"] = 0
+            costs += _adam_loop(net, X, y, 1, batch_size, learning_rate, rng, step=step)
+        return costs
+
+    return train
+
+
+def train_with_adam(learner):
+    """Check ``train_with_adam(net, X, y, epochs, batch_size, learning_rate, rng) -> costs``, end to end.
+
+    The loop of notebook 06 (each epoch ``order = rng.permutation(m)``, then batches of
+    ``batch_size`` columns in that order, the last one possibly smaller), with an Adam
+    step (``beta1 = 0.9``, ``beta2 = 0.999``, ``eps = 1e-8``, bias-corrected, ``t`` counted
+    once per step) after ``net.loss_and_grads`` on each batch; returns the list of the
+    batches' costs. The learner's loop trains fresh networks; every cost must match.
+    """
+    specs = [([4, 6, 3], "relu", 30, 8, 2, 0.01), ([3, 5, 5, 2], "tanh", 24, 6, 3, 0.05)]
+
+    def make(rng, i):
+        sizes, act, m, batch, epochs, lr = specs[i]
+        net = Network(sizes, [act] * (len(sizes) - 2) + ["softmax"], "categorical_cross_entropy",
+                      rng=int(rng.integers(1000)))
+        X = rng.standard_normal((sizes[0], m))
+        y = rng.integers(0, sizes[-1], m)
+        return net, X, y, epochs, batch, lr, np.random.default_rng(int(rng.integers(1000)))
+
+    hints = [
+        ("correct the bias of m and v: m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t); without it "
+         "the first steps are about 3 times too long", _wrong_adam(correct=False)),
+        ("count t once per step, not once per parameter", _wrong_adam(per_parameter=True)),
+        ("t counts every step since the start; do not reset it each epoch", _wrong_adam(reset_each_epoch=True)),
+        ("eps goes outside the square root: sqrt(v_hat) + eps", _wrong_adam(eps_inside=True)),
+        ("divide by the square root of v_hat", _wrong_adam(no_sqrt=True)),
+        ("shuffle every epoch with order = rng.permutation(m), as in notebook 06",
+         lambda net, X, y, epochs, batch, lr, rng: _adam_loop(
+             net, X, y, epochs, batch, lr, _Unshuffled())),
+    ]
+    cases = random_cases(make, ["a [4, 6, 3] ReLU network, 30 examples in batches of 8, 2 epochs",
+                                "a [3, 5, 5, 2] tanh network, 24 examples in batches of 6, 3 epochs"], seed=704)
+    return check_function("train_with_adam", learner, _adam_loop, cases,
+                          ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng"), hints)
+
+
+class _Unshuffled:
+    """Stands in for an rng whose permutation is the identity: a loop that never shuffles."""
+
+    def permutation(self, m):
+        return np.arange(m)

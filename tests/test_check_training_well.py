@@ -1,0 +1,319 @@
+"""Tests of notebook 07's checkers: the solution passes, a stub is "not implemented yet",
+and the usual slips fail with the hint that names them."""
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from nnlessons import check
+from nnlessons.check import training_well as ctw
+from notebook_cells import exercise_sources, run_cells
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "07_training_well.ipynb"
+
+
+# ------------------------------------------------------------------ l2_gradients
+def l2_solution(grads, params, lam, m):
+    return {name: g + lam / m * params[name] if name.startswith("W") else g for name, g in grads.items()}
+
+
+def l2_loop(grads, params, lam, m):
+    new = {}
+    for name in grads:
+        new[name] = grads[name].copy()
+        if name[0] == "W":
+            new[name] += (lam / m) * params[name]
+    return new
+
+
+@pytest.mark.parametrize("learner", [l2_solution, l2_loop])
+def test_l2_gradients_accepts_right_answers(capsys, learner):
+    assert_passed(check.l2_gradients, learner, capsys, "all 3 cases match the reference")
+
+
+L2_SLIPS = [
+    (lambda g, p, lam, m: {k: g[k] + lam / m * p[k] for k in g}, "weight decay is for the weights only"),
+    (lambda g, p, lam, m: {k: g[k] + lam * p[k] if k[0] == "W" else g[k] for k in g}, "divide by m"),
+    (lambda g, p, lam, m: {k: g[k] + lam / (2 * m) * p[k] if k[0] == "W" else g[k] for k in g},
+     "cancels the 1/2"),
+    (lambda g, p, lam, m: {k: g[k] - lam / m * p[k] if k[0] == "W" else g[k] for k in g},
+     "its gradient is added"),
+    (lambda g, p, lam, m: {k: lam / m * p[k] if k[0] == "W" else g[k] for k in g}, "do not replace dW"),
+    (lambda g, p, lam, m: {k: g[k] for k in g if k[0] == "W"}, "expected a dict with keys"),
+    (lambda g, p, lam, m: None, "your function returned None"),
+]
+
+
+@pytest.mark.parametrize("learner, fragment", L2_SLIPS)
+def test_l2_gradients_names_the_slip(capsys, learner, fragment):
+    assert_failed(check.l2_gradients, learner, capsys, fragment)
+
+
+def test_l2_gradients_refuses_changing_grads_in_place(capsys):
+    def in_place(grads, params, lam, m):
+        for k in grads:
+            if k[0] == "W":
+                grads[k] += lam / m * params[k]
+        return grads
+
+    assert_failed(check.l2_gradients, in_place, capsys, "modified its input grads in place")
+
+
+def test_l2_gradients_stub(capsys):
+    assert_not_implemented(check.l2_gradients, capsys)
+
+
+# ------------------------------------------------------------------ dropout
+def dropout_forward(A, keep_prob, rng):
+    mask = rng.random(A.shape) < keep_prob
+    return A * mask / keep_prob, mask
+
+
+def dropout_backward(dA_drop, mask, keep_prob):
+    return dA_drop * mask / keep_prob
+
+
+def scaled_forward(A, keep_prob, rng):  # a mask that already holds 1 / keep_prob
+    mask = (rng.random(A.shape) < keep_prob) / keep_prob
+    return A * mask, mask
+
+
+def scaled_backward(dA_drop, mask, keep_prob):
+    return dA_drop * mask
+
+
+def float_forward(A, keep_prob, rng):  # a mask of 0.0 and 1.0
+    mask = (rng.random(A.shape) < keep_prob).astype(float)
+    return A * mask / keep_prob, mask
+
+
+DROPOUT_PASSED = ("mask, scaling and backward right; the gradient through your dropout in a network "
+                  "matches central differences (relative error below 1e-7)")
+
+
+@pytest.mark.parametrize("forward, backward", [(dropout_forward, dropout_backward),
+                                               (scaled_forward, scaled_backward),
+                                               (float_forward, dropout_backward)])
+def test_dropout_accepts_right_answers(capsys, forward, backward):
+    assert_passed(_drop(None, backward), forward, capsys, DROPOUT_PASSED)
+
+
+def test_dropout_catches_a_mask_drawn_twice(capsys):
+    def drawn_twice(A, k, rng):
+        return A * (rng.random(A.shape) < k) / k, rng.random(A.shape) < k
+
+    assert_failed(_drop(None), drawn_twice, capsys, "A_drop = A * mask / keep_prob for the mask you return")
+
+
+def _drop(forward, backward=dropout_backward):
+    """A one-argument checker for verdicts.py, with the other function fixed."""
+    def checker(learner):
+        return check.dropout(learner, backward) if forward is None else check.dropout(forward, learner)
+    checker.__name__ = "dropout"
+    return checker
+
+
+DROPOUT_FORWARD_SLIPS = [
+    (lambda A, k, rng: (A * (rng.random(A.shape) < k), rng.random(A.shape) < k), "A_drop"),
+    (lambda A, k, rng: (A * (m := rng.random(A.shape) < k), m), "divide the kept activations by keep_prob"),
+    (lambda A, k, rng: (A * (m := rng.random(A.shape) < k) * k, m), "do not multiply"),
+    (lambda A, k, rng: (A * (m := rng.random(A.shape) > k) / k, m), "you keep with probability 1 - keep_prob"),
+    (lambda A, k, rng: (A * (m := rng.random((A.shape[0], 1)) < k) / k, m), "one mask entry per unit AND"),
+    (lambda A, k, rng: (A * (m := np.random.default_rng().random(A.shape) < k) / k, m),
+     "the mask must come from the rng argument"),
+    (lambda A, k, rng: (A * (m := np.random.default_rng(0).random(A.shape) < k) / k, m),
+     "the mask must come from the rng argument"),
+    (lambda A, k, rng: A * (rng.random(A.shape) < k) / k, "must return (A_drop, mask)"),
+    (lambda A, k, rng: None, "dropout_forward returned None"),
+]
+
+
+@pytest.mark.parametrize("learner, fragment", DROPOUT_FORWARD_SLIPS)
+def test_dropout_forward_slips(capsys, learner, fragment):
+    assert_failed(_drop(None), learner, capsys, fragment)
+
+
+def test_dropout_forward_in_place(capsys):
+    def in_place(A, k, rng):
+        mask = rng.random(A.shape) < k
+        A *= mask / k
+        return A, mask
+
+    assert_failed(_drop(None), in_place, capsys, "modified its input A in place")
+
+
+DROPOUT_BACKWARD_SLIPS = [
+    (lambda dA, M, k: dA * M, "the backward pass divides by keep_prob too"),
+    (lambda dA, M, k: dA / k, "multiply by the mask"),
+    (lambda dA, M, k: dA * (np.random.default_rng().random(dA.shape) < k) / k,
+     "a mask redrawn in the backward pass"),
+    (lambda dA, M, k: dA * (np.random.default_rng(1).random(dA.shape) < k) / k,
+     "a mask redrawn in the backward pass"),
+    (lambda dA, M, k: dA * M * k, "wrong value"),
+    (lambda dA, M, k: (dA * M / k).T, "wrong shape"),
+]
+
+
+@pytest.mark.parametrize("learner, fragment", DROPOUT_BACKWARD_SLIPS)
+def test_dropout_backward_slips(capsys, learner, fragment):
+    assert_failed(_drop(dropout_forward), learner, capsys, fragment)
+
+
+def test_dropout_stubs_and_errors(capsys):
+    from verdicts import stub
+    assert_failed(_drop(None), stub, capsys, "not implemented yet")
+    assert_failed(_drop(dropout_forward), stub, capsys, "not implemented yet")
+
+    def broken(dA, M, k):
+        return dA @ M  # shapes do not fit
+
+    assert_raised(_drop(dropout_forward), broken, capsys, ValueError, "on dropout_backward")
+    assert not check.dropout(dropout_forward, "not a function")
+    assert "expected a function" in capsys.readouterr().out
+    assert_failed(_drop(None, None), dropout_forward, capsys, "now pass both functions")
+
+
+# ------------------------------------------------------------------ momentum_step
+def momentum_solution(params, grads, velocity, learning_rate, beta):
+    new_velocity = {k: beta * velocity[k] + grads[k] for k in params}
+    new_params = {k: params[k] - learning_rate * new_velocity[k] for k in params}
+    return new_params, new_velocity
+
+
+def test_momentum_step_accepts_the_solution(capsys):
+    assert_passed(check.momentum_step, momentum_solution, capsys, "all 3 cases match the reference")
+    as_list = lambda *a: list(momentum_solution(*a))  # noqa: E731
+    assert_passed(check.momentum_step, as_list, capsys)
+
+
+MOMENTUM_SLIPS = [
+    (lambda p, g, v, lr, b: momentum_solution(p, {k: (1 - b) * g[k] for k in g}, v, lr, b),
+     "without the factor (1 - beta)"),
+    (lambda p, g, v, lr, b: ({k: p[k] - lr * v[k] for k in p}, {k: b * v[k] + g[k] for k in p}),
+     "update the velocity first"),
+    (lambda p, g, v, lr, b: ({k: p[k] + lr * (b * v[k] + g[k]) for k in p}, {k: b * v[k] + g[k] for k in p}),
+     "step downhill"),
+    (lambda p, g, v, lr, b: ({k: p[k] - lr * g[k] for k in p}, {k: b * v[k] + g[k] for k in p}),
+     "the step uses v, not dp alone"),
+    (lambda p, g, v, lr, b: ({k: p[k] - lr * (b * v[k] + g[k]) for k in p},
+                             {k: -lr * (b * v[k] + g[k]) for k in p}),
+     "keep the learning rate out of the velocity"),
+    (lambda p, g, v, lr, b: momentum_solution(p, {k: b * g[k] for k in g}, v, lr, b),
+     "beta multiplies the old velocity only"),
+    (lambda p, g, v, lr, b: momentum_solution(p, g, v, lr, b)[0], "expected a tuple of 2 values"),
+]
+
+
+@pytest.mark.parametrize("learner, fragment", MOMENTUM_SLIPS)
+def test_momentum_step_names_the_slip(capsys, learner, fragment):
+    assert_failed(check.momentum_step, learner, capsys, fragment)
+
+
+def test_momentum_step_in_place_and_stub(capsys):
+    def in_place(params, grads, velocity, lr, beta):
+        for k in params:
+            velocity[k] = beta * velocity[k] + grads[k]
+            params[k] -= lr * velocity[k]
+        return params, velocity
+
+    assert_failed(check.momentum_step, in_place, capsys, "modified its input params in place")
+    assert_not_implemented(check.momentum_step, capsys)
+
+
+# ------------------------------------------------------------------ train_with_adam
+def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng):
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    m = {k: np.zeros_like(p) for k, p in net.params.items()}
+    v = {k: np.zeros_like(p) for k, p in net.params.items()}
+    t = 0
+    costs = []
+    n = X.shape[1]
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            cost, grads = net.loss_and_grads(X[:, idx], y[idx])
+            t += 1
+            for k in net.params:
+                m[k] = beta1 * m[k] + (1 - beta1) * grads[k]
+                v[k] = beta2 * v[k] + (1 - beta2) * grads[k] ** 2
+                m_hat = m[k] / (1 - beta1**t)
+                v_hat = v[k] / (1 - beta2**t)
+                net.params[k] = net.params[k] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+            costs.append(cost)
+    return costs
+
+
+def adam_with_package(net, X, y, epochs, batch_size, learning_rate, rng):
+    from nnlessons.optim import Adam
+    opt, costs = Adam(learning_rate), []
+    for _ in range(epochs):
+        order = rng.permutation(X.shape[1])
+        for s in range(0, X.shape[1], batch_size):
+            cost, grads = net.loss_and_grads(X[:, order[s:s + batch_size]], y[order[s:s + batch_size]])
+            opt.step(net.params, grads)
+            costs.append(cost)
+    return np.array(costs)
+
+
+@pytest.mark.parametrize("learner", [adam_solution, adam_with_package])
+def test_train_with_adam_accepts_right_answers(capsys, learner):
+    assert_passed(check.train_with_adam, learner, capsys, "all 2 cases match the reference")
+
+
+@pytest.mark.parametrize("slip, fragment", [
+    (dict(correct=False), "correct the bias of m and v"),
+    (dict(per_parameter=True), "count t once per step, not once per parameter"),
+    (dict(reset_each_epoch=True), "do not reset it each epoch"),
+    (dict(eps_inside=True), "eps goes outside the square root"),
+    (dict(no_sqrt=True), "divide by the square root of v_hat"),
+])
+def test_train_with_adam_names_the_slip(capsys, slip, fragment):
+    assert_failed(check.train_with_adam, ctw._wrong_adam(**slip), capsys, fragment)
+
+
+def test_train_with_adam_other_slips(capsys):
+    def unshuffled(net, X, y, epochs, batch_size, learning_rate, rng):
+        return adam_solution(net, X, y, epochs, batch_size, learning_rate, ctw._Unshuffled())
+
+    assert_failed(check.train_with_adam, unshuffled, capsys, "shuffle every epoch")
+
+    def drops_last_batch(net, X, y, epochs, batch_size, learning_rate, rng):
+        return adam_solution(net, X[:, :24], y[:24], epochs, batch_size, learning_rate, rng)
+
+    assert_failed(check.train_with_adam, drops_last_batch, capsys, "expected a list of")
+
+    assert_failed(check.train_with_adam, _sgd, capsys, "wrong value")
+    assert_failed(check.train_with_adam, lambda *a: None, capsys, "your function returned None")
+    assert_not_implemented(check.train_with_adam, capsys)
+
+
+def _sgd(net, X, y, epochs, batch_size, learning_rate, rng):
+    costs = []
+    for _ in range(epochs):
+        order = rng.permutation(X.shape[1])
+        for s in range(0, X.shape[1], batch_size):
+            idx = order[s:s + batch_size]
+            cost, grads = net.loss_and_grads(X[:, idx], y[idx])
+            for k in net.params:
+                net.params[k] = net.params[k] - learning_rate * grads[k]
+            costs.append(cost)
+    return costs
+
+
+# ------------------------------------------------------------------ the notebook
+def test_exercises_lists_the_checkers_in_notebook_order():
+    assert ctw.EXERCISES == ("l2_gradients", "dropout", "momentum_step", "train_with_adam")
+    assert all(hasattr(check, name) for name in ctw.EXERCISES)
+    if NOTEBOOK.exists():
+        calls = [src.rsplit("\ncheck.", 1)[1].split("(")[0] for src in exercise_sources(NOTEBOOK)]
+        assert tuple(calls) == ctw.EXERCISES
+
+
+@pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 07 not written yet")
+def test_the_notebooks_solutions_pass(capsys):
+    run_cells(exercise_sources(NOTEBOOK), NOTEBOOK)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"PASSED  {name}" for name in ctw.EXERCISES]

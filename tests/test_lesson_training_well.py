@@ -1,0 +1,121 @@
+"""Tests for nnlessons.lessons.training_well: the numbers behind notebook 07's experiments."""
+
+import numpy as np
+import pytest
+
+import nnlessons as nl
+from nnlessons.lessons import regression
+from nnlessons.lessons import training_well as tw
+
+
+def test_digits_split_is_disjoint_and_reproducible():
+    (Xt, yt), (Xv, yv) = tw.digits_split(100, 50, rng=0)
+    assert Xt.shape == (784, 100) and Xv.shape == (784, 50) and yt.shape == (100,) and yv.shape == (50,)
+    assert 0.0 <= Xt.min() and Xt.max() <= 1.0
+    # no image in both splits
+    train_keys = {x.tobytes() for x in Xt.T}
+    assert not any(x.tobytes() in train_keys for x in Xv.T)
+    (Xt2, _), _ = tw.digits_split(100, 50, rng=0)
+    assert np.array_equal(Xt, Xt2)
+    with pytest.raises(ValueError, match="n_train"):
+        tw.digits_split(9000, 2000, rng=0)
+
+
+def test_digits_test_is_the_official_test_set():
+    X, y = tw.digits_test()
+    assert X.shape == (784, 10000) and y.shape == (10000,)
+    assert np.array_equal(np.bincount(y), np.bincount(nl.mnist.load_mnist_small()[1][1]))
+
+
+def test_unit_spread():
+    assert tw.unit_spread(np.zeros((4, 3))) == 0.0
+    assert tw.unit_spread(np.tile([[1.0, -2.0, 3.0]], (5, 1))) == 0.0
+    assert tw.unit_spread(np.array([[0.0, 1.0], [0.5, -2.0]])) == pytest.approx(3.0)
+
+
+def test_zero_initialisation_keeps_hidden_units_identical():
+    X, y = nl.datasets.moons(60, rng=0)
+    net = nl.Network([2, 5, 1], ["sigmoid", "sigmoid"], "binary_cross_entropy", rng=0, init=0.0)
+    net.fit(X, y, epochs=20, batch_size=20, learning_rate=1.0, rng=1)
+    # identical up to the last bit of a matrix product's rounding
+    assert tw.unit_spread(net.params["W1"]) < 1e-12
+    assert tw.unit_spread(net.params["W2"].T) > 0.0  # ...although the weights did move
+    other = nl.Network([2, 5, 1], ["sigmoid", "sigmoid"], "binary_cross_entropy", rng=0)
+    other.fit(X, y, epochs=20, batch_size=20, learning_rate=1.0, rng=1)
+    assert tw.unit_spread(other.params["W1"]) > 0.1
+
+
+def test_layer_statistics_match_a_direct_computation():
+    rng = np.random.default_rng(0)
+    net = tw.deep_network("tanh", 0.1, depth=3, width=6, rng=1)
+    X, Y = rng.normal(size=(6, 20)), rng.normal(size=(6, 20))
+    act, grad = tw.layer_statistics(net, X, Y)
+    A, cache = net.forward(X)
+    grads = net.backward(Y, cache)
+    np.testing.assert_allclose(act, [np.std(cache[f"A{l}"]) for l in (1, 2, 3)])
+    np.testing.assert_allclose(grad, [np.std(grads[f"W{l}"]) for l in (1, 2, 3)])
+
+
+def test_activations_vanish_explode_or_stay_with_the_initial_scale():
+    X = np.random.default_rng(0).normal(size=(100, 200))
+    Y = np.zeros((100, 200))
+    small, _ = tw.layer_statistics(tw.deep_network("relu", 0.01, rng=1), X, Y)
+    large, _ = tw.layer_statistics(tw.deep_network("relu", 0.5, rng=1), X, Y)
+    he, _ = tw.layer_statistics(tw.deep_network("relu", "auto", rng=1), X, Y)
+    assert small[-1] < 1e-10 * small[0] < 1e-10  # shrinks by about 0.01 * sqrt(100 / 2) per layer
+    assert large[-1] > 1e4 * large[0]
+    assert 0.3 < he[-1] / he[0] < 3
+
+
+def _valley():
+    X, Y = nl.datasets.x_plus_two()
+    return X.ravel(), Y.ravel()
+
+
+def test_valley_run_with_sgd_is_notebook_01s_gradient_descent():
+    x, y = _valley()
+    path, costs = tw.valley_run(nl.optim.SGD(0.05), x, y, [-4.0, -4.0], 50)
+    ref_path, ref_costs = regression.gradient_descent(-4.0, -4.0, x, y, 0.05, 50)
+    np.testing.assert_allclose(path, ref_path, rtol=1e-12)
+    np.testing.assert_allclose(costs, ref_costs, rtol=1e-12)
+
+
+def test_valley_run_stops_when_diverging():
+    x, y = _valley()
+    path, costs = tw.valley_run(nl.optim.SGD(0.5), x, y, [-4.0, -4.0], 10_000)
+    assert len(costs) < 200 and costs[-1] > regression.DIVERGED
+    with pytest.raises(ValueError, match="start"):
+        tw.valley_run(nl.optim.SGD(0.5), x, y, [1.0, 2.0, 3.0], 3)
+
+
+def test_steps_to_reach():
+    assert tw.steps_to_reach([5.0, 1.0, 0.5, 0.01, 0.001], 0.1) == 3
+    assert tw.steps_to_reach([5.0, 0.01, 0.5, 0.01, 0.001], 0.1) == 3  # must stay below
+    assert tw.steps_to_reach([0.01, 0.001], 0.1) == 0
+    assert tw.steps_to_reach([5.0, 1.0, 0.5], 0.1) is None
+    assert tw.steps_to_reach([5.0, 1.0, 0.01], 0.1) == 2
+
+
+def test_fewest_steps_picks_the_best_rate_and_momentum_beats_sgd():
+    x, y = _valley()
+    start = [-4.0, -4.0]
+    lr, steps, all_steps = tw.fewest_steps(nl.optim.SGD, [0.01, 0.05, 0.2], x, y, start, 3000, 1e-6)
+    assert all_steps[2] is None  # 0.2 diverges: above 2 / largest curvature
+    assert lr == 0.05 and steps == all_steps[1] == min(s for s in all_steps if s is not None)
+    direct = tw.steps_to_reach(tw.valley_run(nl.optim.SGD(0.05), x, y, start, 3000)[1], 1e-6)
+    assert steps == direct
+    _, mom_steps, _ = tw.fewest_steps(lambda r: nl.optim.Momentum(r, beta=0.9), [0.01, 0.05],
+                                      x, y, start, 3000, 1e-6)
+    assert mom_steps < steps
+    assert tw.fewest_steps(nl.optim.SGD, [1.0], x, y, start, 100, 1e-6)[:2] == (None, None)
+
+
+def test_step_lengths_and_adam_bias_correction_on_the_valley():
+    x, y = _valley()
+    path, _ = tw.valley_run(nl.optim.Adam(0.1), x, y, [-4.0, -4.0], 5)
+    lengths = tw.step_lengths(path)
+    assert lengths.shape == (5,)
+    # corrected: the first step moves each coordinate by exactly the learning rate
+    assert lengths[0] == pytest.approx(0.1 * np.sqrt(2), rel=1e-6)
+    raw, _ = tw.valley_run(nl.optim.Adam(0.1, bias_correction=False), x, y, [-4.0, -4.0], 5)
+    assert tw.step_lengths(raw)[0] == pytest.approx(0.1 * np.sqrt(2) * 0.1 / np.sqrt(0.001), rel=1e-6)
