@@ -21,15 +21,15 @@ argument, the expected shape and the one received, never broadcasting silently.
 Layout
 ------
 * The core, one module per concept: ``activations``, ``losses``, ``layers``,
-  ``network``, ``optim``, ``gradcheck``, ``datasets``, ``mnist``, ``plotting``,
-  ``autodiff`` (backpropagation as one algorithm over a recorded graph).
+  ``network``, ``optim``, ``regularization``, ``gradcheck``, ``datasets``, ``mnist``,
+  ``plotting``, ``autodiff`` (backpropagation as one algorithm over a recorded graph).
 * ``nnlessons.lessons``: the helpers of each notebook, one module per notebook,
   named after its topic (``lessons.backprop`` serves ``05_backprop.ipynb``).
 * ``nnlessons.check``: the exercise checkers, one module per notebook with the
   same names.
 """
 
-from . import activations, autodiff, datasets, gradcheck, layers, losses, mnist, optim, plotting  # noqa: F401
+from . import activations, autodiff, datasets, gradcheck, layers, losses, mnist, optim, plotting, regularization  # noqa: F401
 from .activations import relu, sigmoid, softmax, tanh  # noqa: F401
 from .gradcheck import gradient_check, numerical_gradient, relative_error  # noqa: F401
 from .losses import one_hot  # noqa: F401
