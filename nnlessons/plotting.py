@@ -41,6 +41,20 @@ def evaluate_on_grid(fn, X, n=200, margin=0.5):
     return xx, yy, values
 
 
+def plot_decision_boundary(ax, fn, X, y, n=200, title=None):
+    """Shade ``fn``'s output over the plane, draw its 0.5 contour, and the labelled points."""
+    xx, yy, values = evaluate_on_grid(fn, X, n)
+    ax.contourf(xx, yy, values, levels=20, cmap="RdBu_r", alpha=0.6, vmin=0, vmax=1)
+    if values.min() < 0.5 < values.max():
+        ax.contour(xx, yy, values, levels=[0.5], colors="k", linewidths=1)
+    ax.scatter(X[0], X[1], c=y, cmap="RdBu_r", edgecolors="k", linewidths=0.3, s=10, vmin=0, vmax=1)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return values
+
+
 def plot_history(ax, history, keys=("loss",), title=None):
     """Plot per-epoch curves from a ``Network.fit`` history."""
     for key in keys:
