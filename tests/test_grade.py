@@ -128,7 +128,7 @@ def test_identify_prefers_metadata_then_calls_functions_title_links_lesson_impor
     # No metadata, checker calls deleted: the exercise functions still say which lesson it is.
     nb = _regression_nb()
     for cell in nb.cells:
-        cell.source = re.sub(r"check\.\w+\(\w+\)", "pass", cell.source)
+        cell.source = re.sub(r"check\.\w+\([^)]*\)", "pass", cell.source)
     lesson, label, how = lessons.identify(nb)
     assert (lesson.topic, label, how) == ("regression", "01_regression", "function names")
     title = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
@@ -143,11 +143,41 @@ def test_identify_prefers_metadata_then_calls_functions_title_links_lesson_impor
 
 
 def test_checker_calls_read_arguments_and_survive_magics():
+    Call = lessons.Call
     src = "%matplotlib inline\nif True:\n    !ls\nr = check.mse_cost(my.cost)\ncheck.log_loss(lambda h, y: 0)"
-    assert lessons.checker_calls(src) == [("mse_cost", "my.cost"), ("log_loss", "lambda h, y: 0")]
-    assert lessons.checker_calls("check.mse_cost(f") == [("mse_cost", "f")]  # not Python: by pattern
-    assert lessons.checker_calls("check.log_loss(g)\0") == [("log_loss", "g")]
-    assert lessons.checker_calls("(" * 10_000 + "check.mse_cost(f)") == [("mse_cost", "f")]
+    assert lessons.checker_calls(src) == [("mse_cost", Call(("my.cost",))), ("log_loss", Call(("lambda h, y: 0",)))]
+    assert lessons.checker_calls("check.mse_cost(f") == [("mse_cost", Call(("f",)))]  # not Python: by pattern
+    assert lessons.checker_calls("check.log_loss(g)\0") == [("log_loss", Call(("g",)))]
+    assert lessons.checker_calls("(" * 10_000 + "check.mse_cost(f)") == [("mse_cost", Call(("f",)))]
+
+
+def test_checker_calls_keep_every_argument_of_the_call():
+    Call = lessons.Call
+    src = ("check.gradient_descent(gd, mse_cost=my_cost,\n    mse_gradient=grads[0])\n"
+           "check.backward_rules(add, *rules, **more)")
+    assert lessons.checker_calls(src) == [
+        ("gradient_descent", Call(("gd",), (("mse_cost", "my_cost"), ("mse_gradient", "grads[0]")))),
+        ("backward_rules", Call(("add", "*rules"), (("**", "more"),)))]
+    assert lessons.checker_calls("check.mse_cost()") == [("mse_cost", Call(("mse_cost",)))]
+
+
+def test_a_deleted_checker_call_is_made_up_from_the_checkers_keyword_parameters():
+    from nnlessons.check import regression
+
+    call = lessons.by_name(regression.gradient_descent, "gradient_descent")
+    assert call == lessons.Call(("gradient_descent",), (("mse_cost", "mse_cost"), ("mse_gradient", "mse_gradient")),
+                                optional=True)
+    assert lessons.by_name(regression.mse_cost, "mse_cost") == lessons.Call(("mse_cost",), (), optional=True)
+
+
+def test_the_series_calls_pass_learner_functions_by_the_checkers_parameter_names():
+    # What the by-name fallback relies on: a keyword argument of a notebook's checker call
+    # is the learner's function of the same name.
+    for path in SERIES:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for _, call in lessons.checker_calls(cell.source) if cell.cell_type == "code" else []:
+                assert all(key == value for key, value in call.kwargs), (path.name, call)
 
 
 @pytest.mark.parametrize("data, start", [
@@ -257,20 +287,29 @@ def _submission(replace=None, extra_before=(), trim=False, metadata=True, notebo
     return nb
 
 
-ALL = {name: "solution" for name in ("mse_cost", "mse_gradient", "gradient_descent_step",
-                                     "fit_line_least_squares")}
+EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
+ALL = {name: "solution" for name in EXERCISES}
+CALL = {"mse_cost": "check.mse_cost(mse_cost)", "mse_gradient": "check.mse_gradient(mse_gradient)",
+        "gradient_descent": "check.gradient_descent(gradient_descent, mse_cost=mse_cost, mse_gradient=mse_gradient)",
+        "divergence_threshold": "check.divergence_threshold(divergence_threshold, gradient_descent=gradient_descent)"}
 
-WRONG = {
-    "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n\ncheck.mse_cost(mse_cost)",
+# Realistic wrong answers, each with the checker's hint for it.
+WRONG_CODE = {
+    "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n",
     "mse_gradient": ("def mse_gradient(w, b, x, y):\n    e = y - (w * x + b)\n"
-                     "    return 2 * np.mean(e * x), 2 * np.mean(e)\n\ncheck.mse_gradient(mse_gradient)"),
-    "gradient_descent_step": ("def gradient_descent_step(w, b, x, y, learning_rate):\n"
-                              "    e = w * x + b - y\n"
-                              "    return w + learning_rate * 2 * np.mean(e * x), b + learning_rate * 2 * np.mean(e)\n\n"
-                              "check.gradient_descent_step(gradient_descent_step)"),
-    "fit_line_least_squares": ("def fit_line_least_squares(x, y):\n    return float(np.sum(x * y) / np.sum(x * x)), 0.0\n\n"
-                               "check.fit_line_least_squares(fit_line_least_squares)"),
+                     "    return 2 * np.mean(e * x), 2 * np.mean(e)\n"),
+    "gradient_descent": ("def gradient_descent(w, b, x, y, learning_rate, n_steps):\n    costs = []\n"
+                         "    for _ in range(n_steps):\n        dw, db = mse_gradient(w, b, x, y)\n"
+                         "        w, b = w - learning_rate * dw, b - learning_rate * db\n"
+                         "        costs.append(mse_cost(w, b, x, y))\n    return costs\n"),
+    "divergence_threshold": ("def divergence_threshold(x, y):\n"
+                             "    curvature = 2 * np.mean(x ** 2)  # of the cost along w\n"
+                             "    return 2 / curvature\n"),
 }
+WRONG = {name: f"{code}\n{CALL[name]}" for name, code in WRONG_CODE.items()}
+HINTS = {"mse_cost": "m times too large", "mse_gradient": "wrong sign",
+         "gradient_descent": "the cost before the first step is missing",
+         "divergence_threshold": "descent along w alone"}
 
 FAKE_PASSED = {name: (f"def {name}(*args):\n    raise NotImplementedError\n\n"
                       f"print('PASSED  {name}: all 5 cases match the reference')") for name in ALL}
@@ -291,30 +330,30 @@ PATCH_INSIDE = """def mse_gradient(w, b, x, y):
 check.mse_gradient(mse_gradient)"""
 
 # No checker call (the student removed it): the grader checks the function by name at the end.
-LOOP = """def mse_gradient(w, b, x, y):
+LOOP = """def divergence_threshold(x, y):
     while True:
         pass"""
 
-STEP_ALONE = """def gradient_descent_step(w, b, x, y, learning_rate):
-    e = w * x + b - y
-    return w - learning_rate * 2 * np.mean(e * x), b - learning_rate * 2 * np.mean(e)
-
-check.gradient_descent_step(gradient_descent_step)"""
-
+# Checked by name too: the grader passes the notebook's mse_cost (here the number 3) as the
+# checker's mse_cost=, so the checker blames exercise 1.
 ODD = {
-    "mse_cost": "def mse_cost(w, b, x, y):\n    raise ValueError('x and y differ')\n\ncheck.mse_cost(mse_cost)",
+    "mse_cost": "mse_cost = 3\ncheck.mse_cost(mse_cost)",
     "mse_gradient": ("def mse_gradient(w, b, x, y):\n    x -= 1\n    return 0.0, 0.0\n\n"
                      "check.mse_gradient(mse_gradient)"),
-    "gradient_descent_step": "gradient_descent_step = 3\ncheck.gradient_descent_step(gradient_descent_step)",
-    "fit_line_least_squares": "def fit_line_least_squares(x, y):\n    return lambda t: t\n",
+    "gradient_descent": ("def gradient_descent(w, b, x, y, learning_rate, n_steps):\n"
+                         "    raise ValueError('x and y differ')\n"),
+    "divergence_threshold": ("def divergence_threshold(x, y):\n    return lambda t: t\n\n"
+                             + CALL["divergence_threshold"]),
 }
 
 # A cell limit well above what a set-up cell needs on a busy 2-core machine.
 # Kills the kernel only when the grader calls it (no checker call in the notebook).
-EXIT_WHEN_CALLED = "def fit_line_least_squares(x, y):\n    import os\n    os._exit(3)"
+EXIT_WHEN_CALLED = "def divergence_threshold(x, y):\n    import os\n    os._exit(3)"
 
 # Right values, but numpy warns of an overflow in the kernel: the checker in the grader must hear it.
 NAIVE_SIGMOID = "def stable_sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\ncheck.stable_sigmoid(stable_sigmoid)"
+# A value that cannot travel back from the kernel arrives as a stand-in of its type.
+LOSS_FUNCTION = "def log_loss(*args):\n    return lambda t: t\n\ncheck.log_loss(log_loss)"
 
 LIMITS = Limits(cell_timeout=8, notebook_timeout=60, memory_mb=2048, jobs=2)
 
@@ -336,11 +375,13 @@ def graded(tmp_path_factory):
     correct = put("alice", "01_regression.ipynb", _submission(ALL))
     put("bob", "01_regression.ipynb", _submission())
     put("carol", "01_regression.ipynb", _submission(WRONG, trim=True))
+    put("carl", "01_regression.ipynb", _submission({**ALL, "gradient_descent": WRONG["gradient_descent"]}, trim=True))
+    put("dora", "01_regression.ipynb", _submission({**ALL, "divergence_threshold": WRONG["divergence_threshold"]},
+                                                   trim=True))
     put("dave", "01_regression.ipynb", _submission(FAKE_PASSED, trim=True))
     put("erin", "01_regression.ipynb", _submission({"mse_gradient": PATCH_INSIDE}, extra_before=[PATCH], trim=True))
-    put("frank", "01_regression.ipynb", _submission(
-        {**ALL, "mse_gradient": LOOP, "gradient_descent_step": STEP_ALONE},
-        extra_before=["import time\ntime.sleep(10**6)"], trim=True))
+    put("frank", "01_regression.ipynb", _submission({**ALL, "divergence_threshold": LOOP},
+                                                    extra_before=["import time\ntime.sleep(10**6)"], trim=True))
     put("gina", "01_regression.ipynb", _submission(ALL, extra_before=["big = np.ones(10 * 2**30 // 8)"], trim=True))
     put("harry", "01_regression.ipynb", _submission(ALL, extra_before=["import sys\nsys.exit(1)"], trim=True))
     ivan = _submission(ALL, trim=True)
@@ -348,8 +389,9 @@ def graded(tmp_path_factory):
     put("ivan", "01_regression.ipynb", ivan)
     put("olga", "01_regression.ipynb", _submission(ODD, trim=True))
     put("pat", "02_cost_functions.ipynb", _submission(
-        {"stable_sigmoid": NAIVE_SIGMOID}, trim=True, notebook=ROOT / "notebooks" / "02_cost_functions.ipynb"))
-    put("quinn", "01_regression.ipynb", _submission({**ALL, "fit_line_least_squares": EXIT_WHEN_CALLED}, trim=True))
+        {"stable_sigmoid": NAIVE_SIGMOID, "log_loss": LOSS_FUNCTION}, trim=True,
+        notebook=ROOT / "notebooks" / "02_cost_functions.ipynb"))
+    put("quinn", "01_regression.ipynb", _submission({**ALL, "divergence_threshold": EXIT_WHEN_CALLED}, trim=True))
     put("kim", "01_regression.ipynb", correct.read_bytes()[:len(correct.read_bytes()) // 2])
     put("leo", "my homework (2).txt", _submission(ALL, trim=True, metadata=False))
     put("mia", "01_regression.ipynb", b"def mse_cost(w, b, x, y):\n    return 0\n")
@@ -372,31 +414,45 @@ def test_correct_and_stub_submissions(graded):
     assert _verdicts(rows["bob"]) == ["not attempted"] * 4
 
 
+def _messages(row):
+    return [e["message"] for e in row["exercises"].values()]
+
+
 @pytest.mark.notebooks
 def test_wrong_answers_get_the_checkers_hints(graded):
-    row = graded[0]["carol"]
-    assert _verdicts(row) == ["failed"] * 4
-    messages = [e["message"] for e in row["exercises"].values()]
-    for message, hint in zip(messages, ["m times too large", "wrong sign", "stepped uphill", "through the origin"]):
-        assert hint in message
+    rows = graded[0]
+    carol, carl, dora = rows["carol"], rows["carl"], rows["dora"]
+    assert _verdicts(carol) == ["failed"] * 4
+    # carl's loop drops the first cost; his experiment still finds the threshold with it.
+    assert _verdicts(carl) == ["passed", "passed", "failed", "passed"]
+    assert _verdicts(dora) == ["passed", "passed", "passed", "failed"]
+    # Each hint, where the exercises it builds on are right.
+    assert HINTS["mse_cost"] in _messages(carol)[0] and HINTS["mse_gradient"] in _messages(carol)[1]
+    assert HINTS["gradient_descent"] in _messages(carl)[2]
+    assert HINTS["divergence_threshold"] in _messages(dora)[3]
+    # Where they are wrong, the checker (given the learner's earlier functions) names the cause.
+    assert "calls your mse_cost from exercise 1, which fails its own check" in _messages(carol)[2]
+    assert "calls your gradient_descent from exercise 3, which fails its own check" in _messages(carol)[3]
 
 
 @pytest.mark.notebooks
 def test_odd_answers_get_the_checkers_messages(graded):
     olga = graded[0]["olga"]
     assert _verdicts(olga) == ["failed"] * 4
-    messages = [e["message"] for e in olga["exercises"].values()]
-    assert "your function raised ValueError: x and y differ" in messages[0]
+    messages = _messages(olga)
+    assert "expected a function, got a int" in messages[0]
     assert "modified its input x in place" in messages[1]
-    assert "expected a function, got a int" in messages[2]
-    assert "got a function" in messages[3]  # a value that cannot travel arrives as a stand-in
+    # Checked by name (no checker call): the notebook's mse_cost (a number) went along as mse_cost=.
+    assert "calls your mse_cost from exercise 1" in messages[2]
+    assert "calls your gradient_descent from exercise 3" in messages[3]
 
 
 @pytest.mark.notebooks
-def test_warnings_in_the_kernel_reach_the_checker(graded):
+def test_warnings_and_unsendable_values_in_the_kernel_reach_the_checker(graded):
     pat = graded[0]["pat"]
-    assert _verdicts(pat) == ["failed", "not attempted", "not attempted", "not attempted"]
+    assert _verdicts(pat) == ["failed", "failed", "not attempted", "not attempted"]
     assert "numpy warned 'overflow encountered in exp'" in pat["exercises"]["stable_sigmoid"]["message"]
+    assert "got a function" in pat["exercises"]["log_loss"]["message"]  # a value that cannot travel: a stand-in
 
 
 @pytest.mark.notebooks
@@ -412,7 +468,7 @@ def test_printed_passed_and_patched_checkers_earn_nothing(graded):
 def test_endless_loops_are_cut_and_the_notebook_goes_on(graded):
     frank = graded[0]["frank"]
     assert frank["status"] == "graded"
-    assert _verdicts(frank) == ["passed", "timeout", "passed", "passed"]
+    assert _verdicts(frank) == ["passed", "passed", "passed", "timeout"]
     assert len(frank["timed_out_cells"]) == 1  # the sleep; the loop is cut when the grader calls it
     assert frank["seconds"] < LIMITS.notebook_timeout
 
@@ -427,7 +483,7 @@ def test_memory_and_exits(graded):
     assert _verdicts(ivan) == ["passed", "passed", "error", "error"]
     quinn = rows["quinn"]
     assert quinn["status"] == "kernel died" and _verdicts(quinn) == ["passed"] * 3 + ["error"]
-    assert "kernel died" in quinn["exercises"]["fit_line_least_squares"]["message"]
+    assert "kernel died" in quinn["exercises"]["divergence_threshold"]["message"]
 
 
 @pytest.mark.notebooks
@@ -445,7 +501,7 @@ def test_the_submissions_are_untouched_and_the_reports_written(graded):
     assert unchanged and meta["changed_during_grading"] == []
     assert not list((root / "submissions").rglob("written_by_student.txt"))
     table = list(csv.DictReader(open(root / "report" / "grades.csv", encoding="utf-8")))
-    assert len(table) == len(rows) == 16
+    assert len(table) == len(rows) == 18
     assert {r["student"]: r["passed"] for r in table}["alice"] == "4"
     assert (root / "report" / "feedback" / "carol.md").is_file()
     assert "Lesson 01_regression" in (root / "report" / "summary.html").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The grader's side door into a student's kernel: call one function on data, publish the result.
+"""The grader's side door into a student's kernel: describe values, call one function on data.
 
 Runs inside the student's kernel, so student code can replace or break it;
 that only changes what the grader sees as that student's function's output,
@@ -22,11 +22,50 @@ def _publish(message):
     publish_display_data({MIME: message})
 
 
+def _describe(value):
+    try:
+        text = repr(value)[:200]
+    except Exception:  # a student's __repr__ may raise
+        text = ""
+    described = {"status": "defined", "callable": callable(value), "type": type(value).__name__, "text": text}
+    if not described["callable"]:
+        try:
+            described["value"] = encode(value, strict=False)
+        except Exception as exc:  # nested too deeply, say: the grader sends a stand-in
+            described["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return described
+
+
+def describe(exprs):
+    """Evaluate each expression of the JSON list ``exprs`` in the notebook's namespace and describe it.
+
+    Publishes one entry per expression: not defined (with the error), a function
+    (its type only: it stays here, the grader calls it through ``call``), or a
+    value, sent as data where it can travel. ``"*expr"`` describes each item of
+    ``expr``, as a starred argument would pass them.
+    """
+    from IPython import get_ipython
+
+    namespace = get_ipython().user_ns
+    described = []
+    for expr in json.loads(exprs):
+        starred = expr.startswith("*")
+        try:
+            value = eval(expr[1:] if starred else expr, namespace)  # noqa: S307 (the student's own expression)
+            if starred:
+                value = list(value)
+        except Exception as exc:
+            described.append({"status": "missing", "error": f"{type(exc).__name__}: {exc}"[:300]})
+            continue
+        described.append({"status": "items", "items": [_describe(v) for v in value]} if starred
+                         else _describe(value))
+    _publish({"status": "described", "values": described})
+
+
 def call(expr, payload):
     """Evaluate ``expr`` in the notebook's namespace and call it on the decoded ``payload``.
 
-    ``payload`` is None to only describe the value (is it defined, is it a
-    function), else a JSON list of encoded positional arguments.
+    ``payload`` is a JSON list of encoded positional arguments.
     """
     from IPython import get_ipython
 
@@ -34,14 +73,6 @@ def call(expr, payload):
         learner = eval(expr, get_ipython().user_ns)  # noqa: S307 (the student's own expression, in their kernel)
     except Exception as exc:
         _publish({"status": "missing", "error": f"{type(exc).__name__}: {exc}"[:300]})
-        return
-    if payload is None:
-        try:
-            text = repr(learner)[:200]
-        except Exception:
-            text = ""
-        _publish({"status": "probe", "callable": callable(learner), "type": type(learner).__name__,
-                  "text": text})
         return
     args = [decode(a) for a in json.loads(payload)]
     # As the checkers of unstable formulas do: every floating-point problem warns.
