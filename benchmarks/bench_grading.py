@@ -4,7 +4,9 @@
 
 The class is made from the solution notebook with the handout tool: a third
 hand in the solutions, a third the untouched handout, a third wrong answers
-(a missing 1/m, a sign error, an uphill step, a line through the origin).
+(a sum instead of a mean, a sign error, a loop that drops the first cost, the
+threshold of descent along w alone). The later checkers are given the
+student's earlier functions, as the notebook's calls do, and blame them.
 Each submission is the whole notebook 01, every cell run, in its own
 worker and kernel, as ``python -m nnlessons.grade`` does. Prints the wall-clock
 time per run (``--jobs`` may list several worker counts, run in turn), the
@@ -33,15 +35,21 @@ except ImportError:  # tools/ before it became a package
 from nnlessons.grade import Limits, grade_class  # noqa: E402
 from nnlessons.grade.lessons import checker_calls  # noqa: E402
 
+CALL = {"mse_cost": "check.mse_cost(mse_cost)", "mse_gradient": "check.mse_gradient(mse_gradient)",
+        "gradient_descent": "check.gradient_descent(gradient_descent, mse_cost=mse_cost, mse_gradient=mse_gradient)",
+        "divergence_threshold": "check.divergence_threshold(divergence_threshold, gradient_descent=gradient_descent)"}
+
 WRONG = {
     "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n",
     "mse_gradient": ("def mse_gradient(w, b, x, y):\n    e = y - (w * x + b)\n"
                      "    return 2 * np.mean(e * x), 2 * np.mean(e)\n"),
-    "gradient_descent_step": ("def gradient_descent_step(w, b, x, y, learning_rate):\n"
-                              "    e = w * x + b - y\n"
-                              "    return w + learning_rate * 2 * np.mean(e * x), b + learning_rate * 2 * np.mean(e)\n"),
-    "fit_line_least_squares": ("def fit_line_least_squares(x, y):\n"
-                               "    return float(np.sum(x * y) / np.sum(x * x)), 0.0\n"),
+    "gradient_descent": ("def gradient_descent(w, b, x, y, learning_rate, n_steps):\n    costs = []\n"
+                         "    for _ in range(n_steps):\n        dw, db = mse_gradient(w, b, x, y)\n"
+                         "        w, b = w - learning_rate * dw, b - learning_rate * db\n"
+                         "        costs.append(mse_cost(w, b, x, y))\n    return costs\n"),
+    "divergence_threshold": ("def divergence_threshold(x, y):\n"
+                             "    curvature = 2 * np.mean(x ** 2)  # of the cost along w\n"
+                             "    return 2 / curvature\n"),
 }
 
 
@@ -56,7 +64,7 @@ def make_class(folder, n_students):
             if i % 3 == 0:
                 cell.source = answer
             elif i % 3 == 2:
-                cell.source = f"{WRONG[name]}\ncheck.{name}({name})"
+                cell.source = f"{WRONG[name]}\n{CALL[name]}"
         path = Path(folder) / f"student{i:02d}" / "01_regression.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)

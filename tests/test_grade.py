@@ -89,6 +89,59 @@ def test_write_back_replays_changes_to_mutable_arguments():
     assert lst[0].tolist() == [1.0, 1.0] and lst[1] == 6
 
 
+def _through_kernel(args, learner):
+    """What a proxied call does to graph nodes: out as a table, rebuilt, called, back, read."""
+    graph = _codec.Graph()
+    sent = json.loads(json.dumps({"values": [_codec.encode(a, graph=graph) for a in args], "nodes": graph.table()}))
+    kernel = _codec.Graph()
+    kernel.load(sent["nodes"])
+    result = learner(*[_codec.decode(v, graph=kernel) for v in sent["values"]])
+    answer = json.loads(json.dumps({"result": _codec.encode(result, strict=False, graph=kernel),
+                                    "nodes": kernel.table(strict=False)}))
+    graph.load(answer["nodes"])
+    return _codec.decode(answer["result"], graph=graph)
+
+
+def test_graph_nodes_come_back_as_the_same_objects_with_the_learners_changes():
+    from nnlessons import autodiff as ad
+
+    x, y = ad.Value(3.0, label="x"), ad.Value(-2.0, label="y")
+    f = x * x * y
+
+    def learner(root, wrt):
+        assert root is not f and root.rule is ad.mul_backward  # a rebuilt graph, with the package's rules
+        root.backward()
+        return ad.topological_order(root), root + 1.0, [w.grad for w in wrt]
+
+    order, new, grads = _through_kernel((f, [x, y]), learner)
+    assert [a is b for a, b in zip(order, ad.topological_order(f))] == [True] * 4
+    assert grads == [-12.0, 9.0] and (x.grad, y.grad) == (-12.0, 9.0)
+    assert new.data == -17.0 and new.parents[0] is f  # a node made in the kernel refers to the checker's
+
+
+@pytest.mark.parametrize("table", [
+    [{"kind": "Value", "data": None, "grad": None, "parents": [5]}],      # unknown parent
+    [{"kind": "function", "data": None}],                                  # not a node type
+    {"kind": "Value"},                                                     # not a table
+])
+def test_graph_tables_never_make_dangling_nodes(table):
+    with pytest.raises(_codec.CodecError):
+        _codec.Graph().load(table)
+
+
+def test_graph_rules_are_only_the_packages_backward_rules():
+    from nnlessons import autodiff as ad
+
+    graph = _codec.Graph()
+    graph.load([{"kind": "Value", "data": {"__float__": "0x1p+0"}, "grad": None, "rule": rule, "parents": []}
+                for rule in ("system", "exp_backward", "__init__")])
+    assert [n.rule for n in graph.nodes] == [None, ad.exp_backward, None]
+    with pytest.raises(_codec.CodecError):
+        _codec.decode({"__node__": 3}, graph=graph)
+    with pytest.raises(_codec.CodecError):
+        _codec.decode({"__node__": 0})  # a node reference outside a graph
+
+
 # -- lessons and identification ----------------------------------------------------------------
 
 def test_every_check_module_with_exercises_is_a_lesson():
@@ -346,6 +399,52 @@ ODD = {
                              + CALL["divergence_threshold"]),
 }
 
+# Notebook 08: one checker call with seven functions; the graphs of autodiff nodes go to the
+# kernel and back (a node returned is the checker's own node, with its grad as the learner left it).
+AUTODIFF = ROOT / "notebooks" / "08_autodiff.ipynb"
+AUTODIFF_WRONG = {
+    "backward_rules": None,  # filled in below from the solution, with mul_backward's outputs swapped
+    "topological_order": """def topological_order(root):
+    order, visited = [], set()
+
+    def visit(node):
+        if node not in visited:
+            visited.add(node)
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+
+    visit(root)
+    return order[::-1]  # root first
+
+check.topological_order(topological_order)""",
+    "gradients": """def gradients(root, wrt):
+    order = ad.topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):
+        if node.rule is None:
+            continue
+        grads = node.rule(node.grad, *node.saved)
+        if len(node.parents) == 1:
+            grads = (grads,)
+        for parent, grad in zip(node.parents, grads):
+            parent.grad = grad
+    return [w.grad for w in wrt]
+
+check.gradients(gradients)""",
+}
+
+
+def _autodiff_wrong():
+    solution = nbformat.read(AUTODIFF, as_version=4)
+    rules = next(c.source for c in _exercise_cells(solution) if "check.backward_rules(" in c.source)
+    swapped = rules.replace("return grad * b, grad * a", "return grad * a, grad * b")
+    assert swapped != rules
+    return {**AUTODIFF_WRONG, "backward_rules": swapped}
+
+
 # A cell limit well above what a set-up cell needs on a busy 2-core machine.
 # Kills the kernel only when the grader calls it (no checker call in the notebook).
 EXIT_WHEN_CALLED = "def divergence_threshold(x, y):\n    import os\n    os._exit(3)"
@@ -391,6 +490,8 @@ def graded(tmp_path_factory):
     put("pat", "02_cost_functions.ipynb", _submission(
         {"stable_sigmoid": NAIVE_SIGMOID, "log_loss": LOSS_FUNCTION}, trim=True,
         notebook=ROOT / "notebooks" / "02_cost_functions.ipynb"))
+    put("tess", "08_autodiff.ipynb", _submission({n: "solution" for n in AUTODIFF_WRONG}, trim=True, notebook=AUTODIFF))
+    put("sam", "08_autodiff.ipynb", _submission(_autodiff_wrong(), trim=True, notebook=AUTODIFF))
     put("quinn", "01_regression.ipynb", _submission({**ALL, "divergence_threshold": EXIT_WHEN_CALLED}, trim=True))
     put("kim", "01_regression.ipynb", correct.read_bytes()[:len(correct.read_bytes()) // 2])
     put("leo", "my homework (2).txt", _submission(ALL, trim=True, metadata=False))
@@ -456,6 +557,17 @@ def test_warnings_and_unsendable_values_in_the_kernel_reach_the_checker(graded):
 
 
 @pytest.mark.notebooks
+def test_calls_with_many_functions_and_graphs_of_nodes(graded):
+    tess, sam = graded[0]["tess"], graded[0]["sam"]
+    assert _verdicts(tess) == ["passed"] * 3 + ["not attempted"]
+    assert _verdicts(sam) == ["failed"] * 3 + ["not attempted"]
+    messages = _messages(sam)
+    assert messages[0].startswith("mul_backward: ")
+    assert "the order is reversed" in messages[1]
+    assert "add into parent.grad (+=)" in messages[2]
+
+
+@pytest.mark.notebooks
 def test_printed_passed_and_patched_checkers_earn_nothing(graded):
     rows = graded[0]
     assert _verdicts(rows["dave"]) == ["not attempted"] * 4
@@ -501,7 +613,7 @@ def test_the_submissions_are_untouched_and_the_reports_written(graded):
     assert unchanged and meta["changed_during_grading"] == []
     assert not list((root / "submissions").rglob("written_by_student.txt"))
     table = list(csv.DictReader(open(root / "report" / "grades.csv", encoding="utf-8")))
-    assert len(table) == len(rows) == 18
+    assert len(table) == len(rows) == 20
     assert {r["student"]: r["passed"] for r in table}["alice"] == "4"
     assert (root / "report" / "feedback" / "carol.md").is_file()
     assert "Lesson 01_regression" in (root / "report" / "summary.html").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ._codec import decode, encode
+from ._codec import Graph, decode, encode
 
 #: the MIME type of the one output the grader reads from a call
 MIME = "application/vnd.nnlessons.grade+json"
@@ -65,7 +65,8 @@ def describe(exprs):
 def call(expr, payload):
     """Evaluate ``expr`` in the notebook's namespace and call it on the decoded ``payload``.
 
-    ``payload`` is a JSON list of encoded positional arguments.
+    ``payload`` is JSON: the encoded positional arguments (``values``) and the
+    table of the autodiff nodes they refer to (``nodes``).
     """
     from IPython import get_ipython
 
@@ -74,7 +75,10 @@ def call(expr, payload):
     except Exception as exc:
         _publish({"status": "missing", "error": f"{type(exc).__name__}: {exc}"[:300]})
         return
-    args = [decode(a) for a in json.loads(payload)]
+    message = json.loads(payload)
+    graph = Graph()
+    graph.load(message["nodes"])
+    args = [decode(a, graph=graph) for a in message["values"]]
     # As the checkers of unstable formulas do: every floating-point problem warns.
     with warnings.catch_warnings(record=True) as caught, \
             np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
@@ -89,8 +93,9 @@ def call(expr, payload):
                       "not_implemented": isinstance(exc, NotImplementedError)})
             return
     try:
-        message = {"status": "ok", "result": encode(result, strict=False),
-                   "args": [encode(a, strict=False) for a in args],
+        message = {"status": "ok", "result": encode(result, strict=False, graph=graph),
+                   "args": [encode(a, strict=False, graph=graph) for a in args],
+                   "nodes": graph.table(strict=False),
                    "warnings": [[w.category.__name__, str(w.message)[:300]] for w in caught]}
     except Exception as exc:
         message = {"status": "unsendable", "error": f"{type(exc).__name__}: {exc}"[:300]}

@@ -198,8 +198,9 @@ class NotebookRun:
                                  "broken by the notebook?)")
         return results[-1]
 
-    def _call(self, index, expr, args):
-        payload = json.dumps([_codec.encode(a) for a in args])
+    def _call(self, index, expr, args, graph):
+        values = [_codec.encode(a, graph=graph) for a in args]
+        payload = json.dumps({"values": values, "nodes": graph.table()})
         return self._ask(index, f"call({expr!r}, {payload!r})")
 
     def _arguments(self, index, call):
@@ -254,7 +255,8 @@ class NotebookRun:
     def _proxy(self, index, expr):
         def learner(*args):
             try:
-                answer = self._call(index, expr, args)
+                graph = _codec.Graph()
+                answer = self._call(index, expr, args, graph)
             except Abort:
                 raise
             except _codec.CodecError as exc:
@@ -273,8 +275,9 @@ class NotebookRun:
                 raise Abort("error", f"the kernel could not run or send back your function's "
                                      f"result ({answer.get('error', status)})")
             try:
-                result = _codec.decode(answer["result"])
-                after = [_codec.decode(a) for a in answer["args"]]
+                graph.load(answer["nodes"])
+                result = _codec.decode(answer["result"], graph=graph)
+                after = [_codec.decode(a, graph=graph) for a in answer["args"]]
             except (_codec.CodecError, KeyError, TypeError) as exc:
                 raise Abort("error", f"unreadable answer from the kernel: {exc}") from None
             for original, changed in zip(args, after):
