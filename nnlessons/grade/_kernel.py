@@ -42,23 +42,29 @@ def describe(exprs):
     Publishes one entry per expression: not defined (with the error), a function
     (its type only: it stays here, the grader calls it through ``call``), or a
     value, sent as data where it can travel. ``"*expr"`` describes each item of
-    ``expr``, as a starred argument would pass them.
+    ``expr``, ``"**expr"`` each entry, as ``*`` and ``**`` in a call would pass them.
     """
     from IPython import get_ipython
 
     namespace = get_ipython().user_ns
     described = []
     for expr in json.loads(exprs):
-        starred = expr.startswith("*")
+        stars = len(expr) - len(expr.lstrip("*"))
         try:
-            value = eval(expr[1:] if starred else expr, namespace)  # noqa: S307 (the student's own expression)
-            if starred:
+            value = eval(expr[stars:], namespace)  # noqa: S307 (the student's own expression)
+            if stars == 1:
                 value = list(value)
+            elif stars == 2:
+                value = {str(k): v for k, v in dict(value).items()}
         except Exception as exc:
             described.append({"status": "missing", "error": f"{type(exc).__name__}: {exc}"[:300]})
             continue
-        described.append({"status": "items", "items": [_describe(v) for v in value]} if starred
-                         else _describe(value))
+        if stars == 1:
+            described.append({"status": "items", "items": [_describe(v) for v in value]})
+        elif stars == 2:
+            described.append({"status": "mapping", "items": [[k, _describe(v)] for k, v in value.items()]})
+        else:
+            described.append(_describe(value))
     _publish({"status": "described", "values": described})
 
 

@@ -86,10 +86,6 @@ class Call:
     kwargs: tuple = ()
     optional: bool = False
 
-    @property
-    def first(self):
-        return self.args[0] if self.args else ""
-
 
 def by_name(checker, name):
     """The call for exercise ``name`` whose checker call was deleted: the notebook's variables of the same names.
@@ -127,7 +123,9 @@ def checker_calls(src):
 
             args = tuple("*" + segment(a.value) if isinstance(a, ast.Starred) else segment(a) for a in node.args)
             kwargs = tuple(("**" if k.arg is None else k.arg, segment(k.value)) for k in node.keywords)
-            calls.append(((node.lineno, node.col_offset), node.func.attr, Call(args or (node.func.attr,), kwargs)))
+            if not args and not kwargs:
+                args = (node.func.attr,)  # as for a call that does not parse: the function of that name
+            calls.append(((node.lineno, node.col_offset), node.func.attr, Call(args, kwargs)))
     return [(name, call) for _, name, call in sorted(calls, key=lambda c: c[0])]
 
 

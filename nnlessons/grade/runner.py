@@ -52,8 +52,6 @@ class Missing(Exception):
         super().__init__(expr)
         if first:
             self.message = f"no function `{expr}` in the notebook ({error}); was its cell deleted or renamed?"
-        elif error.startswith("the grader"):
-            self.message = f"`{expr}`: {error}"
         else:
             self.message = f"the checker call passes `{expr}`, which the notebook does not define ({error})"
 
@@ -211,7 +209,7 @@ class NotebookRun:
         where it cannot travel). Raises Missing for an argument the notebook
         does not define (except the optional ones of a made-up call).
         """
-        exprs = list(call.args) + [src for _, src in call.kwargs]
+        exprs = list(call.args) + ["**" + src if key == "**" else src for key, src in call.kwargs]
         answer = self._ask(index, f"describe({json.dumps(exprs)!r})")
         described = answer.get("values") if answer.get("status") == "described" else None
         if not isinstance(described, list) or len(described) != len(exprs):
@@ -220,10 +218,14 @@ class NotebookRun:
         for position, (expr, entry) in enumerate(zip(exprs, described)):
             entry = entry if isinstance(entry, dict) else {}
             if entry.get("status") == "missing":
-                values.append(Missing(expr, str(entry.get("error", ""))[:300], first=position == 0))
+                values.append(Missing(expr, str(entry.get("error", ""))[:300], first=position == 0 and bool(call.args)))
             elif entry.get("status") == "items" and expr.startswith("*"):
                 items = entry.get("items") if isinstance(entry.get("items"), list) else []
                 values.append([self._value(index, f"({expr[1:]})[{i}]", item) for i, item in enumerate(items)])
+            elif entry.get("status") == "mapping" and expr.startswith("**"):
+                items = entry.get("items") if isinstance(entry.get("items"), list) else []
+                values.append({str(key): self._value(index, f"({expr[2:]})[{str(key)!r}]", item)
+                               for key, item in (i for i in items if isinstance(i, list) and len(i) == 2)})
             else:
                 values.append(self._value(index, expr, entry))
         positional, named = values[:len(call.args)], values[len(call.args):]
@@ -238,11 +240,13 @@ class NotebookRun:
                     continue
                 raise value
             if key == "**":
-                raise Missing(expr, "the grader cannot follow ** in a checker call; pass each argument by name")
-            kwargs[key] = value
+                kwargs.update(value)
+            else:
+                kwargs[key] = value
         return args, kwargs
 
     def _value(self, index, expr, entry):
+        entry = entry if isinstance(entry, dict) else {}
         if entry.get("callable"):
             return self._proxy(index, expr)
         if "value" in entry:
