@@ -25,46 +25,16 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-try:
-    from tools import handouts
-except ImportError:  # tools/ before it became a package
-    sys.path.insert(0, str(ROOT / "tools"))
-    import handouts
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from nnlessons.grade import Limits, grade_class  # noqa: E402
-from nnlessons.grade.lessons import checker_calls  # noqa: E402
-
-CALL = {"mse_cost": "check.mse_cost(mse_cost)", "mse_gradient": "check.mse_gradient(mse_gradient)",
-        "gradient_descent": "check.gradient_descent(gradient_descent, mse_cost=mse_cost, mse_gradient=mse_gradient)",
-        "divergence_threshold": "check.divergence_threshold(divergence_threshold, gradient_descent=gradient_descent)"}
-
-WRONG = {
-    "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n",
-    "mse_gradient": ("def mse_gradient(w, b, x, y):\n    e = y - (w * x + b)\n"
-                     "    return 2 * np.mean(e * x), 2 * np.mean(e)\n"),
-    "gradient_descent": ("def gradient_descent(w, b, x, y, learning_rate, n_steps):\n    costs = []\n"
-                         "    for _ in range(n_steps):\n        dw, db = mse_gradient(w, b, x, y)\n"
-                         "        w, b = w - learning_rate * dw, b - learning_rate * db\n"
-                         "        costs.append(mse_cost(w, b, x, y))\n    return costs\n"),
-    "divergence_threshold": ("def divergence_threshold(x, y):\n"
-                             "    curvature = 2 * np.mean(x ** 2)  # of the cost along w\n"
-                             "    return 2 / curvature\n"),
-}
+# The same submissions as the grader's tests: the handout, with solutions or wrong answers put in.
+from test_grade import ALL, WRONG, _submission  # noqa: E402
 
 
 def make_class(folder, n_students):
-    solution = nbformat.read(ROOT / "notebooks" / "01_regression.ipynb", as_version=4)
-    solved = [c.source for c in solution.cells if "exercise" in c.metadata.get("tags", [])]
     for i in range(n_students):
-        nb = handouts.make_handout(solution, "01_regression.ipynb", lesson="01_regression")
-        cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
-        for cell, answer in zip(cells, solved):
-            name = checker_calls(cell.source)[0][0]
-            if i % 3 == 0:
-                cell.source = answer
-            elif i % 3 == 2:
-                cell.source = f"{WRONG[name]}\n{CALL[name]}"
+        nb = _submission([ALL, None, WRONG][i % 3])
         path = Path(folder) / f"student{i:02d}" / "01_regression.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)

@@ -218,7 +218,8 @@ class NotebookRun:
         for position, (expr, entry) in enumerate(zip(exprs, described)):
             entry = entry if isinstance(entry, dict) else {}
             if entry.get("status") == "missing":
-                values.append(Missing(expr, str(entry.get("error", ""))[:300], first=position == 0 and bool(call.args)))
+                first = position == 0 and bool(call.args)
+                values.append(Missing(expr, str(entry.get("error", ""))[:300], first=first))
             elif entry.get("status") == "items" and expr.startswith("*"):
                 items = entry.get("items") if isinstance(entry.get("items"), list) else []
                 values.append([self._value(index, f"({expr[1:]})[{i}]", item) for i, item in enumerate(items)])
@@ -296,7 +297,10 @@ class NotebookRun:
         return learner
 
     def grade(self, name, index, call):
-        """Record the verdict of exercise ``name``: its checker called as ``call`` (a ``lessons.Call``) after cell ``index``."""
+        """Record the verdict of exercise ``name``: its checker called as ``call`` (a ``lessons.Call``).
+
+        The call is made after cell ``index``, on the kernel's state at that point.
+        """
         checker = self.lesson.checker(name)
         try:
             try:
