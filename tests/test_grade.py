@@ -89,6 +89,35 @@ def test_write_back_replays_changes_to_mutable_arguments():
     assert lst[0].tolist() == [1.0, 1.0] and lst[1] == 6
 
 
+def test_networks_and_generators_cross_as_their_data_and_changes_come_back():
+    from nnlessons.network import Network
+
+    net = Network([3, 4, 2], ["relu", "softmax"], "categorical_cross_entropy", rng=5)
+    rng = np.random.default_rng(9)
+    sent_net, sent_rng = _codec.decode(json.loads(json.dumps(_codec.encode((net, rng)))))
+    assert type(sent_net) is Network and sent_net.sizes == net.sizes and sent_net.activations == net.activations
+    assert all(np.array_equal(sent_net.params[k], net.params[k]) for k in net.params)
+    assert sent_rng.integers(10**6) == np.random.default_rng(9).integers(10**6)
+    sent_net.params["W1"] = sent_net.params["W1"] + np.nan  # a diverged training comes back as it is
+    _codec.write_back(net, sent_net)
+    _codec.write_back(rng, sent_rng)
+    assert np.isnan(net.params["W1"]).all() and rng.integers(10**6) == sent_rng.integers(10**6)
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update(sizes=[10**7, 10**7]),              # sizes the parameters sent do not fit
+    lambda d: d.update(activations=["os.system", "relu"]),  # not an activation's name
+    lambda d: d["params"].clear(),
+])
+def test_a_network_from_the_kernel_must_fit_its_parameters(change):
+    from nnlessons.network import Network
+
+    data = json.loads(json.dumps(_codec.encode(Network([3, 4, 2], "relu", "mse", rng=0))))
+    change(data["__network__"])
+    with pytest.raises(_codec.CodecError):
+        _codec.decode(data)
+
+
 def _through_kernel(args, learner):
     """What a proxied call does to graph nodes: out as a table, rebuilt, called, back, read."""
     graph = _codec.Graph()

@@ -4,7 +4,9 @@ Only data crosses: None, bools, numbers, strings, numeric numpy arrays and
 scalars, and tuples, lists and dicts of them; and, within a ``Graph``, the
 nodes of ``nnlessons.autodiff`` graphs (``Value``, ``Tensor``) as a table of
 their fields, so that a node that goes to the kernel and comes back is the same
-object again. Anything else is sent as an opaque stand-in that keeps only its
+object again. Two more of the package's objects cross as their data: a
+``Network`` (exactly that class: its configuration and parameters) and a numpy
+random ``Generator`` (its bit generator's state). Anything else is sent as an opaque stand-in that keeps only its
 type name, so a checker can say "expected numbers, got a Foo" but can never
 call back into the student's code. No pickle: decoding never runs code.
 """
@@ -145,6 +147,15 @@ def encode(value, strict=True, _depth=0, graph=None):
         return value
     if graph is not None and type(value) in _node_types().values():
         return {"__node__": graph.ref(value)}
+    if type(value) is _network_class():
+        return {"__network__": {"sizes": [int(n) for n in value.sizes], "activations": list(value.activations),
+                                "loss": str(value.loss), "dtype": np.dtype(value.dtype).str,
+                                "params": encode(dict(value.params), strict, _depth + 1)}}
+    if type(value) is np.random.Generator:
+        bit_generator = value.bit_generator
+        if type(bit_generator).__name__ in _BIT_GENERATORS:
+            return {"__generator__": {"bit_generator": type(bit_generator).__name__,
+                                      "state": encode(bit_generator.state, strict, _depth + 1)}}
     if isinstance(value, np.generic):
         arr = np.asarray(value)
         if arr.dtype.kind not in _KINDS:
@@ -171,6 +182,46 @@ def encode(value, strict=True, _depth=0, graph=None):
         return {"__dict__": [[encode(k, strict, _depth + 1, graph), encode(v, strict, _depth + 1, graph)]
                              for k, v in value.items()]}
     return _encode_other(value, strict)
+
+
+#: the numpy bit generators a Generator may be rebuilt with
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _network_class():
+    from nnlessons.network import Network
+
+    return Network
+
+
+def _network(data, depth, graph):
+    """A ``Network`` made from its configuration, with the parameters sent (not drawn, not re-validated:
+    a diverged training's non-finite parameters are the answer too)."""
+    params = decode(data["params"], depth + 1, graph)
+    if not isinstance(params, dict) or not all(isinstance(v, np.ndarray) for v in params.values()):
+        raise CodecError("malformed network parameters")
+    activations = data["activations"]
+    if not isinstance(activations, list) or not all(isinstance(a, str) for a in activations):
+        raise CodecError("malformed network activations")
+    sizes = [int(n) for n in data["sizes"]]
+    # Checked before the network is made: its sizes are then bounded by the data received.
+    shapes = {}
+    for l in range(1, len(sizes)):
+        shapes[f"W{l}"], shapes[f"b{l}"] = (sizes[l], sizes[l - 1]), (sizes[l], 1)
+    if {k: v.shape for k, v in params.items()} != shapes:
+        raise CodecError("network parameters that do not fit its sizes")
+    net = _network_class()(sizes, activations, str(data["loss"]), rng=0, dtype=np.dtype(str(data["dtype"])))
+    net.params = {k: np.array(v, dtype=net.dtype) for k, v in params.items()}
+    return net
+
+
+def _generator(data, depth, graph):
+    name = data["bit_generator"]
+    if name not in _BIT_GENERATORS:
+        raise CodecError(f"refused bit generator {name!r}")
+    bit_generator = getattr(np.random, name)()
+    bit_generator.state = decode(data["state"], depth + 1, graph)
+    return np.random.Generator(bit_generator)
 
 
 def _encode_other(value, strict):
@@ -232,6 +283,10 @@ def decode(data, _depth=0, graph=None):
             return tuple(decode(v, _depth + 1, graph) for v in data["__tuple__"])
         if "__dict__" in data:
             return {decode(k, _depth + 1, graph): decode(v, _depth + 1, graph) for k, v in data["__dict__"]}
+        if "__network__" in data:
+            return _network(data["__network__"], _depth, graph)
+        if "__generator__" in data:
+            return _generator(data["__generator__"], _depth, graph)
         if "__node__" in data:
             if graph is None:
                 raise CodecError("a graph node outside a graph")
@@ -247,7 +302,7 @@ def decode(data, _depth=0, graph=None):
             return _opaque(name, str(data.get("text", ""))[:200])
     except CodecError:
         raise
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
         raise CodecError(f"malformed value: {exc}") from None
     raise CodecError(f"malformed value with keys {sorted(data)[:3]}")
 
@@ -259,7 +314,13 @@ def write_back(original, changed):
     function that modifies its input; the call happened in another process,
     so its effect on mutable arguments is replayed here.
     """
-    if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
+    if type(original) is _network_class() and type(changed) is _network_class():
+        if sorted(original.params) == sorted(changed.params):
+            original.params = {k: np.array(v) for k, v in changed.params.items()}
+    elif isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
+        if type(original.bit_generator) is type(changed.bit_generator):
+            original.bit_generator.state = changed.bit_generator.state
+    elif isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
         if original.shape == changed.shape:
             original[...] = changed
     elif isinstance(original, list) and isinstance(changed, list):
