@@ -412,6 +412,9 @@ PATCH_INSIDE = """def mse_gradient(w, b, x, y):
 
 check.mse_gradient(mse_gradient)"""
 
+# An answer of 80 MB: too large to send back, said so.
+HUGE = "def divergence_threshold(x, y):\n    return np.ones(10**7)\n\n" + CALL["divergence_threshold"]
+
 # No checker call (the student removed it): the grader checks the function by name at the end.
 LOOP = """def divergence_threshold(x, y):
     while True:
@@ -512,7 +515,8 @@ def graded(tmp_path_factory):
     put("dora", "01_regression.ipynb", _submission({**ALL, "divergence_threshold": WRONG["divergence_threshold"]},
                                                    trim=True))
     put("dave", "01_regression.ipynb", _submission(FAKE_PASSED, trim=True))
-    put("erin", "01_regression.ipynb", _submission({"mse_gradient": PATCH_INSIDE}, extra_before=[PATCH], trim=True))
+    put("erin", "01_regression.ipynb", _submission({"mse_gradient": PATCH_INSIDE, "divergence_threshold": HUGE},
+                                                   extra_before=[PATCH], trim=True))
     put("frank", "01_regression.ipynb", _submission({**ALL, "divergence_threshold": LOOP},
                                                     extra_before=["import time\ntime.sleep(10**6)"], trim=True))
     put("gina", "01_regression.ipynb", _submission(ALL, extra_before=["big = np.ones(10 * 2**30 // 8)"], trim=True))
@@ -613,8 +617,9 @@ def test_printed_passed_and_patched_checkers_earn_nothing(graded):
     rows = graded[0]
     assert _verdicts(rows["dave"]) == ["not attempted"] * 4
     erin = rows["erin"]
-    assert _verdicts(erin) == ["not attempted", "failed", "not attempted", "not attempted"]
+    assert _verdicts(erin) == ["not attempted", "failed", "not attempted", "error"]
     assert "wrong value" in erin["exercises"]["mse_gradient"]["message"]
+    assert "too large to send to the grader (" in erin["exercises"]["divergence_threshold"]["message"]
 
 
 @pytest.mark.notebooks

@@ -14,6 +14,16 @@ from ._codec import Graph, decode, encode
 
 #: the MIME type of the one output the grader reads from a call
 MIME = "application/vnd.nnlessons.grade+json"
+#: characters of one encoded value sent to the grader (the grader reads answers up to 64 MB)
+MAX_CHARS = 48 * 2**20
+
+
+def _bounded(encoded):
+    """``encoded``, or ValueError if it is too large to send."""
+    size = len(json.dumps(encoded))
+    if size > MAX_CHARS:
+        raise ValueError(f"too large to send to the grader ({size / 2**20:.0f} MB as data)")
+    return encoded
 
 
 def _publish(message):
@@ -30,7 +40,7 @@ def _describe(value):
     described = {"status": "defined", "callable": callable(value), "type": type(value).__name__, "text": text}
     if not described["callable"]:
         try:
-            described["value"] = encode(value, strict=False)
+            described["value"] = _bounded(encode(value, strict=False))
         except Exception as exc:  # nested too deeply, say: the grader sends a stand-in
             described["error"] = f"{type(exc).__name__}: {exc}"[:300]
     return described
@@ -99,7 +109,7 @@ def call(expr, payload):
                       "not_implemented": isinstance(exc, NotImplementedError)})
             return
     try:
-        message = {"status": "ok", "result": encode(result, strict=False, graph=graph),
+        message = {"status": "ok", "result": _bounded(encode(result, strict=False, graph=graph)),
                    "args": [encode(a, strict=False, graph=graph) for a in args],
                    "nodes": graph.table(strict=False),
                    "warnings": [[w.category.__name__, str(w.message)[:300]] for w in caught]}

@@ -255,6 +255,8 @@ class NotebookRun:
                 return _codec.decode(entry["value"])
             except _codec.CodecError:
                 pass
+        elif "error" in entry:
+            raise Abort("error", f"`{expr}` cannot be sent from the notebook to the grader: {entry['error']}")
         return _codec.decode({"__opaque__": str(entry.get("type", "object")), "text": entry.get("text", "")})
 
     def _proxy(self, index, expr):
