@@ -4,7 +4,9 @@
 
 The class is made from the solution notebook with the handout tool: a third
 hand in the solutions, a third the untouched handout, a third wrong answers
-(a missing 1/m, a sign error, an uphill step, a line through the origin).
+(a sum instead of a mean, a sign error, a loop that drops the first cost, the
+threshold of descent along w alone). The later checkers are given the
+student's earlier functions, as the notebook's calls do, and blame them.
 Each submission is the whole notebook 01, every cell run, in its own
 worker and kernel, as ``python -m nnlessons.grade`` does. Prints the wall-clock
 time per run (``--jobs`` may list several worker counts, run in turn), the
@@ -23,40 +25,16 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-try:
-    from tools import handouts
-except ImportError:  # tools/ before it became a package
-    sys.path.insert(0, str(ROOT / "tools"))
-    import handouts
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from nnlessons.grade import Limits, grade_class  # noqa: E402
-from nnlessons.grade.lessons import checker_calls  # noqa: E402
-
-WRONG = {
-    "mse_cost": "def mse_cost(w, b, x, y):\n    return np.sum((w * x + b - y) ** 2)\n",
-    "mse_gradient": ("def mse_gradient(w, b, x, y):\n    e = y - (w * x + b)\n"
-                     "    return 2 * np.mean(e * x), 2 * np.mean(e)\n"),
-    "gradient_descent_step": ("def gradient_descent_step(w, b, x, y, learning_rate):\n"
-                              "    e = w * x + b - y\n"
-                              "    return w + learning_rate * 2 * np.mean(e * x), b + learning_rate * 2 * np.mean(e)\n"),
-    "fit_line_least_squares": ("def fit_line_least_squares(x, y):\n"
-                               "    return float(np.sum(x * y) / np.sum(x * x)), 0.0\n"),
-}
+# The same submissions as the grader's tests: the handout, with solutions or wrong answers put in.
+from test_grade import ALL, WRONG, _submission  # noqa: E402
 
 
 def make_class(folder, n_students):
-    solution = nbformat.read(ROOT / "notebooks" / "01_regression.ipynb", as_version=4)
-    solved = [c.source for c in solution.cells if "exercise" in c.metadata.get("tags", [])]
     for i in range(n_students):
-        nb = handouts.make_handout(solution, "01_regression.ipynb", lesson="01_regression")
-        cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
-        for cell, answer in zip(cells, solved):
-            name = checker_calls(cell.source)[0][0]
-            if i % 3 == 0:
-                cell.source = answer
-            elif i % 3 == 2:
-                cell.source = f"{WRONG[name]}\ncheck.{name}({name})"
+        nb = _submission([ALL, None, WRONG][i % 3])
         path = Path(folder) / f"student{i:02d}" / "01_regression.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)

@@ -13,8 +13,10 @@ Threat model. Submissions are untrusted code; the instructor's grader is trusted
 
 Defended:
 - Fake verdicts. The checker runs in the grader's worker process, never in the
-  student's kernel: each call of the student's function is sent to the kernel
-  as data and its return value comes back as data (no pickle). Printing
+  student's kernel, with the arguments of the notebook's checker call: the
+  student's functions among them stay in the kernel, and each call of one is
+  sent to the kernel as data and its return value comes back as data (no
+  pickle; see ``_codec`` for what crosses). Printing
   ``PASSED``, redefining or monkey-patching ``check`` or ``nnlessons`` in the
   notebook, or patching them from inside the function being checked, changes
   nothing: the only thing the kernel controls is the student's own answer.

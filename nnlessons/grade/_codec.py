@@ -1,10 +1,14 @@
 """Values as plain JSON data, for crossing between the grader and a student's kernel.
 
 Only data crosses: None, bools, numbers, strings, numeric numpy arrays and
-scalars, and tuples, lists and dicts of them. Anything else is sent as an
-opaque stand-in that keeps only its type name, so a checker can say "expected
-numbers, got a Foo" but can never call back into the student's code. No
-pickle: decoding never runs code.
+scalars, and tuples, lists and dicts of them; and, within a ``Graph``, the
+nodes of ``nnlessons.autodiff`` graphs (``Value``, ``Tensor``) as a table of
+their fields, so that a node that goes to the kernel and comes back is the same
+object again. Two more of the package's objects cross as their data: a
+``Network`` (exactly that class: its configuration and parameters) and a numpy
+random ``Generator`` (its bit generator's state). Anything else is sent as an opaque stand-in that keeps only its
+type name, so a checker can say "expected numbers, got a Foo" but can never
+call back into the student's code. No pickle: decoding never runs code.
 """
 
 import base64
@@ -38,12 +42,120 @@ def _opaque(type_name, text):
     return cls(type_name, text)
 
 
-def encode(value, strict=True, _depth=0):
-    """``value`` as JSON-ready data; ``strict`` raises CodecError on other types instead of an opaque."""
+def _node_types():
+    from nnlessons import autodiff
+
+    return {"Value": autodiff.Value, "Tensor": autodiff.Tensor}
+
+
+class Graph:
+    """The autodiff nodes that cross in one call, by index, on either side.
+
+    The grader refers to its nodes by index and sends their table; the kernel
+    rebuilds them, in the same order, and when it answers the nodes it was
+    sent keep their indices (nodes the learner made get new ones). Reading the
+    answer, the grader updates its own nodes (``grad``, ``data``, ``label``), as
+    the call would have in the notebook, and returns them, not copies.
+    """
+
+    def __init__(self):
+        self.nodes, self._index = [], {}
+
+    def ref(self, node):
+        """The index of ``node``, adding it and every node it was computed from."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if id(current) in self._index:
+                continue
+            self._index[id(current)] = len(self.nodes)
+            self.nodes.append(current)
+            stack.extend(p for p in getattr(current, "parents", ()) if type(p) in _node_types().values())
+        return self._index[id(node)]
+
+    def table(self, strict=True):
+        """Every node's fields as JSON-ready data (nodes added while encoding them included)."""
+        from nnlessons import autodiff
+
+        entries, i = [], 0
+        while i < len(self.nodes):
+            node = self.nodes[i]
+            rule = getattr(node, "rule", None)
+            rule_name = getattr(rule, "__name__", None)
+            known_rule = rule is not None and getattr(autodiff, str(rule_name), None) is rule
+            parents = tuple(getattr(node, "parents", ()))
+            entries.append({
+                "kind": type(node).__name__, "label": str(getattr(node, "label", ""))[:200],
+                "op": str(getattr(node, "op", ""))[:50], "rule": rule_name if known_rule else None,
+                "data": encode(getattr(node, "data", None), strict, graph=self),
+                "grad": encode(getattr(node, "grad", None), strict, graph=self),
+                "saved": encode(tuple(getattr(node, "saved", ())), strict, graph=self),
+                "parents": [self.ref(p) for p in parents if type(p) in _node_types().values()]})
+            i += 1
+        return entries
+
+    def load(self, table):
+        """Take the nodes of ``table``: the first ``len(self.nodes)`` are updated, the others made."""
+        from nnlessons import autodiff
+
+        if not isinstance(table, list):
+            raise CodecError("malformed graph")
+        kinds = _node_types()
+        known = len(self.nodes)
+        for i, entry in enumerate(table):
+            if not isinstance(entry, dict) or entry.get("kind") not in kinds:
+                raise CodecError("malformed graph node")
+            if i >= known:
+                cls = kinds[entry["kind"]]
+                node = cls.__new__(cls)
+                self._index[id(node)] = len(self.nodes)
+                self.nodes.append(node)
+        for i, entry in enumerate(table):
+            node = self.nodes[i]
+            node.data = decode(entry.get("data"), graph=self)
+            node.grad = decode(entry.get("grad"), graph=self)
+            node.label = str(entry.get("label", ""))[:200]
+            if i < known:
+                continue  # the grader's own node: its structure stays as it was
+            parents = entry.get("parents", [])
+            if not isinstance(parents, list) or not all(isinstance(p, int) and 0 <= p < len(self.nodes)
+                                                        for p in parents):
+                raise CodecError("malformed graph node parents")
+            node.parents = tuple(self.nodes[p] for p in parents)
+            saved = decode(entry.get("saved", {"__tuple__": []}), graph=self)
+            node.saved = saved if isinstance(saved, tuple) else ()
+            node.op = str(entry.get("op", ""))[:50]
+            rule = entry.get("rule")
+            # Only the package's own backward rules, by name: decoding never makes a function.
+            rule = getattr(autodiff, rule, None) if isinstance(rule, str) and rule.endswith("_backward") else None
+            node.rule = rule if getattr(rule, "__module__", None) == autodiff.__name__ else None
+
+    def node(self, index):
+        if not isinstance(index, int) or not 0 <= index < len(self.nodes):
+            raise CodecError("reference to an unknown graph node")
+        return self.nodes[index]
+
+
+def encode(value, strict=True, _depth=0, graph=None):
+    """``value`` as JSON-ready data; ``strict`` raises CodecError on other types instead of an opaque.
+
+    With a ``graph``, autodiff nodes are sent by reference to it (see ``Graph``).
+    """
     if _depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     if value is None or isinstance(value, (bool, str)):
         return value
+    if graph is not None and type(value) in _node_types().values():
+        return {"__node__": graph.ref(value)}
+    if type(value) is _network_class():
+        return {"__network__": {"sizes": [int(n) for n in value.sizes], "activations": list(value.activations),
+                                "loss": str(value.loss), "dtype": np.dtype(value.dtype).str,
+                                "params": encode(dict(value.params), strict, _depth + 1)}}
+    if type(value) is np.random.Generator:
+        bit_generator = value.bit_generator
+        if type(bit_generator).__name__ in _BIT_GENERATORS:
+            return {"__generator__": {"bit_generator": type(bit_generator).__name__,
+                                      "state": encode(bit_generator.state, strict, _depth + 1)}}
     if isinstance(value, np.generic):
         arr = np.asarray(value)
         if arr.dtype.kind not in _KINDS:
@@ -63,13 +175,53 @@ def encode(value, strict=True, _depth=0):
                     "shape": list(value.shape)}
         return {"__array__": _array_payload(np.asarray(value))}
     if isinstance(value, tuple):
-        return {"__tuple__": [encode(v, strict, _depth + 1) for v in value]}
+        return {"__tuple__": [encode(v, strict, _depth + 1, graph) for v in value]}
     if isinstance(value, list):
-        return [encode(v, strict, _depth + 1) for v in value]
+        return [encode(v, strict, _depth + 1, graph) for v in value]
     if isinstance(value, dict):
-        return {"__dict__": [[encode(k, strict, _depth + 1), encode(v, strict, _depth + 1)]
+        return {"__dict__": [[encode(k, strict, _depth + 1, graph), encode(v, strict, _depth + 1, graph)]
                              for k, v in value.items()]}
     return _encode_other(value, strict)
+
+
+#: the numpy bit generators a Generator may be rebuilt with
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _network_class():
+    from nnlessons.network import Network
+
+    return Network
+
+
+def _network(data, depth, graph):
+    """A ``Network`` made from its configuration, with the parameters sent (not drawn, not re-validated:
+    a diverged training's non-finite parameters are the answer too)."""
+    params = decode(data["params"], depth + 1, graph)
+    if not isinstance(params, dict) or not all(isinstance(v, np.ndarray) for v in params.values()):
+        raise CodecError("malformed network parameters")
+    activations = data["activations"]
+    if not isinstance(activations, list) or not all(isinstance(a, str) for a in activations):
+        raise CodecError("malformed network activations")
+    sizes = [int(n) for n in data["sizes"]]
+    # Checked before the network is made: its sizes are then bounded by the data received.
+    shapes = {}
+    for l in range(1, len(sizes)):
+        shapes[f"W{l}"], shapes[f"b{l}"] = (sizes[l], sizes[l - 1]), (sizes[l], 1)
+    if {k: v.shape for k, v in params.items()} != shapes:
+        raise CodecError("network parameters that do not fit its sizes")
+    net = _network_class()(sizes, activations, str(data["loss"]), rng=0, dtype=np.dtype(str(data["dtype"])))
+    net.params = {k: np.array(v, dtype=net.dtype) for k, v in params.items()}
+    return net
+
+
+def _generator(data, depth, graph):
+    name = data["bit_generator"]
+    if name not in _BIT_GENERATORS:
+        raise CodecError(f"refused bit generator {name!r}")
+    bit_generator = getattr(np.random, name)()
+    bit_generator.state = decode(data["state"], depth + 1, graph)
+    return np.random.Generator(bit_generator)
 
 
 def _encode_other(value, strict):
@@ -102,14 +254,17 @@ def _array(payload):
     return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
 
 
-def decode(data, _depth=0):
-    """The value that ``encode`` turned into ``data``; CodecError on anything malformed."""
+def decode(data, _depth=0, graph=None):
+    """The value that ``encode`` turned into ``data``; CodecError on anything malformed.
+
+    Graph node references need the ``graph`` whose table came with the data.
+    """
     if _depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     if data is None or isinstance(data, (bool, str)):
         return data
     if isinstance(data, list):
-        return [decode(v, _depth + 1) for v in data]
+        return [decode(v, _depth + 1, graph) for v in data]
     if not isinstance(data, dict) or len(data) not in (1, 2, 3):
         raise CodecError(f"malformed value of type {type(data).__name__}")
     try:
@@ -125,9 +280,17 @@ def decode(data, _depth=0):
         if "__array__" in data:
             return _array(data["__array__"])
         if "__tuple__" in data:
-            return tuple(decode(v, _depth + 1) for v in data["__tuple__"])
+            return tuple(decode(v, _depth + 1, graph) for v in data["__tuple__"])
         if "__dict__" in data:
-            return {decode(k, _depth + 1): decode(v, _depth + 1) for k, v in data["__dict__"]}
+            return {decode(k, _depth + 1, graph): decode(v, _depth + 1, graph) for k, v in data["__dict__"]}
+        if "__network__" in data:
+            return _network(data["__network__"], _depth, graph)
+        if "__generator__" in data:
+            return _generator(data["__generator__"], _depth, graph)
+        if "__node__" in data:
+            if graph is None:
+                raise CodecError("a graph node outside a graph")
+            return graph.node(data["__node__"])
         if "__opaque__" in data:
             name = str(data["__opaque__"])
             if not name.isidentifier():
@@ -139,7 +302,7 @@ def decode(data, _depth=0):
             return _opaque(name, str(data.get("text", ""))[:200])
     except CodecError:
         raise
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
         raise CodecError(f"malformed value: {exc}") from None
     raise CodecError(f"malformed value with keys {sorted(data)[:3]}")
 
@@ -151,7 +314,13 @@ def write_back(original, changed):
     function that modifies its input; the call happened in another process,
     so its effect on mutable arguments is replayed here.
     """
-    if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
+    if type(original) is _network_class() and type(changed) is _network_class():
+        if sorted(original.params) == sorted(changed.params):
+            original.params = {k: np.array(v) for k, v in changed.params.items()}
+    elif isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
+        if type(original.bit_generator) is type(changed.bit_generator):
+            original.bit_generator.state = changed.bit_generator.state
+    elif isinstance(original, np.ndarray) and isinstance(changed, np.ndarray):
         if original.shape == changed.shape:
             original[...] = changed
     elif isinstance(original, list) and isinstance(changed, list):

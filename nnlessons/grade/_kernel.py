@@ -1,4 +1,4 @@
-"""The grader's side door into a student's kernel: call one function on data, publish the result.
+"""The grader's side door into a student's kernel: describe values, call one function on data.
 
 Runs inside the student's kernel, so student code can replace or break it;
 that only changes what the grader sees as that student's function's output,
@@ -10,10 +10,20 @@ import warnings
 
 import numpy as np
 
-from ._codec import decode, encode
+from ._codec import Graph, decode, encode
 
 #: the MIME type of the one output the grader reads from a call
 MIME = "application/vnd.nnlessons.grade+json"
+#: characters of one encoded value sent to the grader (the grader reads answers up to 64 MB)
+MAX_CHARS = 48 * 2**20
+
+
+def _bounded(encoded):
+    """``encoded``, or ValueError if it is too large to send."""
+    size = len(json.dumps(encoded))
+    if size > MAX_CHARS:
+        raise ValueError(f"too large to send to the grader ({size / 2**20:.0f} MB as data)")
+    return encoded
 
 
 def _publish(message):
@@ -22,11 +32,57 @@ def _publish(message):
     publish_display_data({MIME: message})
 
 
+def _describe(value):
+    try:
+        text = repr(value)[:200]
+    except Exception:  # a student's __repr__ may raise
+        text = ""
+    described = {"status": "defined", "callable": callable(value), "type": type(value).__name__, "text": text}
+    if not described["callable"]:
+        try:
+            described["value"] = _bounded(encode(value, strict=False))
+        except Exception as exc:  # nested too deeply, say: the grader sends a stand-in
+            described["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return described
+
+
+def describe(exprs):
+    """Evaluate each expression of the JSON list ``exprs`` in the notebook's namespace and describe it.
+
+    Publishes one entry per expression: not defined (with the error), a function
+    (its type only: it stays here, the grader calls it through ``call``), or a
+    value, sent as data where it can travel. ``"*expr"`` describes each item of
+    ``expr``, ``"**expr"`` each entry, as ``*`` and ``**`` in a call would pass them.
+    """
+    from IPython import get_ipython
+
+    namespace = get_ipython().user_ns
+    described = []
+    for expr in json.loads(exprs):
+        stars = len(expr) - len(expr.lstrip("*"))
+        try:
+            value = eval(expr[stars:], namespace)  # noqa: S307 (the student's own expression)
+            if stars == 1:
+                value = list(value)
+            elif stars == 2:
+                value = {str(k): v for k, v in dict(value).items()}
+        except Exception as exc:
+            described.append({"status": "missing", "error": f"{type(exc).__name__}: {exc}"[:300]})
+            continue
+        if stars == 1:
+            described.append({"status": "items", "items": [_describe(v) for v in value]})
+        elif stars == 2:
+            described.append({"status": "mapping", "items": [[k, _describe(v)] for k, v in value.items()]})
+        else:
+            described.append(_describe(value))
+    _publish({"status": "described", "values": described})
+
+
 def call(expr, payload):
     """Evaluate ``expr`` in the notebook's namespace and call it on the decoded ``payload``.
 
-    ``payload`` is None to only describe the value (is it defined, is it a
-    function), else a JSON list of encoded positional arguments.
+    ``payload`` is JSON: the encoded positional arguments (``values``) and the
+    table of the autodiff nodes they refer to (``nodes``).
     """
     from IPython import get_ipython
 
@@ -35,15 +91,10 @@ def call(expr, payload):
     except Exception as exc:
         _publish({"status": "missing", "error": f"{type(exc).__name__}: {exc}"[:300]})
         return
-    if payload is None:
-        try:
-            text = repr(learner)[:200]
-        except Exception:
-            text = ""
-        _publish({"status": "probe", "callable": callable(learner), "type": type(learner).__name__,
-                  "text": text})
-        return
-    args = [decode(a) for a in json.loads(payload)]
+    message = json.loads(payload)
+    graph = Graph()
+    graph.load(message["nodes"])
+    args = [decode(a, graph=graph) for a in message["values"]]
     # As the checkers of unstable formulas do: every floating-point problem warns.
     with warnings.catch_warnings(record=True) as caught, \
             np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
@@ -58,8 +109,9 @@ def call(expr, payload):
                       "not_implemented": isinstance(exc, NotImplementedError)})
             return
     try:
-        message = {"status": "ok", "result": encode(result, strict=False),
-                   "args": [encode(a, strict=False) for a in args],
+        message = {"status": "ok", "result": _bounded(encode(result, strict=False, graph=graph)),
+                   "args": [encode(a, strict=False, graph=graph) for a in args],
+                   "nodes": graph.table(strict=False),
                    "warnings": [[w.category.__name__, str(w.message)[:300]] for w in caught]}
     except Exception as exc:
         message = {"status": "unsendable", "error": f"{type(exc).__name__}: {exc}"[:300]}

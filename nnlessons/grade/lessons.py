@@ -13,6 +13,7 @@ The file name is never used: students rename files.
 import ast
 import functools
 import importlib
+import inspect
 import json
 import pkgutil
 import re
@@ -71,21 +72,61 @@ def _as_python(src):
                      line.strip() else line for line in src.split("\n"))
 
 
+@dataclass(frozen=True)
+class Call:
+    """The arguments of one ``check.<name>(...)`` call, as source text to evaluate in the kernel.
+
+    ``args``: each positional argument (``"*expr"`` for a starred one); ``kwargs``:
+    ``(keyword, source)`` pairs. ``optional`` keywords are passed only when the
+    kernel defines them (the call the grader makes up for a checker call that
+    was deleted).
+    """
+
+    args: tuple
+    kwargs: tuple = ()
+    optional: bool = False
+
+
+def by_name(checker, name):
+    """The call for exercise ``name`` whose checker call was deleted: the notebook's variables of the same names.
+
+    The function named like the exercise, and each keyword parameter of the
+    checker (``mse_cost=``, ``gradient_descent=``...) given the notebook's
+    variable of that name when there is one, as the notebooks' calls do.
+    """
+    try:
+        params = list(inspect.signature(checker).parameters.values())[1:]
+    except (TypeError, ValueError):
+        params = []
+    keywords = [p.name for p in params if p.kind is p.KEYWORD_ONLY
+                or (p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)]
+    return Call((name,), tuple((k, k) for k in keywords), optional=True)
+
+
+def _is_check(func):
+    return isinstance(func, ast.Attribute) and (getattr(func.value, "id", None) == "check"
+                                                or getattr(func.value, "attr", None) == "check")
+
+
 def checker_calls(src):
-    """``[(checker name, source of the argument)]`` for each ``check.<name>(arg)`` in ``src``."""
+    """``[(checker name, Call)]`` for each ``check.<name>(...)`` in ``src``, in source order."""
     try:
         text = _as_python(src)
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python, null bytes, too deep
-        return [(name, arg or name) for name, arg in _CALL.findall(src)]
+        return [(name, Call((arg or name,))) for name, arg in _CALL.findall(src)]
     calls = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and (getattr(node.func.value, "id", None) == "check"
-                     or getattr(node.func.value, "attr", None) == "check")):
-            arg = ast.get_source_segment(text, node.args[0]) if node.args else None
-            calls.append(((node.lineno, node.col_offset), node.func.attr, arg or node.func.attr))
-    return [(name, arg) for _, name, arg in sorted(calls)]
+        if isinstance(node, ast.Call) and _is_check(node.func):
+            def segment(expr):
+                return ast.get_source_segment(text, expr) or ""
+
+            args = tuple("*" + segment(a.value) if isinstance(a, ast.Starred) else segment(a) for a in node.args)
+            kwargs = tuple(("**" if k.arg is None else k.arg, segment(k.value)) for k in node.keywords)
+            if not args and not kwargs:
+                args = (node.func.attr,)  # as for a call that does not parse: the function of that name
+            calls.append(((node.lineno, node.col_offset), node.func.attr, Call(args, kwargs)))
+    return [(name, call) for _, name, call in sorted(calls, key=lambda c: c[0])]
 
 
 def read_notebook(data):
@@ -174,7 +215,7 @@ def identify(nb):
 
 
 def exercise_cells(nb, lesson):
-    """``{exercise: (cell index, argument source)}`` for the checker calls found in ``nb``.
+    """``{exercise: (cell index, Call)}`` for the checker calls found in ``nb``.
 
     Cells tagged ``exercise`` are searched first; an exercise whose call is
     gone is absent (the grader then looks for a function of that name at the end).
@@ -183,7 +224,7 @@ def exercise_cells(nb, lesson):
     tagged = [(i, c) for i, c in cells if "exercise" in c.get("metadata", {}).get("tags", [])]
     found = {}
     for index, cell in tagged + cells:
-        for name, arg in checker_calls(source(cell)):
+        for name, call in checker_calls(source(cell)):
             if name in lesson.exercises and name not in found:
-                found[name] = (index, arg)
+                found[name] = (index, call)
     return found

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import _codec
 from ._kernel import MIME
-from .lessons import exercise_cells, lessons
+from .lessons import by_name, exercise_cells, lessons
 
 TIMEOUT_ENAME = "GraderTimeLimit"
 #: bytes of cell output kept per notebook (a print loop must not fill the worker's memory)
@@ -43,6 +43,17 @@ class Abort(BaseException):
         super().__init__(message)
         self.verdict, self.message = verdict, message
         self.kernel_dead, self.out_of_time = kernel_dead, out_of_time
+
+
+class Missing(Exception):
+    """An argument of the checker call that the notebook does not define (or that cannot be followed)."""
+
+    def __init__(self, expr, error, first=False):
+        super().__init__(expr)
+        if first:
+            self.message = f"no function `{expr}` in the notebook ({error}); was its cell deleted or renamed?"
+        else:
+            self.message = f"the checker call passes `{expr}`, which the notebook does not define ({error})"
 
 
 class StudentException(Exception):
@@ -172,13 +183,11 @@ class NotebookRun:
 
     # -- one call of the student's function --------------------------------------------------
 
-    def _call(self, index, expr, args):
+    def _ask(self, index, code):
+        """Run ``code`` (a call of the ``_kernel`` helper) after cell ``index``; the helper's answer."""
         from nbformat.v4 import new_code_cell
 
-        payload = None if args is None else json.dumps([_codec.encode(a) for a in args])
-        code = (f"__import__('nnlessons.grade._kernel', fromlist=['call']).call({expr!r}, "
-                f"{payload!r})")
-        cell = new_code_cell(code)
+        cell = new_code_cell(f"__import__('nnlessons.grade._kernel', fromlist=['call']).{code}")
         self._execute(cell, index, store_history=False)
         results = [o["data"][MIME] for o in cell.outputs
                    if o.get("output_type") == "display_data" and MIME in o.get("data", {})]
@@ -187,10 +196,74 @@ class NotebookRun:
                                  "broken by the notebook?)")
         return results[-1]
 
+    def _call(self, index, expr, args, graph):
+        values = [_codec.encode(a, graph=graph) for a in args]
+        payload = json.dumps({"values": values, "nodes": graph.table()})
+        return self._ask(index, f"call({expr!r}, {payload!r})")
+
+    def _arguments(self, index, call):
+        """``(args, kwargs)`` for the checker: the values the notebook's ``call`` passes, as the grader sees them.
+
+        A function stays in the kernel and arrives as a proxy that calls it
+        there; any other value arrives as data (a stand-in keeping its type name
+        where it cannot travel). Raises Missing for an argument the notebook
+        does not define (except the optional ones of a made-up call).
+        """
+        exprs = list(call.args) + ["**" + src if key == "**" else src for key, src in call.kwargs]
+        answer = self._ask(index, f"describe({json.dumps(exprs)!r})")
+        described = answer.get("values") if answer.get("status") == "described" else None
+        if not isinstance(described, list) or len(described) != len(exprs):
+            raise Abort("error", "the grader got a malformed answer from the kernel")
+        values = []
+        for position, (expr, entry) in enumerate(zip(exprs, described)):
+            entry = entry if isinstance(entry, dict) else {}
+            if entry.get("status") == "missing":
+                first = position == 0 and bool(call.args)
+                values.append(Missing(expr, str(entry.get("error", ""))[:300], first=first))
+            elif entry.get("status") == "items" and expr.startswith("*"):
+                items = entry.get("items") if isinstance(entry.get("items"), list) else []
+                values.append([self._value(index, f"({expr[1:]})[{i}]", item) for i, item in enumerate(items)])
+            elif entry.get("status") == "mapping" and expr.startswith("**"):
+                items = entry.get("items") if isinstance(entry.get("items"), list) else []
+                values.append({str(key): self._value(index, f"({expr[2:]})[{str(key)!r}]", item)
+                               for key, item in (i for i in items if isinstance(i, list) and len(i) == 2)})
+            else:
+                values.append(self._value(index, expr, entry))
+        positional, named = values[:len(call.args)], values[len(call.args):]
+        args, kwargs = [], {}
+        for expr, value in zip(call.args, positional):
+            if isinstance(value, Missing):
+                raise value
+            args.extend(value if expr.startswith("*") else [value])
+        for (key, expr), value in zip(call.kwargs, named):
+            if isinstance(value, Missing):
+                if call.optional:
+                    continue
+                raise value
+            if key == "**":
+                kwargs.update(value)
+            else:
+                kwargs[key] = value
+        return args, kwargs
+
+    def _value(self, index, expr, entry):
+        entry = entry if isinstance(entry, dict) else {}
+        if entry.get("callable"):
+            return self._proxy(index, expr)
+        if "value" in entry:
+            try:
+                return _codec.decode(entry["value"])
+            except _codec.CodecError:
+                pass
+        elif "error" in entry:
+            raise Abort("error", f"`{expr}` cannot be sent from the notebook to the grader: {entry['error']}")
+        return _codec.decode({"__opaque__": str(entry.get("type", "object")), "text": entry.get("text", "")})
+
     def _proxy(self, index, expr):
         def learner(*args):
             try:
-                answer = self._call(index, expr, args)
+                graph = _codec.Graph()
+                answer = self._call(index, expr, args, graph)
             except Abort:
                 raise
             except _codec.CodecError as exc:
@@ -209,8 +282,9 @@ class NotebookRun:
                 raise Abort("error", f"the kernel could not run or send back your function's "
                                      f"result ({answer.get('error', status)})")
             try:
-                result = _codec.decode(answer["result"])
-                after = [_codec.decode(a) for a in answer["args"]]
+                graph.load(answer["nodes"])
+                result = _codec.decode(answer["result"], graph=graph)
+                after = [_codec.decode(a, graph=graph) for a in answer["args"]]
             except (_codec.CodecError, KeyError, TypeError) as exc:
                 raise Abort("error", f"unreadable answer from the kernel: {exc}") from None
             for original, changed in zip(args, after):
@@ -224,22 +298,23 @@ class NotebookRun:
 
         return learner
 
-    def grade(self, name, index, expr):
-        """Record the verdict of exercise ``name`` on the value of ``expr`` in the kernel."""
+    def grade(self, name, index, call):
+        """Record the verdict of exercise ``name``: its checker called as ``call`` (a ``lessons.Call``).
+
+        The call is made after cell ``index``, on the kernel's state at that point.
+        """
         checker = self.lesson.checker(name)
         try:
-            probe = self._call(index, expr, None)
-            if probe.get("status") == "missing":
-                self.verdicts[name] = ("error", f"no function `{expr}` in the notebook "
-                                                f"({probe.get('error', '')}); was its cell deleted or renamed?")
+            try:
+                args, kwargs = self._arguments(index, call)
+            except Missing as missing:
+                self.verdicts[name] = ("error", missing.message)
                 return
-            learner = self._proxy(index, expr) if probe.get("callable") else \
-                _codec.decode({"__opaque__": str(probe.get("type", "object")), "text": probe.get("text", "")})
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True):
                 warnings.simplefilter("always")
                 try:
-                    result = checker(learner)
+                    result = checker(*args, **kwargs)
                 except StudentException:
                     # The checker reported the learner's exception, then re-raised it.
                     result = None
@@ -256,7 +331,8 @@ class NotebookRun:
             self.verdicts[name] = ("failed", message.replace(" (traceback below)", ""))
         elif result.passed:
             self.verdicts[name] = ("passed", result.message)
-        elif result.message == _not_implemented():
+        elif str(result.message).endswith(_not_implemented()):
+            # A stub's line ends so, also when the stub is an earlier exercise this one calls.
             self.verdicts[name] = ("not attempted", result.message)
         else:
             self.verdicts[name] = ("failed", result.message)
@@ -269,8 +345,8 @@ class NotebookRun:
         started = time.monotonic()
         where = exercise_cells(self.nb, self.lesson)
         by_cell = {}
-        for name, (index, expr) in where.items():
-            by_cell.setdefault(index, []).append((name, expr))
+        for name, (index, call) in where.items():
+            by_cell.setdefault(index, []).append((name, call))
         Client = _client_class()
         self.current_timeout = self.cell_timeout
         self.client = Client(
@@ -302,16 +378,17 @@ class NotebookRun:
                         if reply.get("status") == "error":
                             self.cell_errors.append({"cell": index + 1, "ename": str(reply.get("ename", ""))[:100],
                                                      "evalue": str(reply.get("evalue", ""))[:300]})
-                    for name, expr in by_cell.get(index, []):
+                    for name, call in by_cell.get(index, []):
                         if not self.kernel_dead:
-                            self.grade(name, index, expr)
+                            self.grade(name, index, call)
                     if self.kernel_dead:
                         self.status, self.detail = "kernel died", f"the kernel died while grading cell {index + 1}"
                         break
-                # An exercise whose checker call was removed: its function, by name, at the end.
+                # An exercise whose checker call was removed: its function, by name, at the end,
+                # with the notebook's functions named like the checker's keyword parameters.
                 for name in self.lesson.exercises:
                     if name not in self.verdicts and self.status == "graded" and not self.kernel_dead:
-                        self.grade(name, last if last is not None else 0, name)
+                        self.grade(name, last if last is not None else 0, by_name(self.lesson.checker(name), name))
                 if self.kernel_dead and self.status == "graded":
                     self.status, self.detail = "kernel died", "the kernel died while the grader called a function"
         except Abort as stop:  # the kernel died or the clock ran out during the final sweep
