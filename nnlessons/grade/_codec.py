@@ -6,7 +6,13 @@ nodes of ``nnlessons.autodiff`` graphs (``Value``, ``Tensor``) as a table of
 their fields, so that a node that goes to the kernel and comes back is the same
 object again. Two more of the package's objects cross as their data: a
 ``Network`` (exactly that class: its configuration and parameters) and a numpy
-random ``Generator`` (its bit generator's state). Anything else is sent as an opaque stand-in that keeps only its
+random ``Generator`` (its bit generator's state). One checker's own ``Network``
+subclass crosses too: notebook 06's ``train_sgd`` checker hands the learner's
+loop a recorder (``nnlessons.check.digits._Recorder``) that notes each step of
+``forward``/``backward``; it goes as its configuration, parameters and
+recording (``steps``, ``used_fit``), is rebuilt from the package's class in the
+kernel, records there, and comes back validated (shapes, types, counts).
+Anything else is sent as an opaque stand-in that keeps only its
 type name, so a checker can say "expected numbers, got a Foo" but can never
 call back into the student's code. No pickle: decoding never runs code.
 """
@@ -19,6 +25,8 @@ import numpy as np
 _KINDS = "biufc"
 #: nesting deeper than this is refused (a student's value could be arbitrarily deep)
 MAX_DEPTH = 64
+#: steps a recorder may bring back (the checker's small problem takes 15; one example per batch, 69)
+MAX_STEPS = 10_000
 
 
 class CodecError(ValueError):
@@ -151,6 +159,8 @@ def encode(value, strict=True, _depth=0, graph=None):
         return {"__network__": {"sizes": [int(n) for n in value.sizes], "activations": list(value.activations),
                                 "loss": str(value.loss), "dtype": np.dtype(value.dtype).str,
                                 "params": encode(dict(value.params), strict, _depth + 1)}}
+    if isinstance(value, _network_class()) and type(value) is _recorder_class():
+        return {"__recorder__": _encode_recorder(value, strict, _depth)}
     if type(value) is np.random.Generator:
         bit_generator = value.bit_generator
         if type(bit_generator).__name__ in _BIT_GENERATORS:
@@ -194,25 +204,98 @@ def _network_class():
     return Network
 
 
-def _network(data, depth, graph):
-    """A ``Network`` made from its configuration, with the parameters sent (not drawn, not re-validated:
-    a diverged training's non-finite parameters are the answer too)."""
-    params = decode(data["params"], depth + 1, graph)
+def _recorder_class():
+    from nnlessons.check.digits import _Recorder
+
+    return _Recorder
+
+
+def _sizes(data):
+    sizes = data["sizes"]
+    if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        raise CodecError("malformed network sizes")
+    return sizes
+
+
+def _params(data, sizes, depth, graph, what="network parameters"):
+    """The parameter dict in ``data``, checked to fit ``sizes`` (so sizes are bounded by the data received)."""
+    return _checked_params(decode(data, depth + 1, graph), sizes, what, real=what != "network parameters")
+
+
+def _checked_params(params, sizes, what, real=False):
     if not isinstance(params, dict) or not all(isinstance(v, np.ndarray) for v in params.values()):
-        raise CodecError("malformed network parameters")
-    activations = data["activations"]
-    if not isinstance(activations, list) or not all(isinstance(a, str) for a in activations):
-        raise CodecError("malformed network activations")
-    sizes = [int(n) for n in data["sizes"]]
-    # Checked before the network is made: its sizes are then bounded by the data received.
+        raise CodecError(f"malformed {what}")
     shapes = {}
     for l in range(1, len(sizes)):
         shapes[f"W{l}"], shapes[f"b{l}"] = (sizes[l], sizes[l - 1]), (sizes[l], 1)
     if {k: v.shape for k, v in params.items()} != shapes:
-        raise CodecError("network parameters that do not fit its sizes")
+        raise CodecError(f"{what} that do not fit the network's sizes")
+    if real and not all(v.dtype.kind in "iuf" for v in params.values()):
+        raise CodecError(f"{what} that are not arrays of real numbers")
+    return params
+
+
+def _network(data, depth, graph):
+    """A ``Network`` made from its configuration, with the parameters sent (not drawn, not re-validated:
+    a diverged training's non-finite parameters are the answer too)."""
+    activations = data["activations"]
+    if not isinstance(activations, list) or not all(isinstance(a, str) for a in activations):
+        raise CodecError("malformed network activations")
+    sizes = _sizes(data)
+    # Checked before the network is made: its sizes are then bounded by the data received.
+    params = _params(data["params"], sizes, depth, graph)
     net = _network_class()(sizes, activations, str(data["loss"]), rng=0, dtype=np.dtype(str(data["dtype"])))
     net.params = {k: np.array(v, dtype=net.dtype) for k, v in params.items()}
     return net
+
+
+def _encode_recorder(rec, strict, depth):
+    """The checker's recorder: sizes, the column keys it names training examples by, parameters, recording."""
+    column = rec._column
+    steps = list(rec.steps)
+    if len(steps) > MAX_STEPS:
+        raise CodecError(f"the loop took {len(steps)} steps, more than the {MAX_STEPS} the grader reads back")
+    return {"sizes": [int(n) for n in rec.sizes],
+            "columns": encode(np.array(sorted(column, key=column.get), dtype=np.float64), strict, depth + 1),
+            "params": encode(dict(rec.params), strict, depth + 1),
+            "steps": encode(steps, strict, depth + 1), "used_fit": rec.used_fit is True}
+
+
+def _recorder(data, depth, graph):
+    """The checker's recorder rebuilt from the package's class, its recording validated.
+
+    Each step must be ``{"batch": column indices (1-D integers in range),
+    "params", "grads": float arrays of the network's shapes}``; at most
+    ``MAX_STEPS`` of them.
+    """
+    sizes = _sizes(data)
+    params = _params(data["params"], sizes, depth, graph, "recorder parameters")
+    columns = decode(data["columns"], depth + 1, graph)
+    if not isinstance(columns, np.ndarray) or columns.ndim != 1 or columns.dtype != np.float64:
+        raise CodecError("malformed recorder columns")
+    steps = decode(data["steps"], depth + 1, graph)
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        raise CodecError(f"recorder steps that are not a list of at most {MAX_STEPS}")
+    checked = []
+    for step in steps:
+        if not isinstance(step, dict) or set(step) != {"batch", "params", "grads"}:
+            raise CodecError("malformed recorder step")
+        batch = step["batch"]
+        if not (isinstance(batch, np.ndarray) and batch.ndim == 1 and batch.dtype.kind in "iu"
+                and np.all((batch >= 0) & (batch < columns.size))):
+            raise CodecError("recorder step with a malformed batch")
+        for key in ("params", "grads"):
+            _checked_params(step[key], sizes, f"recorder step {key}", real=True)
+        checked.append({"batch": batch.astype(np.int64),
+                        "params": {k: np.array(v, dtype=np.float64) for k, v in step["params"].items()},
+                        "grads": {k: np.array(v, dtype=np.float64) for k, v in step["grads"].items()}})
+    used_fit = data["used_fit"]
+    if not isinstance(used_fit, bool):
+        raise CodecError("malformed recorder used_fit")
+    rec = _recorder_class()(sizes, columns[None, :], rng=0)
+    rec.params = {k: np.array(v, dtype=rec.dtype) for k, v in params.items()}
+    rec.steps, rec.used_fit = checked, used_fit
+    return rec
 
 
 def _generator(data, depth, graph):
@@ -285,6 +368,8 @@ def decode(data, _depth=0, graph=None):
             return {decode(k, _depth + 1, graph): decode(v, _depth + 1, graph) for k, v in data["__dict__"]}
         if "__network__" in data:
             return _network(data["__network__"], _depth, graph)
+        if "__recorder__" in data:
+            return _recorder(data["__recorder__"], _depth, graph)
         if "__generator__" in data:
             return _generator(data["__generator__"], _depth, graph)
         if "__node__" in data:
@@ -317,6 +402,11 @@ def write_back(original, changed):
     if type(original) is _network_class() and type(changed) is _network_class():
         if sorted(original.params) == sorted(changed.params):
             original.params = {k: np.array(v) for k, v in changed.params.items()}
+    elif isinstance(original, _network_class()) and type(original) is _recorder_class() \
+            and type(changed) is _recorder_class():
+        if sorted(original.params) == sorted(changed.params):
+            original.params = {k: np.array(v) for k, v in changed.params.items()}
+        original.steps, original.used_fit = changed.steps, changed.used_fit
     elif isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
         if type(original.bit_generator) is type(changed.bit_generator):
             original.bit_generator.state = changed.bit_generator.state
