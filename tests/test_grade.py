@@ -734,7 +734,7 @@ def test_the_submissions_are_untouched_and_the_reports_written(graded):
     assert unchanged and meta["changed_during_grading"] == []
     assert not list((root / "submissions").rglob("written_by_student.txt"))
     table = list(csv.DictReader(open(root / "report" / "grades.csv", encoding="utf-8")))
-    assert len(table) == len(rows) == 20
+    assert len(table) == len(rows) == 22
     assert {r["student"]: r["passed"] for r in table}["alice"] == "4"
     assert (root / "report" / "feedback" / "carol.md").is_file()
     assert "Lesson 01_regression" in (root / "report" / "summary.html").read_text(encoding="utf-8")

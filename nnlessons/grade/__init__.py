@@ -46,6 +46,11 @@ Not defended (run the grader in a container or as a separate user if these matte
   There is no network or file-system sandbox.
 - Hard-coding the checker's cases (they are seeded and public in the package)
   passes the same way as computing them.
+- What a checker's recorder reports: notebook 06's ``train_sgd`` checker hands
+  the loop a ``Network`` subclass that records each step; it is rebuilt and
+  records in the student's kernel, so code there can rewrite its steps (or
+  replace the class) like any value it returns. The grader checks only that the
+  recording that comes back is plausible (shapes, types, step count).
 """
 
 from .grader import Limits, discover, grade_class  # noqa: F401
