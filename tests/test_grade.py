@@ -271,6 +271,20 @@ def test_identify_prefers_metadata_then_calls_functions_title_links_lesson_impor
     assert lessons.identify(blank) == (None, None, None)
 
 
+def test_exercise_calls_come_from_the_exercise_cells_while_the_notebook_has_them():
+    nb = nbformat.read(ROOT / "notebooks" / "06_digits.ipynb", as_version=4)
+    lesson = lessons.lessons()["digits"]
+    assert lessons.exercise_cells(nb, lesson)["train_sgd"][1].args == ("train_sgd",)
+    for cell in _exercise_cells(nb):  # the learner deleted the exercise cell's call
+        cell.source = cell.source.replace("check.train_sgd(train_sgd)", "")
+    # not the later call on the digits: the grader checks the function by name instead
+    assert "train_sgd" not in lessons.exercise_cells(nb, lesson)
+    for cell in nb.cells:  # tags lost: every cell's calls count
+        cell.metadata.pop("tags", None)
+    assert lessons.exercise_cells(nb, lesson)["train_sgd"][1].args[0] == "train_sgd"
+    assert len(lessons.exercise_cells(nb, lesson)["train_sgd"][1].args) == 2
+
+
 def test_checker_calls_read_arguments_and_survive_magics():
     Call = lessons.Call
     src = "%matplotlib inline\nif True:\n    !ls\nr = check.mse_cost(my.cost)\ncheck.log_loss(lambda h, y: 0)"

@@ -217,13 +217,16 @@ def identify(nb):
 def exercise_cells(nb, lesson):
     """``{exercise: (cell index, Call)}`` for the checker calls found in ``nb``.
 
-    Cells tagged ``exercise`` are searched first; an exercise whose call is
-    gone is absent (the grader then looks for a function of that name at the end).
+    Only the cells tagged ``exercise`` are searched, or every cell in a
+    notebook whose tags were lost: other cells may call a checker differently
+    (06 calls ``train_sgd``'s again on the digits, with 80 MB of data that
+    cannot travel). An exercise whose call is gone is absent (the grader then
+    looks for a function of that name at the end).
     """
     cells = _code_cells(nb)
     tagged = [(i, c) for i, c in cells if "exercise" in c.get("metadata", {}).get("tags", [])]
     found = {}
-    for index, cell in tagged + cells:
+    for index, cell in tagged or cells:
         for name, call in checker_calls(source(cell)):
             if name in lesson.exercises and name not in found:
                 found[name] = (index, call)
