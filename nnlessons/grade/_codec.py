@@ -217,9 +217,9 @@ def _sizes(data):
     return sizes
 
 
-def _params(data, sizes, depth, graph, what="network parameters"):
+def _params(data, sizes, depth, graph, what="network parameters", real=False):
     """The parameter dict in ``data``, checked to fit ``sizes`` (so sizes are bounded by the data received)."""
-    return _checked_params(decode(data, depth + 1, graph), sizes, what, real=what != "network parameters")
+    return _checked_params(decode(data, depth + 1, graph), sizes, what, real)
 
 
 def _checked_params(params, sizes, what, real=False):
@@ -269,7 +269,7 @@ def _recorder(data, depth, graph):
     ``MAX_STEPS`` of them.
     """
     sizes = _sizes(data)
-    params = _params(data["params"], sizes, depth, graph, "recorder parameters")
+    params = _params(data["params"], sizes, depth, graph, "recorder parameters", real=True)
     columns = decode(data["columns"], depth + 1, graph)
     if not isinstance(columns, np.ndarray) or columns.ndim != 1 or columns.dtype != np.float64:
         raise CodecError("malformed recorder columns")
