@@ -142,3 +142,13 @@ def test_public_functions_equal_the_kernels_the_network_runs():
         loss = L.get_loss(name)
         assert loss.value(A, Y) == value(A, Y)
         assert np.array_equal(loss.grad(A, Y), grad(A, Y))
+
+
+def test_probability_losses_stay_finite_at_a_zero_probability():
+    A = np.array([[0.0, 0.5], [1.0, 0.5]])
+    Y = L.one_hot([0, 1], 2)
+    # The zero probability is taken as EPS: a large finite loss, not inf.
+    assert L.categorical_cross_entropy(A, Y) == pytest.approx((-np.log(L.EPS) - np.log(0.5)) / 2, rel=1e-12)
+    assert np.array_equal(L.categorical_cross_entropy_grad(A, Y), [[-1.0 / L.EPS, 0.0], [0.0, -2.0]])
+    b = np.array([[1.0, 0.0]])
+    assert L.binary_cross_entropy(b, np.array([[0.0, 1.0]])) == pytest.approx(-np.log(L.EPS), rel=1e-6)

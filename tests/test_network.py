@@ -419,3 +419,23 @@ def test_a_diverging_fit_stops_naming_epoch_and_batch_and_keeps_the_last_good_pa
     for k in net.params:
         assert np.array_equal(net.params[k], opt.before[-1][k])
     assert np.isfinite(net.cost(X, Y))
+
+
+def test_set_params_keeps_the_network_dtype_and_names_what_is_wrong():
+    net = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=0, dtype=np.float32)
+    p = {k: v.astype(np.float64) for k, v in net.get_params().items()}
+    net.set_params(p)
+    assert all(v.dtype == np.float32 for v in net.params.values())
+    p["W1"][0, 0] = 5.0
+    assert net.params["W1"][0, 0] != 5.0  # copies, not the caller's arrays
+    with pytest.raises(ValueError, match=r"params must have the names \['W1', 'W2', 'b1', 'b2'\], got \['W1'\]"):
+        net.set_params({"W1": p["W1"]})
+
+
+def test_backward_refuses_a_cache_it_did_not_make():
+    net = _classifier()
+    _, cache = net.forward(np.zeros((3, 2)))
+    with pytest.raises(TypeError, match="cache must be the one Network.forward returned, got dict"):
+        net.backward(np.array([0, 1]), dict(cache))
+    with pytest.raises(ValueError, match=r"Y must have shape \(2, 2\) to match the output, got \(2, 3\)"):
+        net.backward(np.array([0, 1, 1]), cache)
