@@ -152,3 +152,24 @@ def test_probability_losses_stay_finite_at_a_zero_probability():
     assert np.array_equal(L.categorical_cross_entropy_grad(A, Y), [[-1.0 / L.EPS, 0.0], [0.0, -2.0]])
     b = np.array([[1.0, 0.0]])
     assert L.binary_cross_entropy(b, np.array([[0.0, 1.0]])) == pytest.approx(-np.log(L.EPS), rel=1e-6)
+
+
+def test_one_dimensional_predictions_are_one_output_row():
+    a, y = np.array([0.2, 0.9, 0.4]), np.array([0.0, 1.0, 1.0])
+    for fn in (L.mean_squared_error, L.binary_cross_entropy, L.binary_cross_entropy_from_logits):
+        assert fn(a, y) == fn(a.reshape(1, -1), y.reshape(1, -1))
+    assert np.array_equal(L.mean_squared_error_grad(a, y), (a - y).reshape(1, -1))
+    with pytest.raises(ValueError, match=r"^A must be 1-D or 2-D, got shape \(1, 1, 3\)"):
+        L.mean_squared_error(a.reshape(1, 1, 3), y)
+    with pytest.raises(ValueError, match=r"^Y must be 1-D or 2-D, got shape \(1, 1, 3\)"):
+        L.mean_squared_error(a, y.reshape(1, 1, 3))
+    with pytest.raises(TypeError, match="^Y must be an array of numbers, got str"):
+        L.mean_squared_error(a, "y")
+    with pytest.raises(ValueError, match=r"^Z must be 1-D or 2-D"):
+        act_log_softmax_3d()
+
+
+def act_log_softmax_3d():
+    from nnlessons.activations import log_softmax
+
+    return log_softmax(np.zeros((1, 1, 1)))

@@ -439,3 +439,115 @@ def test_backward_refuses_a_cache_it_did_not_make():
         net.backward(np.array([0, 1]), dict(cache))
     with pytest.raises(ValueError, match=r"Y must have shape \(2, 2\) to match the output, got \(2, 3\)"):
         net.backward(np.array([0, 1, 1]), cache)
+
+
+# ------------------------------------------- found by mutation testing (mutmut)
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_float32_network_fit_on_float64_inputs_trains_in_float32(epochs):
+    X, y = moons(40, rng=0, noise=0.1)
+    nets = [Network([2, 5, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1, dtype=np.float32)
+            for _ in range(2)]
+    Xc = np.ascontiguousarray(X)  # C-ordered float64: converted per batch, or copied once for longer runs
+    h64 = nets[0].fit(Xc, y, epochs=epochs, batch_size=16, learning_rate=0.3, rng=0, evaluate_train=True)
+    h32 = nets[1].fit(np.asfortranarray(X, dtype=np.float32), y, epochs=epochs, batch_size=16,
+                      learning_rate=0.3, rng=0, evaluate_train=True)
+    assert h64 == h32
+    for k in nets[0].params:
+        assert nets[0].params[k].dtype == np.float32
+        assert np.array_equal(nets[0].params[k], nets[1].params[k])
+
+
+def test_divergence_at_the_very_first_batch_says_no_step_was_taken():
+    net = Network([1, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.array([[1e200]]), "b1": np.zeros((1, 1))})
+    before = net.get_params()
+    with pytest.raises(nl.network.FitDiverged, match=r"at epoch 1, batch 1: training diverged \(no step was taken\)"):
+        net.fit(np.full((1, 4), 1e200), np.zeros((1, 4)), epochs=2, batch_size=2, learning_rate=0.1, rng=0)
+    assert all(np.array_equal(net.params[k], before[k]) for k in before)
+
+
+def test_a_divergence_at_the_first_batch_of_a_later_epoch_restores_the_step_before():
+    X, Y = nl.datasets.noisy_regression(64, rng=0)
+    net = Network([1, 16, 1], ["tanh", "identity"], "mse", rng=1)
+    opt = Recorder(1000.0)
+    with pytest.raises(nl.network.FitDiverged, match=r"at epoch \d+, batch 1: .*the parameters from before the last"):
+        net.fit(X, Y, epochs=50, batch_size=64, optimizer=opt, rng=0)  # one batch per epoch
+    assert len(opt.before) > 1
+    assert all(np.array_equal(net.params[k], opt.before[-1][k]) for k in net.params)
+
+
+def test_fit_arguments_are_checked_with_their_names():
+    net = _classifier()
+    X, y = np.zeros((3, 4)), np.array([0, 1, 0, 1])
+    assert net.fit(X, y, epochs=0, learning_rate=0.1, rng=0) == {"loss": [], "accuracy": []}
+    for kwargs, exc, message in [
+        ({"epochs": -1, "learning_rate": 0.1}, ValueError, "epochs must be a non-negative int, got -1"),
+        ({"epochs": 1, "batch_size": 0, "learning_rate": 0.1}, ValueError, "batch_size must be a positive int, got 0"),
+        ({"epochs": 1, "optimizer": SGD(0.1), "learning_rate": 0.1}, ValueError,
+         "give learning_rate to the optimizer object, not to fit, when passing both"),
+        ({"epochs": 1, "learning_rate": 0.1, "validation": (X,)}, TypeError,
+         r"validation must be a pair \(X_val, Y_val\)"),
+        ({"epochs": 1, "learning_rate": 0.1, "validation": (X, y[:3])}, ValueError,
+         "X_val and Y_val must have the same number of columns, got 4 and 3"),
+        ({"epochs": 1, "optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
+    ]:
+        with pytest.raises(exc, match=message):
+            net.fit(X, y, rng=0, **kwargs)
+    with pytest.raises(ValueError, match="X and Y must have the same number of columns, got 4 and 3"):
+        net.cost(X, y[:3])
+
+
+def test_one_sgd_object_can_train_networks_of_other_shapes_and_dtypes():
+    X, y = moons(30, rng=0, noise=0.1)
+    sgd = SGD(0.2)
+    for sizes, dtype in (([2, 4, 1], np.float64), ([2, 6, 1], np.float64), ([2, 6, 1], np.float32)):
+        net = Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", rng=1, dtype=dtype)
+        twin = Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", rng=1, dtype=dtype)
+        net.fit(X, y, epochs=2, batch_size=10, optimizer=sgd, rng=0)
+        twin.fit(X, y, epochs=2, batch_size=10, learning_rate=0.2, rng=0)
+        assert all(np.array_equal(net.params[k], twin.params[k]) for k in net.params)
+
+
+def test_predictions_are_integer_labels_and_one_half_counts_as_class_0():
+    net = Network([1, 1], "sigmoid", "binary_cross_entropy", rng=0, init=0.0)
+    pred = net.predict(np.zeros((1, 3)))  # sigmoid(0) = 0.5 exactly
+    assert pred.dtype == np.int64 and np.array_equal(pred, [0, 0, 0])
+
+
+def test_init_and_bias_init_are_checked_and_biases_take_the_dtype():
+    for bad in (True, -0.5, "big"):
+        with pytest.raises(ValueError, match=f"init must be 'auto' or a non-negative standard deviation, got {bad!r}"):
+            Network([2, 2], "tanh", "mse", rng=0, init=bad)
+    net = Network([2, 3, 2], "tanh", "mse", rng=0, bias_init=0.5, dtype=np.float32)
+    assert net.params["b1"].dtype == np.float32 and np.any(net.params["b1"])
+    # bias_init=0 draws nothing: the generator is left where the weights put it
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    Network([2, 3, 2], "tanh", "mse", rng=rng_a, bias_init=0.0)
+    Network([2, 3, 2], "tanh", "mse", rng=rng_b)
+    assert rng_a.random() == rng_b.random()
+
+
+def test_targets_of_a_single_output_network_are_checked():
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    assert np.array_equal(net.targets([0, 1, 1]), [[0.0, 1.0, 1.0]])
+    with pytest.raises(ValueError, match=r"Y must have shape \(1, any\), got shape \(3, 1\)"):
+        net.targets(np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"Y_val must hold targets in \[0, 1\], got values from 0.0 to 2.0"):
+        net.fit(np.zeros((2, 3)), [0, 1, 1], epochs=1, learning_rate=0.1, rng=0,
+                validation=(np.zeros((2, 3)), [0, 2, 1]))
+    with pytest.raises(ValueError, match="Y must be one-hot"):
+        _classifier().cost(np.zeros((3, 2)), np.ones((2, 2)))
+
+
+def test_accuracy_of_a_deeper_single_output_network_and_its_label_range():
+    net = Network([2, 4, 1], ["relu", "sigmoid"], "binary_cross_entropy", rng=0)
+    X = np.random.default_rng(1).normal(size=(2, 20))
+    y = (X[0] > 0).astype(int)
+    assert net.accuracy(X, y) == np.mean((net(X)[0] > 0.5) == y)
+    with pytest.raises(ValueError, match=r"y must hold labels in 0..1, got values from 0 to 2"):
+        net.accuracy(X[:, :2], [0, 2])
+    with pytest.raises(ValueError, match=r"y must hold labels in 0..1"):
+        net.accuracy(X[:, :2], np.array([[0, 2]]))
+    ten = Network([2, 10], "softmax", "categorical_cross_entropy", rng=0)
+    with pytest.raises(ValueError, match=r"y must hold labels in 0..9, got values from 0 to 10"):
+        ten.accuracy(X[:, :2], [0, 10])
