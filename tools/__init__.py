@@ -3,5 +3,5 @@
 They are not part of the installed package (a learner never needs them):
 ``execute_notebooks`` re-runs notebooks in place, ``handouts`` writes the student
 versions, ``render_html`` the pages, ``build_mnist_subset`` rebuilds the shipped
-MNIST subset. Tests import them as ``from tools import handouts``.
+MNIST subset, ``lower_bounds`` pins every lower bound for ``make test-oldest``. Tests import them as ``from tools import handouts``.
 """
