@@ -164,3 +164,18 @@ def test_activation_objects_unpack_and_name_themselves():
     assert act.get_activation("relu").backward is act.relu_backward
     with pytest.raises(TypeError, match="activation must be a name"):
         act.get_activation(3)
+
+
+@pytest.mark.parametrize("fn", [act.identity, act.identity_derivative, act.sigmoid, act.sigmoid_derivative,
+                                act.log_sigmoid, act.tanh, act.tanh_derivative, act.relu, act.relu_derivative,
+                                act.softmax, act.log_softmax])
+def test_every_activation_names_its_argument(fn):
+    with pytest.raises(TypeError, match="^Z must be an array of numbers, got str$"):
+        fn("z")
+
+
+def test_shape_checks_of_softmax_backward_and_get_activation_message():
+    with pytest.raises(ValueError, match=r"^dA must be 1-D or 2-D, got shape \(1, 1, 1\)$"):
+        act.softmax_backward(np.zeros((1, 1, 1)), np.zeros((1, 1)))
+    with pytest.raises(TypeError, match="^activation must be a name \\(str\\), got int$"):
+        act.get_activation(3)

@@ -89,3 +89,8 @@ def test_each_argument_is_named_when_it_is_not_an_array_of_numbers():
     _, cache = dense_forward(A, W, b)
     with pytest.raises(ValueError, match=r"^dZ must be 2-D, got shape \(2,\)"):
         dense_backward(np.zeros(2), cache)
+
+
+def test_a_three_dimensional_input_is_refused():
+    with pytest.raises(ValueError, match=r"^A_prev must be 2-D, got shape \(3, 4, 1\)$"):
+        dense_forward(np.zeros((3, 4, 1)), np.zeros((2, 3)), np.zeros((2, 1)))

@@ -523,7 +523,7 @@ def test_init_and_bias_init_are_checked_and_biases_take_the_dtype():
     # bias_init=0 draws nothing: the generator is left where the weights put it
     rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
     Network([2, 3, 2], "tanh", "mse", rng=rng_a, bias_init=0.0)
-    Network([2, 3, 2], "tanh", "mse", rng=rng_b)
+    rng_b.standard_normal((3, 2)), rng_b.standard_normal((2, 3))  # the two weight matrices
     assert rng_a.random() == rng_b.random()
 
 
@@ -551,3 +551,43 @@ def test_accuracy_of_a_deeper_single_output_network_and_its_label_range():
     ten = Network([2, 10], "softmax", "categorical_cross_entropy", rng=0)
     with pytest.raises(ValueError, match=r"y must hold labels in 0..9, got values from 0 to 10"):
         ten.accuracy(X[:, :2], [0, 10])
+
+
+@pytest.mark.parametrize("m, batch_size, where", [(1, 1, "epoch 2, batch 1"), (2, 1, "epoch 1, batch 2")])
+def test_divergence_right_after_the_first_step_restores_the_initial_parameters(m, batch_size, where):
+    # W = 1, x = 1e150, y = 0: the first loss is finite (5e299), its step throws W to -1e300.
+    net = Network([1, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
+    with pytest.raises(nl.network.FitDiverged, match=f"at {where}: training diverged "
+                                                     r"\(the parameters from before the last step are kept\)"):
+        net.fit(np.full((1, m), 1e150), np.zeros((1, m)), epochs=3, batch_size=batch_size, learning_rate=1.0, rng=0)
+    assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
+
+
+def test_fit_messages_are_exactly_these():
+    net = _classifier()
+    X, y = np.zeros((3, 2)), np.array([0, 1])
+    for kwargs, message in [({}, "^fit needs a learning_rate or an optimizer$"),
+                            ({"optimizer": SGD(0.1), "learning_rate": 0.1},
+                             "^give learning_rate to the optimizer object, not to fit, when passing both$"),
+                            ({"learning_rate": 0.1, "validation": X}, r"^validation must be a pair \(X_val, Y_val\)$")]:
+        with pytest.raises((TypeError, ValueError), match=message):
+            net.fit(X, y, epochs=1, rng=0, **kwargs)
+
+
+def test_a_softmax_output_trained_with_squared_error_is_a_classifier():
+    X, y = nl.datasets.spirals(10, rng=0, n_classes=3, noise=0.1)
+    net = Network([2, 8, 3], ["tanh", "softmax"], "mse", rng=0)
+    h = net.fit(X, y, epochs=2, batch_size=10, learning_rate=0.5, rng=0)
+    assert set(h) == {"loss", "accuracy"}
+    assert net.predict(X).shape == (30,)
+
+
+def test_accuracy_with_one_hot_targets_of_two_classes_and_bad_shapes():
+    X, y = moons(20, rng=0, noise=0.1)
+    net = Network([2, 4, 2], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+    assert net.accuracy(X, nl.one_hot(y, 2)) == net.accuracy(X, y) == np.mean(net(X).argmax(axis=0) == y)
+    with pytest.raises(ValueError, match=r"^y must have shape \(2, any\), got shape \(3, 20\)"):
+        net.accuracy(X, np.zeros((3, 20)))
+    with pytest.raises(TypeError, match=r"^params\['W1'\] must be an array of numbers, got str"):
+        net.set_params({**net.get_params(), "W1": "zeros"})
