@@ -173,3 +173,15 @@ def act_log_softmax_3d():
     from nnlessons.activations import log_softmax
 
     return log_softmax(np.zeros((1, 1, 1)))
+
+
+def test_every_function_checks_its_targets():
+    A = np.full((2, 1), 0.5)
+    with pytest.raises(ValueError, match="^Y must be one-hot"):
+        L.categorical_cross_entropy(A, np.array([[1.5], [-0.5]]))  # sums to 1, but negative
+    with pytest.raises(ValueError, match="^Y must be one-hot"):
+        L.categorical_cross_entropy_grad(A, np.array([[1.0], [1.0]]))
+    with pytest.raises(ValueError, match=r"^Y must hold targets in \[0, 1\], got values from 0.0 to 2.0"):
+        L.binary_cross_entropy_grad(np.full((1, 2), 0.5), np.array([[0.0, 2.0]]))
+    with pytest.raises(TypeError, match="^loss must be a name \\(str\\), got int$"):
+        L.get_loss(3)

@@ -591,3 +591,11 @@ def test_accuracy_with_one_hot_targets_of_two_classes_and_bad_shapes():
         net.accuracy(X, np.zeros((3, 20)))
     with pytest.raises(TypeError, match=r"^params\['W1'\] must be an array of numbers, got str"):
         net.set_params({**net.get_params(), "W1": "zeros"})
+
+
+def test_targets_of_the_wrong_rank_are_named():
+    net = Network([2, 3], "identity", "mse", rng=0)
+    with pytest.raises(ValueError, match=r"^Y must be 2-D, got shape \(3, 2, 1\)$"):
+        net.targets(np.zeros((3, 2, 1)))
+    with pytest.raises(TypeError, match="^Y must be an array of numbers, got str$"):
+        net.targets("labels")
