@@ -423,10 +423,15 @@ def report(r):
                 print(f"{name} / {pkg}: {t[name] / t[pkg]:.2f}  (> 1 means the package is faster)")
     print(f"fit / bare step: float64 {t['fit'] / t['package']:.2f}, float32 {t['fit f32'] / t['package f32']:.2f} "
           "(what fit's checks and history cost on top of the training steps)")
-    fit64_share = r["gflop_per_epoch"] / t["fit"] / r["peak_gflops"]
-    print(f"target: fit float64 >= 45% of the float64 peak: {100 * fit64_share:.0f}%")
-    if "torch f32" in t:
-        print(f"target: fit float32 <= 0.6x PyTorch float32 per epoch: {t['fit f32'] / t['torch f32']:.2f}x")
+    # On a busy machine the medians carry other jobs' work; the minima come closer to the
+    # machine's own speed. Both are printed, and the peak is measured in the same run.
+    best = {name: min(v) for name, v in r["times"].items()}
+    for label, d in (("median", t), ("min", best)):
+        share = r["gflop_per_epoch"] / d["fit"] / r["peak_gflops"]
+        line = f"targets ({label} times): fit float64 at {100 * share:.0f}% of the float64 peak (target >= 45%)"
+        if "torch f32" in d:
+            line += f"; fit float32 / PyTorch float32 = {d['fit f32'] / d['torch f32']:.2f} (target <= 0.6)"
+        print(line)
 
 
 def main():

@@ -1,13 +1,16 @@
 """Input checks shared by the public functions.
 
 Arguments are checked once, where they enter the package: in ``Network``'s
-methods and in the module-level functions a notebook calls (``dense_forward``,
-the loss functions, ``one_hot``, the datasets...). The kernels ``Network`` runs
-inside its loops (``layers.forward``/``backward``, the ``Loss`` kernels in
-``losses.LOSSES``) check nothing, so they read like the equations. The
-activation functions are both: called by hand and by ``Network``, they only
-convert their argument with ``as_float_array``, which returns a float array
-unchanged (no copy, no scan of its values).
+public methods and in the module-level functions a notebook calls
+(``dense_forward``, the loss functions, ``one_hot``, the datasets...), which
+name the argument and the expected and received shapes; ``Network``'s methods
+and the loss functions also refuse ``nan`` and ``inf``, naming the first. The
+kernels ``Network`` runs inside its loops (``layers.forward`` and
+``layers.backward``, the ``Loss`` kernels of ``losses.LOSSES``) check nothing,
+so they read like the equations. The activation functions serve both: they
+convert their arguments with ``as_float_array``, which returns a float array
+unchanged (no copy, no pass over the values), and the backward rules compare
+the two shapes; checks that cost nothing next to the arithmetic.
 """
 
 import numbers

@@ -43,7 +43,8 @@ def backward(dZ, cache, need_dA_prev=True):
 
 
 def dense_forward(A_prev, W, b):
-    """``forward`` with its arguments checked: ``W`` ``(n_out, n_in)``, ``A_prev`` ``(n_in, m)``, ``b`` ``(n_out, 1)``."""
+    """``forward`` with its arguments checked: ``W`` ``(n_out, n_in)``, ``A_prev`` ``(n_in, m)``,
+    ``b`` ``(n_out, 1)``."""
     W = as_float_array(W, "W", ndim=2)
     n_out, n_in = W.shape
     A_prev = as_float_array(A_prev, "A_prev", ndim=2)

@@ -121,58 +121,50 @@ FUSED = {
 
 
 # The public functions: arguments checked, then the kernel.
+def _checked(kernel, A, Y, check_targets=_no_target_check, A_name="A"):
+    A, Y = _pair(A, Y, A_name)
+    check_targets(Y)
+    return kernel(A, Y)
+
+
 def mean_squared_error(A, Y):
     """(1 / 2m) * sum((A - Y)^2) over ``(n_out, m)`` arrays."""
-    A, Y = _pair(A, Y)
-    return _mse(A, Y)
+    return _checked(_mse, A, Y)
 
 
 def mean_squared_error_grad(A, Y):
     """dA = A - Y (per example; see the module docstring for where 1/m goes)."""
-    A, Y = _pair(A, Y)
-    return _mse_grad(A, Y)
+    return _checked(_mse_grad, A, Y)
 
 
 def binary_cross_entropy(A, Y):
     """-(1/m) sum[Y log A + (1 - Y) log(1 - A)] for probabilities ``A`` ``(1, m)``."""
-    A, Y = _pair(A, Y)
-    check_binary_targets(Y)
-    return _bce(A, Y)
+    return _checked(_bce, A, Y, check_binary_targets)
 
 
 def binary_cross_entropy_grad(A, Y):
     """dA = (A - Y) / (A (1 - A)), per example."""
-    A, Y = _pair(A, Y)
-    check_binary_targets(Y)
-    return _bce_grad(A, Y)
+    return _checked(_bce_grad, A, Y, check_binary_targets)
 
 
 def binary_cross_entropy_from_logits(Z, Y):
     """Binary cross-entropy of ``sigmoid(Z)``, computed from the logits ``Z``: exact at |z| = 1000."""
-    Z, Y = _pair(Z, Y, "Z")
-    check_binary_targets(Y)
-    return _bce_from_logits(Z, Y)
+    return _checked(_bce_from_logits, Z, Y, check_binary_targets, "Z")
 
 
 def categorical_cross_entropy(A, Y):
     """-(1/m) sum(Y log A) for probability columns ``A`` and one-hot ``Y`` ``(n_classes, m)``."""
-    A, Y = _pair(A, Y)
-    check_one_hot(Y)
-    return _cce(A, Y)
+    return _checked(_cce, A, Y, check_one_hot)
 
 
 def categorical_cross_entropy_grad(A, Y):
     """dA = -Y / A, per example."""
-    A, Y = _pair(A, Y)
-    check_one_hot(Y)
-    return _cce_grad(A, Y)
+    return _checked(_cce_grad, A, Y, check_one_hot)
 
 
 def categorical_cross_entropy_from_logits(Z, Y):
     """Categorical cross-entropy of ``softmax(Z)`` from the logits: exact at |z| = 1000."""
-    Z, Y = _pair(Z, Y, "Z")
-    check_one_hot(Y)
-    return _cce_from_logits(Z, Y)
+    return _checked(_cce_from_logits, Z, Y, check_one_hot, "Z")
 
 
 def sigmoid_bce_dZ(A, Y):

@@ -139,3 +139,43 @@ def test_unknown_activation_and_bad_input():
         act.sigmoid("abc")
     with pytest.raises(ValueError, match=r"Z must be 1-D or 2-D, got shape \(2, 2, 2\)"):
         act.softmax(np.zeros((2, 2, 2)))
+
+
+def test_softmax_backward_and_jacobian_name_their_arguments():
+    with pytest.raises(TypeError, match="^dA must be an array of numbers, got str"):
+        act.softmax_backward("x", np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"^Z must be 1-D or 2-D, got shape \(1, 1, 1\)"):
+        act.softmax_backward(np.zeros((1, 1)), np.zeros((1, 1, 1)))
+    with pytest.raises(ValueError, match=r"^dA and Z must have the same shape, got dA \(2, 3\) and Z \(3, 2\)"):
+        act.softmax_backward(np.zeros((2, 3)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"^z must be 1-D, got shape \(2, 2\)"):
+        act.softmax_jacobian(np.zeros((2, 2)))
+    for backward in (act.relu_backward, act.sigmoid_backward):
+        with pytest.raises(TypeError, match="^dA must be an array of numbers, got NoneType"):
+            backward(None, np.zeros(3))
+        with pytest.raises(TypeError, match="^Z must be an array of numbers, got NoneType"):
+            backward(np.zeros(3), None)
+
+
+def test_activation_objects_unpack_and_name_themselves():
+    for name, a in act.ACTIVATIONS.items():
+        forward, backward = a
+        assert a.name == name and forward is a.forward and backward is a.backward
+    assert act.get_activation("relu").backward is act.relu_backward
+    with pytest.raises(TypeError, match="activation must be a name"):
+        act.get_activation(3)
+
+
+@pytest.mark.parametrize("fn", [act.identity, act.identity_derivative, act.sigmoid, act.sigmoid_derivative,
+                                act.log_sigmoid, act.tanh, act.tanh_derivative, act.relu, act.relu_derivative,
+                                act.softmax, act.log_softmax])
+def test_every_activation_names_its_argument(fn):
+    with pytest.raises(TypeError, match="^Z must be an array of numbers, got str$"):
+        fn("z")
+
+
+def test_shape_checks_of_softmax_backward_and_get_activation_message():
+    with pytest.raises(ValueError, match=r"^dA must be 1-D or 2-D, got shape \(1, 1, 1\)$"):
+        act.softmax_backward(np.zeros((1, 1, 1)), np.zeros((1, 1)))
+    with pytest.raises(TypeError, match="^activation must be a name \\(str\\), got int$"):
+        act.get_activation(3)

@@ -12,6 +12,7 @@ import pytest
 
 from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, random_cases
 from nnlessons.check._core import RTOL
+from verdicts import assert_failed, assert_not_implemented, assert_passed
 
 
 def relu_backward_ref(dA, Z):
@@ -36,6 +37,18 @@ def run(learner, reference=relu_backward_ref, cases=None, arg_names=("dA", "Z"),
                           arg_names=arg_names)
 
 
+def checker(name, reference, cases, **options):
+    """A checker named ``name`` as the notebooks' are, for the shared verdict helpers."""
+    def check(learner):
+        return check_function(name, learner, reference, cases() if callable(cases) else cases, **options)
+
+    check.__name__ = name
+    return check
+
+
+relu_backward = checker("relu_backward", relu_backward_ref, relu_cases, arg_names=("dA", "Z"))
+
+
 def one_line(capsys):
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.endswith("\n"), f"expected exactly one printed line, got {out!r}"
@@ -49,41 +62,38 @@ def test_right_answer_passes_and_prints_one_line(capsys):
     assert isinstance(result, CheckResult)
     assert result and result.passed
     assert one_line(capsys) == "PASSED  relu_backward: all 3 cases match the reference"
+    assert_passed(relu_backward, lambda dA, Z: np.where(Z > 0, dA, 0.0), capsys,
+                  "all 3 cases match the reference")
 
 
 def test_rounding_noise_within_tolerance_passes_but_real_error_fails(capsys):
-    assert run(lambda dA, Z: relu_backward_ref(dA, Z) * (1 + 1e-9))
-    assert not run(lambda dA, Z: relu_backward_ref(dA, Z) * (1 + 1e-4))
-    assert capsys.readouterr().out.splitlines()[1].startswith("FAILED  relu_backward: on a 3x5 batch: wrong value")
+    assert_passed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) * (1 + 1e-9), capsys)
+    assert_failed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) * (1 + 1e-4), capsys,
+                  "FAILED  relu_backward: on a 3x5 batch: wrong value")
 
 
 def test_a_list_instead_of_an_array_is_accepted(capsys):
-    assert run(lambda dA, Z: relu_backward_ref(dA, Z).tolist())
+    assert_passed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z).tolist(), capsys)
 
 
 # -- wrong shape --------------------------------------------------------------
 
 def test_transposed_result_is_named(capsys):
-    result = run(lambda dA, Z: relu_backward_ref(dA, Z).T)
-    assert not result
-    assert one_line(capsys) == ("FAILED  relu_backward: on a 3x5 batch: wrong shape, "
-                                "expected (3, 5), got (5, 3) (transposed?)")
+    line = assert_failed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z).T, capsys)
+    assert line == "FAILED  relu_backward: on a 3x5 batch: wrong shape, expected (3, 5), got (5, 3) (transposed?)"
 
 
 def test_lost_axis_gets_a_keepdims_hint(capsys):
     def db_ref(dZ):
         return dZ.sum(axis=1, keepdims=True)
 
-    cases = [("a 3x5 batch", (np.arange(15.0).reshape(3, 5),))]
-    assert not check_function("db", lambda dZ: dZ.sum(axis=1), db_ref, cases)
-    line = one_line(capsys)
-    assert "wrong shape, expected (3, 1), got (3,)" in line
-    assert "keepdims=True" in line
+    db = checker("db", db_ref, [("a 3x5 batch", (np.arange(15.0).reshape(3, 5),))])
+    assert_failed(db, lambda dZ: dZ.sum(axis=1), capsys, "wrong shape, expected (3, 1), got (3,)", "keepdims=True")
 
 
 def test_unrelated_shape_has_no_hint(capsys):
-    assert not run(lambda dA, Z: relu_backward_ref(dA, Z)[:2])
-    assert one_line(capsys).endswith("wrong shape, expected (3, 5), got (2, 5)")
+    line = assert_failed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z)[:2], capsys)
+    assert line.endswith("wrong shape, expected (3, 5), got (2, 5)")
 
 
 # -- wrong value --------------------------------------------------------------
@@ -96,14 +106,13 @@ def test_wrong_value_names_first_index_expected_and_got(capsys):
         y[1, 0] = 99.0
         return y
 
-    assert not check_function("double", almost, lambda x: 2 * x, [("a 2x2 matrix", (x,))])
-    assert one_line(capsys) == ("FAILED  double: on a 2x2 matrix: wrong value at index (1, 0), "
-                                "expected 6, got 99 (1 of 4 entries differ)")
+    double = checker("double", lambda x: 2 * x, [("a 2x2 matrix", (x,))])
+    assert assert_failed(double, almost, capsys) == ("FAILED  double: on a 2x2 matrix: wrong value at index (1, 0), "
+                                                     "expected 6, got 99 (1 of 4 entries differ)")
 
 
 def test_sign_error_is_caught(capsys):
-    assert not run(lambda dA, Z: -dA * (Z > 0))
-    assert "wrong value at index" in one_line(capsys)
+    assert_failed(relu_backward, lambda dA, Z: -dA * (Z > 0), capsys, "wrong value at index")
 
 
 def test_missing_one_over_m_is_caught_and_counts_every_entry(capsys):
@@ -113,19 +122,20 @@ def test_missing_one_over_m_is_caught_and_counts_every_entry(capsys):
     A = np.array([[0.2, 0.9, 0.4, 0.6]])
     Y = np.array([[0.0, 1.0, 1.0, 0.0]])
     # sum of squares: 0.04 + 0.01 + 0.36 + 0.36 = 0.77; mean over 4 columns: 0.1925
-    assert not check_function("cost", lambda A, Y: np.sum((A - Y) ** 2), mean_cost, [("4 examples", (A, Y))])
-    assert one_line(capsys) == "FAILED  cost: on 4 examples: wrong value, expected 0.1925, got 0.77"
+    cost = checker("cost", mean_cost, [("4 examples", (A, Y))])
+    assert assert_failed(cost, lambda A, Y: np.sum((A - Y) ** 2), capsys) == (
+        "FAILED  cost: on 4 examples: wrong value, expected 0.1925, got 0.77")
 
 
 def test_missing_one_over_m_in_an_array_counts_every_entry(capsys):
     dZ = np.arange(1.0, 7.0).reshape(2, 3)
-    assert not check_function("dW", lambda dZ: dZ, lambda dZ: dZ / dZ.shape[1], [("m=3", (dZ,))])
-    assert one_line(capsys).endswith("expected 0.333333, got 1 (6 of 6 entries differ)")
+    dW = checker("dW", lambda dZ: dZ / dZ.shape[1], [("m=3", (dZ,))])
+    assert assert_failed(dW, lambda dZ: dZ, capsys).endswith("expected 0.333333, got 1 (6 of 6 entries differ)")
 
 
 def test_nan_output_fails(capsys):
-    assert not run(lambda dA, Z: np.full_like(dA, np.nan))
-    assert one_line(capsys).endswith("got nan (15 of 15 entries differ)")
+    line = assert_failed(relu_backward, lambda dA, Z: np.full_like(dA, np.nan), capsys)
+    assert line.endswith("got nan (15 of 15 entries differ)")
 
 
 # -- exceptions ---------------------------------------------------------------
@@ -178,11 +188,12 @@ def test_not_implemented_reports_and_does_not_raise(capsys):
     assert not result
     assert result.message == NOT_IMPLEMENTED
     assert one_line(capsys) == "FAILED  relu_backward: not implemented yet"
+    assert assert_not_implemented(relu_backward, capsys) == "FAILED  relu_backward: not implemented yet"
 
 
 def test_non_callable_learner(capsys):
-    assert not run(np.zeros((3, 5)))
-    assert one_line(capsys) == "FAILED  relu_backward: expected a function, got an array of shape (3, 5)"
+    assert assert_failed(relu_backward, np.zeros((3, 5)), capsys) == (
+        "FAILED  relu_backward: expected a function, got an array of shape (3, 5)")
 
 
 def test_malformed_case_is_a_checker_bug_not_a_learner_verdict():
@@ -196,9 +207,8 @@ def test_none_returned(capsys):
     def forgot_return(dA, Z):
         dA * (Z > 0)
 
-    assert not run(forgot_return)
-    assert one_line(capsys) == ("FAILED  relu_backward: on a 3x5 batch: your function returned None "
-                                "(is a `return` missing?)")
+    assert assert_failed(relu_backward, forgot_return, capsys) == (
+        "FAILED  relu_backward: on a 3x5 batch: your function returned None (is a `return` missing?)")
 
 
 def test_input_modified_in_place_is_named_even_when_the_value_is_right(capsys):
@@ -222,8 +232,8 @@ def test_in_place_without_arg_names_says_argument_number(capsys):
         np.maximum(Z, 0, out=Z)
         return dA * (Z > 0)
 
-    assert not run(clip_in_place, arg_names=None)
-    assert "modified its input argument 2 in place" in one_line(capsys)
+    unnamed = checker("relu_backward", relu_backward_ref, relu_cases, arg_names=None)
+    assert_failed(unnamed, clip_in_place, capsys, "modified its input argument 2 in place")
 
 
 def test_cache_dict_modified_in_place(capsys):
@@ -235,8 +245,8 @@ def test_cache_dict_modified_in_place(capsys):
         return dA * (cache["Z"] > 0)
 
     cases = [("a 2x3 batch", (np.ones((2, 3)), {"Z": np.array([[1.0, -1.0, 2.0], [-3.0, 4.0, -5.0]])}))]
-    assert not check_function("relu_backward", learner, ref, cases, arg_names=["dA", "cache"])
-    assert "modified its input cache in place" in one_line(capsys)
+    assert_failed(checker("relu_backward", ref, cases, arg_names=["dA", "cache"]), learner, capsys,
+                  "modified its input cache in place")
 
 
 def test_in_place_check_handles_non_float_inputs(capsys):
@@ -244,14 +254,14 @@ def test_in_place_check_handles_non_float_inputs(capsys):
         return float(np.sum(labels == 1))
 
     cases = [("strings and int labels", (np.array(["a", "b"]), np.array([1, 0])))]
-    assert check_function("count", count, count, cases)
+    assert_passed(checker("count", count, cases), count, capsys)
 
     def sorts_labels(words, labels):
         labels.sort()
         return count(words, labels)
 
-    assert not check_function("count", sorts_labels, count, cases, arg_names=["words", "labels"])
-    assert "modified its input labels in place" in capsys.readouterr().out
+    assert_failed(checker("count", count, cases, arg_names=["words", "labels"]), sorts_labels, capsys,
+                  "modified its input labels in place")
 
 
 # -- tuple, list and dict outputs ---------------------------------------------
@@ -266,15 +276,17 @@ def forward_cases():
                         ["2 examples", "3 examples"], seed=1)
 
 
+forward = checker("forward", forward_ref, forward_cases)
+
+
 def test_tuple_output_right_answer_passes(capsys):
-    assert check_function("forward", lambda W, X: forward_ref(W, X), forward_ref, forward_cases())
-    assert check_function("forward", lambda W, X: list(forward_ref(W, X)), forward_ref, forward_cases())
+    assert_passed(forward, lambda W, X: forward_ref(W, X), capsys)
+    assert_passed(forward, lambda W, X: list(forward_ref(W, X)), capsys)
 
 
 def test_tuple_output_missing_cache(capsys):
-    assert not check_function("forward", lambda W, X: np.maximum(W @ X, 0), forward_ref, forward_cases())
-    assert one_line(capsys) == ("FAILED  forward: on 2 examples: expected a tuple of 2 values, "
-                                "got an array of shape (4, 2)")
+    assert assert_failed(forward, lambda W, X: np.maximum(W @ X, 0), capsys) == (
+        "FAILED  forward: on 2 examples: expected a tuple of 2 values, got an array of shape (4, 2)")
 
 
 def test_tuple_output_wrong_cache_names_the_value(capsys):
@@ -282,20 +294,18 @@ def test_tuple_output_wrong_cache_names_the_value(capsys):
         Z = W @ X
         return np.maximum(Z, 0), X  # caches the input instead of Z
 
-    assert not check_function("forward", wrong_cache, forward_ref, forward_cases())
-    assert one_line(capsys) == ("FAILED  forward: on 2 examples, value 2 of 2: wrong shape, "
-                                "expected (4, 2), got (3, 2)")
+    assert assert_failed(forward, wrong_cache, capsys) == (
+        "FAILED  forward: on 2 examples, value 2 of 2: wrong shape, expected (4, 2), got (3, 2)")
 
 
 def test_none_inside_a_tuple(capsys):
-    assert not check_function("forward", lambda W, X: (np.maximum(W @ X, 0), None), forward_ref,
-                              forward_cases())
-    assert "value 2 of 2: your function returned None" in one_line(capsys)
+    assert_failed(forward, lambda W, X: (np.maximum(W @ X, 0), None), capsys,
+                  "value 2 of 2: your function returned None")
 
 
 def test_tuple_where_one_array_is_expected(capsys):
-    assert not run(lambda dA, Z: (relu_backward_ref(dA, Z), Z))
-    assert one_line(capsys).endswith("expected one array of shape (3, 5), got a tuple of 2 values")
+    line = assert_failed(relu_backward, lambda dA, Z: (relu_backward_ref(dA, Z), Z), capsys)
+    assert line.endswith("expected one array of shape (3, 5), got a tuple of 2 values")
 
 
 def test_dict_output_wrong_key_and_wrong_value(capsys):
@@ -303,14 +313,12 @@ def test_dict_output_wrong_key_and_wrong_value(capsys):
         return {"dW": dZ @ A_prev.T / dZ.shape[1], "db": dZ.mean(axis=1, keepdims=True)}
 
     cases = random_cases(lambda rng, i: (rng.standard_normal((2, 4)), rng.standard_normal((3, 4))), ["m=4"])
-    assert check_function("grads", grads_ref, grads_ref, cases)
-    assert not check_function("grads", lambda dZ, A: {"dW": grads_ref(dZ, A)["dW"]}, grads_ref, cases)
-    assert not check_function("grads", lambda dZ, A: {**grads_ref(dZ, A), "db": dZ.sum(axis=1, keepdims=True)},
-                              grads_ref, cases)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("PASSED")
-    assert lines[1] == "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW']"
-    assert lines[2].startswith("FAILED  grads: on m=4, key 'db': wrong value at index (0, 0)")
+    grads = checker("grads", grads_ref, cases)
+    assert_passed(grads, grads_ref, capsys)
+    assert assert_failed(grads, lambda dZ, A: {"dW": grads_ref(dZ, A)["dW"]}, capsys) == (
+        "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW']")
+    assert_failed(grads, lambda dZ, A: {**grads_ref(dZ, A), "db": dZ.sum(axis=1, keepdims=True)}, capsys,
+                  "FAILED  grads: on m=4, key 'db': wrong value at index (0, 0)")
 
 
 def test_list_output_may_come_back_as_any_sequence(capsys):
@@ -318,9 +326,9 @@ def test_list_output_may_come_back_as_any_sequence(capsys):
         return [float(x.sum()), float(x.max())]
 
     cases = [("a vector", (np.array([1.0, 5.0, 2.0]),))]
-    assert check_function("stats", lambda x: np.array([x.sum(), x.max()]), sizes_ref, cases)
-    assert not check_function("stats", lambda x: [x.sum()], sizes_ref, cases)
-    assert capsys.readouterr().out.splitlines()[1] == (
+    stats = checker("stats", sizes_ref, cases)
+    assert_passed(stats, lambda x: np.array([x.sum(), x.max()]), capsys)
+    assert assert_failed(stats, lambda x: [x.sum()], capsys) == (
         "FAILED  stats: on a vector: expected a list of 2 values, got a list of 1 values")
 
 
@@ -357,16 +365,15 @@ def test_no_hint_when_no_slip_explains_the_answer(capsys):
     def half_right(dZ, A):
         return dW_ref(dZ, A) if dZ.shape[1] == 3 else 3 * dW_ref(dZ, A)
 
-    assert not check_function("dW", half_right, dW_ref, dw_cases(), hints=DW_HINTS)
-    line = one_line(capsys)
-    assert line.startswith("FAILED  dW: on m=4: wrong value") and "hint" not in line
+    line = assert_failed(checker("dW", dW_ref, dw_cases, hints=DW_HINTS), half_right, capsys,
+                         "FAILED  dW: on m=4: wrong value")
+    assert "hint" not in line
 
 
 def test_no_hint_on_a_pass_nor_for_a_transposed_answer(capsys):
-    assert check_function("dW", dW_ref, dW_ref, dw_cases(), hints=DW_HINTS)
-    assert not check_function("dW", lambda dZ, A: (dZ @ A.T).T, dW_ref, dw_cases(), hints=DW_HINTS)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("PASSED") and lines[1].endswith("(transposed?)")
+    dW = checker("dW", dW_ref, dw_cases, hints=DW_HINTS)
+    assert_passed(dW, dW_ref, capsys)
+    assert assert_failed(dW, lambda dZ, A: (dZ @ A.T).T, capsys).endswith("(transposed?)")
 
 
 # -- randomness ---------------------------------------------------------------
@@ -444,13 +451,8 @@ def _all_checkers():
 
 @pytest.mark.parametrize("checker", _all_checkers(), ids=lambda c: c.__name__)
 def test_every_checker_reports_a_stub_and_a_missing_return(checker, capsys):
-    def stub(*args):
-        raise NotImplementedError("Exercise: write this part, then re-run the cell")
-
-    assert not checker(stub)
-    assert capsys.readouterr().out.strip().endswith("not implemented yet")
-    assert not checker(lambda *args: None)
-    assert "returned None (is a `return` missing?)" in capsys.readouterr().out
+    assert_not_implemented(checker, capsys)
+    assert_failed(checker, lambda *args: None, capsys, "returned None (is a `return` missing?)")
 
 
 def test_float32_answers_get_a_float32_tolerance(capsys):

@@ -79,3 +79,18 @@ def test_network_backward_uses_the_caches_its_layers_returned():
     net.params["W2"] = net.params["W2"] * 2.0
     after = net.backward(np.zeros((2, 5)), cache)
     assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_each_argument_is_named_when_it_is_not_an_array_of_numbers():
+    W, A, b = np.zeros((2, 3)), np.zeros((3, 4)), np.zeros((2, 1))
+    for args, name in (((A, "x", b), "W"), (("x", W, b), "A_prev"), ((A, W, "x"), "b")):
+        with pytest.raises(TypeError, match=f"^{name} must be an array of numbers, got str"):
+            dense_forward(*args)
+    _, cache = dense_forward(A, W, b)
+    with pytest.raises(ValueError, match=r"^dZ must be 2-D, got shape \(2,\)"):
+        dense_backward(np.zeros(2), cache)
+
+
+def test_a_three_dimensional_input_is_refused():
+    with pytest.raises(ValueError, match=r"^A_prev must be 2-D, got shape \(3, 4, 1\)$"):
+        dense_forward(np.zeros((3, 4, 1)), np.zeros((2, 3)), np.zeros((2, 1)))

@@ -142,3 +142,46 @@ def test_public_functions_equal_the_kernels_the_network_runs():
         loss = L.get_loss(name)
         assert loss.value(A, Y) == value(A, Y)
         assert np.array_equal(loss.grad(A, Y), grad(A, Y))
+
+
+def test_probability_losses_stay_finite_at_a_zero_probability():
+    A = np.array([[0.0, 0.5], [1.0, 0.5]])
+    Y = L.one_hot([0, 1], 2)
+    # The zero probability is taken as EPS: a large finite loss, not inf.
+    assert L.categorical_cross_entropy(A, Y) == pytest.approx((-np.log(L.EPS) - np.log(0.5)) / 2, rel=1e-12)
+    assert np.array_equal(L.categorical_cross_entropy_grad(A, Y), [[-1.0 / L.EPS, 0.0], [0.0, -2.0]])
+    b = np.array([[1.0, 0.0]])
+    assert L.binary_cross_entropy(b, np.array([[0.0, 1.0]])) == pytest.approx(-np.log(L.EPS), rel=1e-6)
+
+
+def test_one_dimensional_predictions_are_one_output_row():
+    a, y = np.array([0.2, 0.9, 0.4]), np.array([0.0, 1.0, 1.0])
+    for fn in (L.mean_squared_error, L.binary_cross_entropy, L.binary_cross_entropy_from_logits):
+        assert fn(a, y) == fn(a.reshape(1, -1), y.reshape(1, -1))
+    assert np.array_equal(L.mean_squared_error_grad(a, y), (a - y).reshape(1, -1))
+    with pytest.raises(ValueError, match=r"^A must be 1-D or 2-D, got shape \(1, 1, 3\)"):
+        L.mean_squared_error(a.reshape(1, 1, 3), y)
+    with pytest.raises(ValueError, match=r"^Y must be 1-D or 2-D, got shape \(1, 1, 3\)"):
+        L.mean_squared_error(a, y.reshape(1, 1, 3))
+    with pytest.raises(TypeError, match="^Y must be an array of numbers, got str"):
+        L.mean_squared_error(a, "y")
+    with pytest.raises(ValueError, match=r"^Z must be 1-D or 2-D"):
+        act_log_softmax_3d()
+
+
+def act_log_softmax_3d():
+    from nnlessons.activations import log_softmax
+
+    return log_softmax(np.zeros((1, 1, 1)))
+
+
+def test_every_function_checks_its_targets():
+    A = np.full((2, 1), 0.5)
+    with pytest.raises(ValueError, match="^Y must be one-hot"):
+        L.categorical_cross_entropy(A, np.array([[1.5], [-0.5]]))  # sums to 1, but negative
+    with pytest.raises(ValueError, match="^Y must be one-hot"):
+        L.categorical_cross_entropy_grad(A, np.array([[1.0], [1.0]]))
+    with pytest.raises(ValueError, match=r"^Y must hold targets in \[0, 1\], got values from 0.0 to 2.0"):
+        L.binary_cross_entropy_grad(np.full((1, 2), 0.5), np.array([[0.0, 2.0]]))
+    with pytest.raises(TypeError, match="^loss must be a name \\(str\\), got int$"):
+        L.get_loss(3)

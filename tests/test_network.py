@@ -419,3 +419,183 @@ def test_a_diverging_fit_stops_naming_epoch_and_batch_and_keeps_the_last_good_pa
     for k in net.params:
         assert np.array_equal(net.params[k], opt.before[-1][k])
     assert np.isfinite(net.cost(X, Y))
+
+
+def test_set_params_keeps_the_network_dtype_and_names_what_is_wrong():
+    net = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=0, dtype=np.float32)
+    p = {k: v.astype(np.float64) for k, v in net.get_params().items()}
+    net.set_params(p)
+    assert all(v.dtype == np.float32 for v in net.params.values())
+    p["W1"][0, 0] = 5.0
+    assert net.params["W1"][0, 0] != 5.0  # copies, not the caller's arrays
+    with pytest.raises(ValueError, match=r"params must have the names \['W1', 'W2', 'b1', 'b2'\], got \['W1'\]"):
+        net.set_params({"W1": p["W1"]})
+
+
+def test_backward_refuses_a_cache_it_did_not_make():
+    net = _classifier()
+    _, cache = net.forward(np.zeros((3, 2)))
+    with pytest.raises(TypeError, match="cache must be the one Network.forward returned, got dict"):
+        net.backward(np.array([0, 1]), dict(cache))
+    with pytest.raises(ValueError, match=r"Y must have shape \(2, 2\) to match the output, got \(2, 3\)"):
+        net.backward(np.array([0, 1, 1]), cache)
+
+
+# ------------------------------------------- found by mutation testing (mutmut)
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_float32_network_fit_on_float64_inputs_trains_in_float32(epochs):
+    X, y = moons(40, rng=0, noise=0.1)
+    nets = [Network([2, 5, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=1, dtype=np.float32)
+            for _ in range(2)]
+    Xc = np.ascontiguousarray(X)  # C-ordered float64: converted per batch, or copied once for longer runs
+    h64 = nets[0].fit(Xc, y, epochs=epochs, batch_size=16, learning_rate=0.3, rng=0, evaluate_train=True)
+    h32 = nets[1].fit(np.asfortranarray(X, dtype=np.float32), y, epochs=epochs, batch_size=16,
+                      learning_rate=0.3, rng=0, evaluate_train=True)
+    assert h64 == h32
+    for k in nets[0].params:
+        assert nets[0].params[k].dtype == np.float32
+        assert np.array_equal(nets[0].params[k], nets[1].params[k])
+
+
+def test_divergence_at_the_very_first_batch_says_no_step_was_taken():
+    net = Network([1, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.array([[1e200]]), "b1": np.zeros((1, 1))})
+    before = net.get_params()
+    with pytest.raises(nl.network.FitDiverged, match=r"at epoch 1, batch 1: training diverged \(no step was taken\)"):
+        net.fit(np.full((1, 4), 1e200), np.zeros((1, 4)), epochs=2, batch_size=2, learning_rate=0.1, rng=0)
+    assert all(np.array_equal(net.params[k], before[k]) for k in before)
+
+
+def test_a_divergence_at_the_first_batch_of_a_later_epoch_restores_the_step_before():
+    X, Y = nl.datasets.noisy_regression(64, rng=0)
+    net = Network([1, 16, 1], ["tanh", "identity"], "mse", rng=1)
+    opt = Recorder(1000.0)
+    with pytest.raises(nl.network.FitDiverged, match=r"at epoch \d+, batch 1: .*the parameters from before the last"):
+        net.fit(X, Y, epochs=50, batch_size=64, optimizer=opt, rng=0)  # one batch per epoch
+    assert len(opt.before) > 1
+    assert all(np.array_equal(net.params[k], opt.before[-1][k]) for k in net.params)
+
+
+def test_fit_arguments_are_checked_with_their_names():
+    net = _classifier()
+    X, y = np.zeros((3, 4)), np.array([0, 1, 0, 1])
+    assert net.fit(X, y, epochs=0, learning_rate=0.1, rng=0) == {"loss": [], "accuracy": []}
+    for kwargs, exc, message in [
+        ({"epochs": -1, "learning_rate": 0.1}, ValueError, "epochs must be a non-negative int, got -1"),
+        ({"epochs": 1, "batch_size": 0, "learning_rate": 0.1}, ValueError, "batch_size must be a positive int, got 0"),
+        ({"epochs": 1, "optimizer": SGD(0.1), "learning_rate": 0.1}, ValueError,
+         "give learning_rate to the optimizer object, not to fit, when passing both"),
+        ({"epochs": 1, "learning_rate": 0.1, "validation": (X,)}, TypeError,
+         r"validation must be a pair \(X_val, Y_val\)"),
+        ({"epochs": 1, "learning_rate": 0.1, "validation": (X, y[:3])}, ValueError,
+         "X_val and Y_val must have the same number of columns, got 4 and 3"),
+        ({"epochs": 1, "optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
+    ]:
+        with pytest.raises(exc, match=message):
+            net.fit(X, y, rng=0, **kwargs)
+    with pytest.raises(ValueError, match="X and Y must have the same number of columns, got 4 and 3"):
+        net.cost(X, y[:3])
+
+
+def test_one_sgd_object_can_train_networks_of_other_shapes_and_dtypes():
+    X, y = moons(30, rng=0, noise=0.1)
+    sgd = SGD(0.2)
+    for sizes, dtype in (([2, 4, 1], np.float64), ([2, 6, 1], np.float64), ([2, 6, 1], np.float32)):
+        net = Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", rng=1, dtype=dtype)
+        twin = Network(sizes, ["tanh", "sigmoid"], "binary_cross_entropy", rng=1, dtype=dtype)
+        net.fit(X, y, epochs=2, batch_size=10, optimizer=sgd, rng=0)
+        twin.fit(X, y, epochs=2, batch_size=10, learning_rate=0.2, rng=0)
+        assert all(np.array_equal(net.params[k], twin.params[k]) for k in net.params)
+
+
+def test_predictions_are_integer_labels_and_one_half_counts_as_class_0():
+    net = Network([1, 1], "sigmoid", "binary_cross_entropy", rng=0, init=0.0)
+    pred = net.predict(np.zeros((1, 3)))  # sigmoid(0) = 0.5 exactly
+    assert pred.dtype == np.int64 and np.array_equal(pred, [0, 0, 0])
+
+
+def test_init_and_bias_init_are_checked_and_biases_take_the_dtype():
+    for bad in (True, -0.5, "big"):
+        with pytest.raises(ValueError, match=f"init must be 'auto' or a non-negative standard deviation, got {bad!r}"):
+            Network([2, 2], "tanh", "mse", rng=0, init=bad)
+    net = Network([2, 3, 2], "tanh", "mse", rng=0, bias_init=0.5, dtype=np.float32)
+    assert net.params["b1"].dtype == np.float32 and np.any(net.params["b1"])
+    # bias_init=0 draws nothing: the generator is left where the weights put it
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    Network([2, 3, 2], "tanh", "mse", rng=rng_a, bias_init=0.0)
+    rng_b.standard_normal((3, 2)), rng_b.standard_normal((2, 3))  # the two weight matrices
+    assert rng_a.random() == rng_b.random()
+
+
+def test_targets_of_a_single_output_network_are_checked():
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    assert np.array_equal(net.targets([0, 1, 1]), [[0.0, 1.0, 1.0]])
+    with pytest.raises(ValueError, match=r"Y must have shape \(1, any\), got shape \(3, 1\)"):
+        net.targets(np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"Y_val must hold targets in \[0, 1\], got values from 0.0 to 2.0"):
+        net.fit(np.zeros((2, 3)), [0, 1, 1], epochs=1, learning_rate=0.1, rng=0,
+                validation=(np.zeros((2, 3)), [0, 2, 1]))
+    with pytest.raises(ValueError, match="Y must be one-hot"):
+        _classifier().cost(np.zeros((3, 2)), np.ones((2, 2)))
+
+
+def test_accuracy_of_a_deeper_single_output_network_and_its_label_range():
+    net = Network([2, 4, 1], ["relu", "sigmoid"], "binary_cross_entropy", rng=0)
+    X = np.random.default_rng(1).normal(size=(2, 20))
+    y = (X[0] > 0).astype(int)
+    assert net.accuracy(X, y) == np.mean((net(X)[0] > 0.5) == y)
+    with pytest.raises(ValueError, match=r"y must hold labels in 0..1, got values from 0 to 2"):
+        net.accuracy(X[:, :2], [0, 2])
+    with pytest.raises(ValueError, match=r"y must hold labels in 0..1"):
+        net.accuracy(X[:, :2], np.array([[0, 2]]))
+    ten = Network([2, 10], "softmax", "categorical_cross_entropy", rng=0)
+    with pytest.raises(ValueError, match=r"y must hold labels in 0..9, got values from 0 to 10"):
+        ten.accuracy(X[:, :2], [0, 10])
+
+
+@pytest.mark.parametrize("m, batch_size, where", [(1, 1, "epoch 2, batch 1"), (2, 1, "epoch 1, batch 2")])
+def test_divergence_right_after_the_first_step_restores_the_initial_parameters(m, batch_size, where):
+    # W = 1, x = 1e150, y = 0: the first loss is finite (5e299), its step throws W to -1e300.
+    net = Network([1, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
+    with pytest.raises(nl.network.FitDiverged, match=f"at {where}: training diverged "
+                                                     r"\(the parameters from before the last step are kept\)"):
+        net.fit(np.full((1, m), 1e150), np.zeros((1, m)), epochs=3, batch_size=batch_size, learning_rate=1.0, rng=0)
+    assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
+
+
+def test_fit_messages_are_exactly_these():
+    net = _classifier()
+    X, y = np.zeros((3, 2)), np.array([0, 1])
+    for kwargs, message in [({}, "^fit needs a learning_rate or an optimizer$"),
+                            ({"optimizer": SGD(0.1), "learning_rate": 0.1},
+                             "^give learning_rate to the optimizer object, not to fit, when passing both$"),
+                            ({"learning_rate": 0.1, "validation": X}, r"^validation must be a pair \(X_val, Y_val\)$")]:
+        with pytest.raises((TypeError, ValueError), match=message):
+            net.fit(X, y, epochs=1, rng=0, **kwargs)
+
+
+def test_a_softmax_output_trained_with_squared_error_is_a_classifier():
+    X, y = nl.datasets.spirals(10, rng=0, n_classes=3, noise=0.1)
+    net = Network([2, 8, 3], ["tanh", "softmax"], "mse", rng=0)
+    h = net.fit(X, y, epochs=2, batch_size=10, learning_rate=0.5, rng=0)
+    assert set(h) == {"loss", "accuracy"}
+    assert net.predict(X).shape == (30,)
+
+
+def test_accuracy_with_one_hot_targets_of_two_classes_and_bad_shapes():
+    X, y = moons(20, rng=0, noise=0.1)
+    net = Network([2, 4, 2], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
+    assert net.accuracy(X, nl.one_hot(y, 2)) == net.accuracy(X, y) == np.mean(net(X).argmax(axis=0) == y)
+    with pytest.raises(ValueError, match=r"^y must have shape \(2, any\), got shape \(3, 20\)"):
+        net.accuracy(X, np.zeros((3, 20)))
+    with pytest.raises(TypeError, match=r"^params\['W1'\] must be an array of numbers, got str"):
+        net.set_params({**net.get_params(), "W1": "zeros"})
+
+
+def test_targets_of_the_wrong_rank_are_named():
+    net = Network([2, 3], "identity", "mse", rng=0)
+    with pytest.raises(ValueError, match=r"^Y must be 2-D, got shape \(3, 2, 1\)$"):
+        net.targets(np.zeros((3, 2, 1)))
+    with pytest.raises(TypeError, match="^Y must be an array of numbers, got str$"):
+        net.targets("labels")
