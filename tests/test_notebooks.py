@@ -2,15 +2,19 @@
 outputs; these tests catch what nbval cannot: a notebook never executed, executed
 out of order, saved with errors, with SVG or oversized figures, or off-pattern."""
 
+import base64
 import json
 import pathlib
 import re
+import struct
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-MAX_BYTES = 1_000_000
+MAX_BYTES = 1_500_000
+#: a figure drawn at 100 dpi or more is this wide at the least, in the median of a notebook
+MIN_MEDIAN_PNG_WIDTH = 550
 
 pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks yet")
 
@@ -96,3 +100,22 @@ def test_exercises_have_checkers(notebook):
 def test_file_size(notebook):
     path, _ = notebook
     assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+
+
+def _png_widths(nb):
+    widths = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                # The PNG header's IHDR chunk: width at bytes 16-20, big-endian.
+                widths.append(struct.unpack(">I", base64.b64decode("".join(png))[16:20])[0])
+    return widths
+
+
+def test_figures_are_sharp(notebook):
+    path, nb = notebook
+    widths = sorted(_png_widths(nb))
+    if widths:
+        assert widths[len(widths) // 2] >= MIN_MEDIAN_PNG_WIDTH, \
+            f"{path.name}: median figure width {widths[len(widths) // 2]} px; draw at 100 dpi or more"
