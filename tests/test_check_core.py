@@ -450,9 +450,10 @@ def _all_checkers():
 
 
 @pytest.mark.parametrize("checker", _all_checkers(), ids=lambda c: c.__name__)
-def test_every_checker_reports_a_stub_and_a_missing_return(checker, capsys):
+def test_every_checker_reports_a_stub_a_missing_return_and_not_a_function(checker, capsys):
     assert_not_implemented(checker, capsys)
     assert_failed(checker, lambda *args: None, capsys, "returned None (is a `return` missing?)")
+    assert_failed(checker, "W @ A + b", capsys, "expected a function, got a str")
 
 
 def test_float32_answers_get_a_float32_tolerance(capsys):

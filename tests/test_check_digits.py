@@ -324,11 +324,6 @@ def test_rejects_slips_with_the_right_message(capsys, name, learner, message):
     assert line.startswith(f"FAILED  {name}: {message}"), line
 
 
-@pytest.mark.parametrize("name", ["flatten_images", "to_one_hot", "confusion_matrix"])
-def test_stub_is_not_implemented_yet(capsys, name):
-    assert_not_implemented(getattr(check, name), capsys)
-
-
 def test_checkers_are_exported_in_notebook_order():
     assert check_digits.EXERCISES == ("train_sgd", "flatten_images", "to_one_hot", "confusion_matrix")
     assert set(check_digits.__all__) == set(check_digits.EXERCISES)

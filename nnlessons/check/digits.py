@@ -152,7 +152,6 @@ def _inspect_small(learner):
     X, y, X_val, y_val = _small_problem()
     m, B, epochs, lr = s["m"], s["batch_size"], s["epochs"], s["learning_rate"]
     net = _Recorder(s["sizes"], X, rng=_SEED)
-    start = net.get_params()
     values = _run(learner, net, X, y, X_val, y_val, epochs, B, lr, _SEED)
     where = f"on {m} examples in batches of {B} for {epochs} epochs"
     if net.used_fit:
