@@ -38,6 +38,20 @@ def noisy_regression(m, *, rng, noise=0.1, fn=np.sin, low=-3.0, high=3.0):
     return x.reshape(1, -1), np.asarray(y, dtype=np.float64).reshape(1, -1)
 
 
+def moons_arc(label, t):
+    """The noise-free point of class ``label`` (0 or 1) at ``t`` in ``[0, pi]``: ``(2, len(t))``.
+
+    Class 0 is the upper arc ``(cos t, sin t)``, class 1 the lower arc
+    ``(1 - cos t, 1/2 - sin t)``; ``moons`` draws ``t`` uniformly and adds noise.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if label == 0:
+        return np.stack([np.cos(t), np.sin(t)])
+    if label == 1:
+        return np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)])
+    raise ValueError(f"label must be 0 or 1, got {label!r}")
+
+
 def moons(m, *, rng, noise=0.2):
     """Two interleaving half circles, ``m`` points in all (class 0 gets the extra one when m is odd).
 
@@ -51,9 +65,7 @@ def moons(m, *, rng, noise=0.2):
     n0 = m - n1
     t0 = rng.uniform(0.0, np.pi, n0)
     t1 = rng.uniform(0.0, np.pi, n1)
-    X = np.concatenate(
-        [np.stack([np.cos(t0), np.sin(t0)]), np.stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])], axis=1
-    )
+    X = np.concatenate([moons_arc(0, t0), moons_arc(1, t1)], axis=1)
     y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(m)

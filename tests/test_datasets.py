@@ -55,3 +55,18 @@ def test_generators_require_explicit_randomness_and_valid_sizes():
         D.moons(0, rng=0)
     with pytest.raises(ValueError, match="noise must be a non-negative number"):
         D.noisy_regression(5, rng=0, noise=-1)
+
+
+def test_moons_arc_is_the_curve_the_points_scatter_around():
+    t = np.linspace(0.0, np.pi, 5)
+    np.testing.assert_allclose(D.moons_arc(0, t), [np.cos(t), np.sin(t)])
+    np.testing.assert_allclose(D.moons_arc(1, t), [1 - np.cos(t), 0.5 - np.sin(t)])
+    with pytest.raises(ValueError, match="label"):
+        D.moons_arc(2, t)
+    # Without noise, every point of class k lies on arc k.
+    X, y = D.moons(200, rng=0, noise=0.0)
+    arc = {k: D.moons_arc(k, np.linspace(0, np.pi, 20001)) for k in (0, 1)}
+    for k in (0, 1):
+        pts = X[:, y == k]
+        gaps = np.min(np.linalg.norm(pts[:, :, None] - arc[k][:, None, :], axis=0), axis=1)
+        assert gaps.max() < 1e-3

@@ -32,7 +32,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_int, check_same_shape, check_shape, make_rng
 from ..activations import relu, sigmoid, sigmoid_derivative, softmax, softmax_jacobian
-from ..datasets import moons, train_test_split
+from ..datasets import moons, moons_arc, train_test_split
 from ..gradcheck import numerical_gradient, relative_error
 from ..losses import binary_cross_entropy_from_logits, categorical_cross_entropy_grad
 from ..network import Network
@@ -517,9 +517,7 @@ def moons_class_log_density(X, label, noise=0.2, n_t=361):
     if not isinstance(n_t, (int, np.integer)) or n_t < 3 or n_t % 2 == 0:
         raise ValueError(f"n_t must be an odd int >= 3 (Simpson's rule), got {n_t!r}")
     t = np.linspace(0.0, np.pi, int(n_t))
-    # The two arcs of datasets.moons, which keeps them inside its function body; the
-    # calibration test against samples from moons() fails if the two drift apart.
-    cx, cy = (np.cos(t), np.sin(t)) if label == 0 else (1.0 - np.cos(t), 0.5 - np.sin(t))
+    cx, cy = moons_arc(label, t)
     weights = np.ones(t.size)
     weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
     weights /= weights.sum()
