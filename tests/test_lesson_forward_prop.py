@@ -248,7 +248,7 @@ def test_network_diagram_has_one_edge_per_weight():
     assert all(b[0] == a[0] + 1 for a, b in edges)
     ys = [y for (l, _), (_, y) in nodes.items() if l == 1]
     assert sorted(ys) == [-0.5, 0.5]
-    with pytest.raises(TypeError, match="sizes must be a list"):
+    with pytest.raises(ValueError, match="sizes must be a list"):
         fw.network_diagram([3, 0])
 
 

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .._validation import as_float_array, check_int, check_same_shape, check_shape
+from .._validation import as_float_array, check_int, check_same_shape, check_shape, check_sizes
 from ..activations import get_activation
 from ..network import Network
 from ..plotting import grid_points
@@ -217,9 +217,7 @@ def network_diagram(sizes):
     layer ``l``, and ``edges``, a list of ``((l - 1, k), (l, j))``, one per entry
     ``Wl[j, k]`` of the weight matrices.
     """
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
-            isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
-        raise TypeError(f"sizes must be a list of at least two positive ints, got {sizes!r}")
+    sizes = check_sizes(sizes)
     # Neuron 0 at the top, every layer centred on y = 0.
     nodes = {(l, j): (float(l), (n - 1) / 2.0 - j) for l, n in enumerate(sizes) for j in range(n)}
     edges = [((l - 1, k), (l, j)) for l in range(1, len(sizes))
