@@ -27,7 +27,7 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts bench clean venv
+.PHONY: help lab test test-oldest site site-test student notebooks handouts grade bench clean venv
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -41,6 +41,7 @@ help:  ## list the targets
 	@echo "  make student    regenerate the committed student versions student/ (and the notebooks' links)"
 	@echo "  make notebooks  re-execute every notebook in place, top to bottom, one BLAS thread"
 	@echo "  make handouts   student versions with stored outputs, in build/handouts/"
+	@echo "  make grade      grade a folder of submitted notebooks: make grade SUBMISSIONS=dir (report in build/grades/)"
 	@echo "  make bench      the training benchmark"
 	@echo "  make venv       create .venv with the test tools"
 	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
@@ -106,6 +107,12 @@ notebooks: $(VENV)/.test-stamp
 
 handouts: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python -m tools.handouts notebooks build/handouts
+
+# Instructors: every submitted notebook in SUBMISSIONS run in its own limited kernel and graded
+# by the package's checkers; CSV, class summary page and feedback files in build/grades/.
+grade: $(VENV)/.test-stamp
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submissions"; exit 2; }
+	$(RUN) $(BIN)/python -m nnlessons.grade $(SUBMISSIONS) --out build/grades
 
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py
