@@ -30,7 +30,7 @@ def main(argv=None):
     except (ImportError, NotADirectoryError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"graded {len(rows)} files in {meta['seconds']:.1f} s; reports in {args.out}")
+    print(f"graded {len(rows)} file{'' if len(rows) == 1 else 's'} in {meta['seconds']:.1f} s; reports in {args.out}")
     if meta["changed_during_grading"]:
         print("warning: submission files changed during grading: " + ", ".join(meta["changed_during_grading"]),
               file=sys.stderr)

@@ -15,6 +15,11 @@ VERDICT_ORDER = ("passed", "failed", "not attempted", "error", "timeout")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
+
+def _count(n, noun):
+    """``1 file``, ``2 files``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
 def _lessons(rows):
     """``[(label, [exercise, ...])]`` for the lessons graded, in label order."""
     seen = {}
@@ -89,7 +94,7 @@ def summary_html(rows, meta):
     """A self-contained page: per lesson, pass rate and most common failures per exercise; then problems."""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading summary</title>"
              f"<style>{_CSS}</style></head><body><h1>Grading summary</h1>",
-             f"<p>{len(rows)} files from <code>{_e(meta.get('submissions', ''))}</code>, graded in "
+             f"<p>{_count(len(rows), 'file')} from <code>{_e(meta.get('submissions', ''))}</code>, graded in "
              f"{meta.get('seconds', 0):.0f} s.</p>"]
     if meta.get("changed_during_grading"):
         parts.append("<p class='warn'>These submission files changed while the class was being graded "
@@ -99,7 +104,7 @@ def summary_html(rows, meta):
         mine, summary = lesson_summary(rows, label, names)
         scores = [score(r) for r in mine]
         mean = sum(p for p, _ in scores) / max(1, len(scores))
-        parts.append(f"<h2>Lesson {_e(label)}</h2><p>{len(mine)} notebooks; on average {mean:.1f} of "
+        parts.append(f"<h2>Lesson {_e(label)}</h2><p>{_count(len(mine), 'notebook')}; on average {mean:.1f} of "
                      f"{len(names)} exercises passed.</p><table><tr><th>exercise</th><th>pass rate</th>"
                      + "".join(f"<th>{_e(v)}</th>" for v in VERDICT_ORDER)
                      + "<th>most common failures (numbers masked)</th></tr>")
