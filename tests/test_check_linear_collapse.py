@@ -122,12 +122,23 @@ def accumulates_into_the_layers(layers):
 
 
 def test_collapse_rejects_wrong_order(capsys):
-    assert_failed(check.collapse, wrong_order, capsys, "on three 3x3 layers, value 1 of 2: wrong value")
+    # the slip raises on non-square layers, and is still named
+    assert_failed(check.collapse, wrong_order, capsys, "on three 3x3 layers, value 1 of 2: wrong value",
+                  "hint: the product runs the wrong way")
 
 
-@pytest.mark.parametrize("fn", [biases_not_carried, last_bias_only])
-def test_collapse_rejects_biases_not_carried(fn, capsys):
-    assert_failed(check.collapse, fn, capsys, "on three 3x3 layers, value 2 of 2: wrong value")
+@pytest.mark.parametrize("fn, hint", [(biases_not_carried, "hint: the earlier biases must pass through"),
+                                      (last_bias_only, "hint: the earlier biases are lost")])
+def test_collapse_rejects_biases_not_carried(fn, hint, capsys):
+    assert_failed(check.collapse, fn, capsys, "on three 3x3 layers, value 2 of 2: wrong value", hint)
+
+
+def test_collapse_names_no_slip_for_an_unrelated_mistake(capsys):
+    line = assert_failed(check.collapse, lambda layers: (nb_collapse(layers)[0] * 2, nb_collapse(layers)[1]), capsys,
+                         "on one layer 2 -> 3, value 1 of 2: wrong value")
+    assert "hint" not in line
+    line = assert_failed(check.collapse, transposed, capsys, "on one layer 2 -> 3")
+    assert "hint" not in line
 
 
 def test_collapse_rejects_transposed_and_misshaped(capsys):
@@ -178,9 +189,10 @@ def relu_in_place(Z):
 
 def test_relu_derivative_rejects_wrong_answers(capsys):
     assert_failed(check.relu_derivative, relu_derivative_ge, capsys,
-                  "on Z holding exact zeros: wrong value at index (0, 1), expected 0, got 1")
-    assert_failed(check.relu_derivative, relu_itself, capsys, "on Z of shape (3, 4): wrong value")
-    assert_failed(check.relu_derivative, relu_sign, capsys, "expected 0, got -1")
+                  "on Z holding exact zeros: wrong value at index (0, 1), expected 0, got 1", "z > 0, not z >= 0")
+    assert_failed(check.relu_derivative, relu_itself, capsys, "on Z of shape (3, 4): wrong value",
+                  "hint: that is ReLU itself")
+    assert_failed(check.relu_derivative, relu_sign, capsys, "expected 0, got -1", "hint: np.sign gives -1")
     assert_failed(check.relu_derivative, relu_in_place, capsys, "modified its input Z in place")
     assert_failed(check.relu_derivative, lambda Z: None, capsys, "returned None")
 

@@ -7,11 +7,13 @@ passes. The sigmoid derivative follows the series' one warning policy (that of
 notebook 02): right values computed through an overflow do not pass.
 """
 
+import copy
+
 import numpy as np
 
 from .. import activations
 from ..lessons import linear_collapse
-from ._core import check_function, check_stable, random_cases
+from ._core import _compare, check_function, check_stable, random_cases
 
 __all__ = ["collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"]
 EXERCISES = ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")
@@ -40,7 +42,43 @@ def collapse(learner):
         ("fifty orthogonal 4x4 layers", lambda rng: _layers(rng, [4] * 51, orthogonal=True)),
     ]
     cases = random_cases(lambda rng, i: (shapes[i][1](rng),), [d for d, _ in shapes], seed=3)
-    return check_function("collapse", learner, linear_collapse.collapse, cases, arg_names=["layers"])
+    # The usual slips (product in the wrong order, biases not carried) raise on
+    # non-square layers, so they are recognised on the square cases alone; the
+    # verdict then comes from those cases, which the slip already fails.
+    square = [case for case in cases if all(W.shape[0] == W.shape[1] for W, _ in case[1][0][1:])]
+    if callable(learner) and _collapse_slip(learner, square):
+        cases = square
+    return check_function("collapse", learner, linear_collapse.collapse, cases, arg_names=["layers"],
+                          hints=_COLLAPSE_HINTS)
+
+
+def _collapse_folded(layers, step):
+    W, b = layers[0]
+    for W_l, b_l in layers[1:]:
+        W, b = step(W, b, W_l, b_l)
+    return W, b
+
+
+_COLLAPSE_HINTS = [
+    ("the product runs the wrong way: each new layer multiplies from the left, W <- W_l @ W",
+     lambda layers: _collapse_folded(layers, lambda W, b, W_l, b_l: (W @ W_l, W_l @ b + b_l))),
+    ("the earlier biases must pass through each later layer too: b <- W_l @ b + b_l",
+     lambda layers: _collapse_folded(layers, lambda W, b, W_l, b_l: (W_l @ W, b + b_l))),
+    ("the earlier biases are lost: b <- W_l @ b + b_l keeps them, carried through the later layers",
+     lambda layers: _collapse_folded(layers, lambda W, b, W_l, b_l: (W_l @ W, b_l))),
+]
+
+
+def _collapse_slip(learner, cases):
+    """True when ``learner`` is wrong and reproduces one of the usual slips on every case."""
+    try:
+        outputs = [learner(*copy.deepcopy(args)) for _, args in cases]
+    except Exception:
+        return False  # reported, with its traceback, by the check itself
+    if all(_compare(linear_collapse.collapse(*args), got, "") is None for (_, args), got in zip(cases, outputs)):
+        return False
+    return any(all(_compare(wrong(*copy.deepcopy(args)), got, "") is None for (_, args), got in zip(cases, outputs))
+               for _, wrong in _COLLAPSE_HINTS)
 
 
 def _z_cases(seed):
@@ -55,7 +93,16 @@ def _z_cases(seed):
 
 def relu_derivative(learner):
     """Check ``relu_derivative(Z)``: 1 where z > 0, else 0 (0 at z = 0, as the package)."""
-    return check_function("relu_derivative", learner, activations.relu_derivative, _z_cases(4), arg_names=["Z"])
+    hints = [
+        ("at z = 0, where ReLU has its kink, take the derivative 0 as the exercise says: z > 0, not z >= 0",
+         lambda Z: (np.asarray(Z) >= 0).astype(float)),
+        ("that is ReLU itself, max(z, 0); its derivative is 1 where z > 0 and 0 elsewhere",
+         lambda Z: np.maximum(Z, 0.0)),
+        ("np.sign gives -1 for negative z, where ReLU is flat and its derivative is 0",
+         lambda Z: np.sign(Z)),
+    ]
+    return check_function("relu_derivative", learner, activations.relu_derivative, _z_cases(4), arg_names=["Z"],
+                          hints=hints)
 
 
 def sigmoid_derivative(learner):
