@@ -142,6 +142,7 @@ def test_log_loss_accepts_the_reference_and_the_textbook_formula(capsys):
     (lambda h, y: textbook_log_loss(h, y) * h.shape[1], "(hint: divide the sum by m"),
     (lambda h, y: textbook_log_loss(h, 1 - y), "(hint: the branches are swapped"),
     (lambda h, y: -np.sum(y * np.log(h)) / h.shape[1], "on m = 4 examples: wrong value"),          # y = 0 forgotten
+    (lambda h, y: -np.mean(y * np.log(h)), "(hint: the examples with y = 0 cost nothing here"),
     (lambda h, y: None, "returned None"),
     (lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h)), "wrong shape"),                     # no mean at all
 ])
@@ -184,6 +185,7 @@ def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
      "on the red-ball data (m = 40) at w = 0, b = 0, value 1 of 2: wrong value"),                # no 1/m
     (lambda w, b, x, y: tuple(g * x.shape[1] for g in good_gradient(w, b, x, y)), "(hint: divide by m"),
     (lambda w, b, x, y: tuple(-g for g in good_gradient(w, b, x, y)), "(hint: mind the sign"),  # y - h
+    (lambda w, b, x, y: tuple(2 * g for g in good_gradient(w, b, x, y)), "(hint: the factor 2 belongs"),  # from 01
     (lambda w, b, x, y: logistic.gradients(w, b, x, y, "squared"), "(hint: that is the gradient of squared"),
     (lambda w, b, x, y: good_gradient(w, b, x, y)[::-1], "(hint: return (dw, db) in that order)"),
     (lambda w, b, x, y: good_gradient(w, b, x, y)[0], "expected a list of 2 values"),          # dw only

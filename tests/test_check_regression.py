@@ -219,7 +219,8 @@ def test_gradient_descent_wrong_answers(capsys):
                   "on m = 7 examples, a rate above the limit, 8 steps: wrong shape")
     assert_failed(check.gradient_descent, final_only, capsys, "wrong shape, expected (31,), got ()")
     assert_failed(check.gradient_descent, one_step_too_many, capsys, "wrong shape, expected (31,), got (32,)")
-    assert_failed(check.gradient_descent, gauss_seidel, capsys, "on the x -> x + 2 data, rate 0.05, 30 steps: wrong value")
+    assert_failed(check.gradient_descent, gauss_seidel, capsys, "on the x -> x + 2 data, rate 0.05, 30 steps: wrong value",
+                  "hint: b was stepped with the gradient at the new w")
 
 
 # ----------------------------------------------------------------- divergence_threshold

@@ -68,7 +68,9 @@ def log_loss(learner):
               lambda h, y: -binary_cross_entropy(h, y)),
              ("divide the sum by m = h.shape[1]", lambda h, y: h.shape[1] * binary_cross_entropy(h, y)),
              ("the branches are swapped: y log h is the term for y = 1",
-              lambda h, y: binary_cross_entropy(h, 1.0 - y))]
+              lambda h, y: binary_cross_entropy(h, 1.0 - y)),
+             ("the examples with y = 0 cost nothing here: add their branch, (1 - y) log(1 - h)",
+              lambda h, y: -np.sum(y * np.log(h)) / h.shape[1])]
     return check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
 
 
@@ -98,12 +100,14 @@ def _reference_log_loss_gradient(w, b, x, y):
 
 
 def log_loss_gradient(learner):
-    """Check ``log_loss_gradient(w, b, x, y)`` -> ``(dC/dw, dC/db)`` of log loss for ``h = sigmoid(w x + b)``."""
+    """Check ``log_loss_gradient(w, b, x, y)`` -> ``(dJ/dw, dJ/db)`` of log loss for ``h = sigmoid(w x + b)``."""
     def scaled(factor):
         return lambda w, b, x, y: [factor(x) * g for g in _reference_log_loss_gradient(w, b, x, y)]
 
     hints = [("divide by m: the cost is a mean over the examples", scaled(lambda x: x.shape[1])),
              ("mind the sign: dl/dz = h - y, not y - h", scaled(lambda x: -1.0)),
+             ("the factor 2 belongs to squared error; for log loss dl/dz = h - y, without it",
+              scaled(lambda x: 2.0)),
              ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
              ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
               lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared")))]

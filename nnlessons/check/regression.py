@@ -158,6 +158,14 @@ def gradient_descent(learner, mse_cost=None, mse_gradient=None):
             costs.append(reference.mse_cost(w, b, x, y))
         return costs
 
+    def one_at_a_time(w, b, x, y, lr, n):
+        costs = [reference.mse_cost(w, b, x, y)]
+        for _ in range(n):
+            w = w - lr * reference.mse_gradient(w, b, x, y)[0]
+            b = b - lr * reference.mse_gradient(w, b, x, y)[1]
+            costs.append(reference.mse_cost(w, b, x, y))
+        return costs
+
     def run():
         return check_function("gradient_descent", learner, _reference_costs, cases,
                               ["w", "b", "x", "y", "learning_rate", "n_steps"], hints=[
@@ -166,6 +174,8 @@ def gradient_descent(learner, mse_cost=None, mse_gradient=None):
             ("the cost after the last step is missing: record J after every step, the last one too",
              lambda *a: _reference_costs(*a)[:-1]),
             ("the costs rise: step against the gradient", uphill),
+            ("b was stepped with the gradient at the new w: compute (dw, db) once, at the old point, "
+             "then update both", one_at_a_time),
         ])
 
     return _using("gradient_descent", run, [("exercise 1", globals()["mse_cost"], mse_cost),

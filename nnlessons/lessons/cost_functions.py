@@ -90,7 +90,7 @@ def predict(w, b, X):
 # --------------------------------------------------------------------------- costs and gradients
 
 def cost(w, b, X, Y, kind="log"):
-    """``C(w, b)`` of ``kind`` ("squared" or "log"; see the module docstring).
+    """``J(w, b)`` of ``kind`` ("squared" or "log"; see the module docstring).
 
     ``w`` and ``b`` are numbers (returns a float) or arrays of one shape
     (returns an array of that shape, the cost at each pair ``(w[k], b[k])``).
@@ -112,9 +112,9 @@ def cost(w, b, X, Y, kind="log"):
 
 
 def gradients(w, b, X, Y, kind="log"):
-    """``(dC/dw, dC/db)`` as two floats, by the chain rule through ``z = w x + b``.
+    """``(dJ/dw, dJ/db)`` as two floats, by the chain rule through ``z = w x + b``.
 
-    ``dC/dw = (1/m) sum_i dz_i x_i`` and ``dC/db = (1/m) sum_i dz_i``, with the
+    ``dJ/dw = (1/m) sum_i dz_i x_i`` and ``dJ/db = (1/m) sum_i dz_i``, with the
     per-example ``dz = h - y`` (log loss) or ``2 (h - y) h (1 - h)`` (squared error).
     """
     kind = _kind(kind)
