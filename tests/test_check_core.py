@@ -473,3 +473,32 @@ def test_float32_answers_get_a_float32_tolerance(capsys):
     # float64 answers keep the tight tolerance.
     assert not check_function("gap", lambda x: reference(x) * (1 + 1e-5), reference, cases)
     assert "wrong value" in one_line(capsys)
+
+
+def test_a_hint_is_found_on_the_cases_the_learner_gets_through(capsys):
+    def reference(W, x):
+        return W @ x
+
+    def transposed(W, x):
+        return W.T @ x
+
+    square = ("a square W", (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])))
+    wide = ("a 2 x 3 W", (np.arange(6.0).reshape(2, 3), np.ones(3)))
+    hints = [("W is transposed: W @ x, not W.T @ x", transposed)]
+    # The slip crashes on the wide case, yet the square case names it.
+    assert not check_function("product", transposed, reference, [square, wide], hints=hints)
+    assert "(hint: W is transposed" in one_line(capsys)
+
+
+def test_a_slip_that_gives_nan_can_be_named(capsys):
+    def reference(z):
+        return np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+
+    def whole_max_naive(z):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.exp(z) / np.exp(z).sum()
+
+    cases = [("large logits", (np.array([1000.0, 999.0, 0.0]),))]
+    hints = [("subtract the largest logit before exp", whole_max_naive)]
+    assert not check_function("softmax", whole_max_naive, reference, cases, hints=hints)
+    assert "(hint: subtract the largest logit" in one_line(capsys)

@@ -29,6 +29,7 @@ RTOL, ATOL = 1e-6, 1e-9
 RTOL32, ATOL32 = 1e-4, 1e-6
 
 NOT_IMPLEMENTED = "not implemented yet"
+_CRASHED = object()
 
 
 class CheckResult:
@@ -73,7 +74,7 @@ def _shape_hint(expected, got):
     return ""
 
 
-def _compare(expected, got, where):
+def _compare(expected, got, where, equal_nan=False):
     """Return None if ``got`` matches ``expected``, else a one-line description."""
     if got is None:
         return f"{where}: your function returned None (is a `return` missing?)"
@@ -83,7 +84,7 @@ def _compare(expected, got, where):
         if set(got) != set(expected):
             return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)}"
         for key in expected:
-            problem = _compare(expected[key], got[key], f"{where}, key {key!r}")
+            problem = _compare(expected[key], got[key], f"{where}, key {key!r}", equal_nan)
             if problem:
                 return problem
         return None
@@ -93,7 +94,7 @@ def _compare(expected, got, where):
         if not isinstance(got, kinds) or len(got) != len(expected):
             return f"{where}: expected {_describe(expected)}, got {_describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
-            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}")
+            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}", equal_nan)
             if problem:
                 return problem
         return None
@@ -111,7 +112,7 @@ def _compare(expected, got, where):
     if arr.shape != exp.shape:
         return (f"{where}: wrong shape, expected {exp.shape}, got {arr.shape}"
                 f"{_shape_hint(exp.shape, arr.shape)}")
-    bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=False)
+    bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         if not idx:
@@ -134,19 +135,32 @@ def _same(a, b):
 
 
 def _fitting_hint(learner, cases, hints):
-    """The message of the first hint whose wrong version reproduces every output of ``learner``."""
+    """The message of the first hint whose wrong version reproduces every output of ``learner``.
+
+    Only the cases the learner's function gets through count: a slip such as a
+    transposed product may crash on the non-square cases and still be named by
+    the square ones. A ``nan`` matches a ``nan``, so a slip that overflows can be named too.
+    """
     if not hints:
         return None
-    try:
-        outputs = [learner(*copy.deepcopy(args)) for _, args in cases]
-    except Exception:
-        # Not hidden for good: the verdict is already FAILED, and this error
-        # surfaces with its traceback once the reported problem is fixed.
+    outputs = []
+    for _, args in cases:
+        try:
+            outputs.append(learner(*copy.deepcopy(args)))
+        except Exception:
+            # Not hidden for good: the verdict is already FAILED, and this error
+            # surfaces with its traceback once the reported problem is fixed.
+            outputs.append(_CRASHED)
+    ran = [(args, got) for (_, args), got in zip(cases, outputs) if got is not _CRASHED]
+    if not ran:
         return None
-    for message, wrong in hints:
-        if all(_compare(wrong(*copy.deepcopy(args)), got, "") is None
-               for (_, args), got in zip(cases, outputs)):
-            return message
+    with np.errstate(all="ignore"):
+        for message, wrong in hints:
+            try:
+                if all(_compare(wrong(*copy.deepcopy(args)), got, "", equal_nan=True) is None for args, got in ran):
+                    return message
+            except Exception:
+                continue  # a wrong version that cannot run on these inputs fits nothing
     return None
 
 
