@@ -142,7 +142,7 @@ def tensor_sum(a, axis=None, keepdims=False):
 
 
 def sum_backward(grad, shape, axis, keepdims):
-    """Every summed entry moved the sum one for one: copy the gradient back over the summed axes."""
+    """Each entry enters the sum with slope 1: copy the gradient back to every summed entry."""
     if axis is not None and not keepdims:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)

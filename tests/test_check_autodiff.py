@@ -280,6 +280,36 @@ def test_a_stub_in_an_earlier_exercise_reads_as_not_implemented(capsys):
     assert capsys.readouterr().out == "FAILED  gradients: not implemented yet\n"
 
 
+
+def notebook_namespace(capsys):
+    """The notebook's exercise cells run with their solutions: RULES, topological_order, gradients."""
+    namespace = run_cells(exercise_sources(NOTEBOOK), NOTEBOOK)
+    capsys.readouterr()
+    return namespace
+
+
+@pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 08 missing")
+def test_a_wrong_earlier_answer_is_named_when_gradients_fails(capsys):
+    namespace = notebook_namespace(capsys)
+    passes(check.gradients, namespace["gradients"], capsys=capsys)
+    right_rule = namespace["RULES"]["*"]
+    namespace["RULES"]["*"] = lambda grad, a, b: (grad * a, grad * b)  # swapped
+    fails(check.gradients, namespace["gradients"], capsys=capsys,
+          fragments=["on h = (5x + 3)^2", "note: your gradients uses your exercise 1 (backward_rules)"])
+    namespace["RULES"]["*"] = right_rule
+    namespace["topological_order"] = lambda root: ad.topological_order(root)[::-1]
+    result = check.gradients(namespace["gradients"])
+    out = capsys.readouterr().out
+    assert not result and "exercise 2 (topological_order), which does not pass yet" in out, out
+    assert "exercise 2 (topological_order)" in result.message
+
+
+def test_a_failing_gradients_that_uses_no_earlier_answer_gets_no_note(capsys):
+    fails(check.gradients, lambda r, w: [-g for g in walk(r, w)], capsys=capsys)
+    assert "note:" not in check.gradients(lambda r, w: [-g for g in walk(r, w)]).message
+    capsys.readouterr()
+
+
 # ---------------------------------------------------------------- unbroadcast
 def unbroadcast_loop(grad, shape):
     while grad.ndim > len(shape):

@@ -264,11 +264,11 @@ def test_train_with_adam_accepts_right_answers(capsys, learner):
 
 
 @pytest.mark.parametrize("slip, fragment", [
-    (dict(correct=False), "correct the bias of m and v"),
+    (dict(correct=False), "correct the bias of v and s"),
     (dict(per_parameter=True), "count t once per step, not once per parameter"),
     (dict(reset_each_epoch=True), "do not reset it each epoch"),
     (dict(eps_inside=True), "eps goes outside the square root"),
-    (dict(no_sqrt=True), "divide by the square root of v_hat"),
+    (dict(no_sqrt=True), "divide by the square root of s_hat"),
 ])
 def test_train_with_adam_names_the_slip(capsys, slip, fragment):
     assert_failed(check.train_with_adam, ctw._wrong_adam(**slip), capsys, fragment)

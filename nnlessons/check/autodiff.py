@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import autodiff as ad
-from ._core import NOT_IMPLEMENTED, _describe, _report, check_function, random_cases
+from ._core import NOT_IMPLEMENTED, CheckResult, _describe, _report, check_function, random_cases
 
 __all__ = ["backward_rules", "topological_order", "gradients", "unbroadcast"]
 
@@ -281,12 +281,71 @@ def _close(got, expected):
     return got.shape == (len(expected),) and bool(np.allclose(got, expected, rtol=1e-6, atol=1e-8))
 
 
+# the notebook's RULES dict: operation -> the learner's rule, in the order of backward_rules
+RULE_OPS = ("+", "*", "**", "exp", "log", "tanh", "relu")
+
+
+def _earlier_exercises_failing(learner):
+    """The learner's earlier answers that their ``gradients`` uses and that do not pass yet.
+
+    ``gradients`` looks up ``RULES`` (exercise 1) and ``topological_order`` (exercise 2)
+    where it was defined; each is re-checked here without printing.
+    """
+    namespace = getattr(learner, "__globals__", {})
+    rules, order = namespace.get("RULES"), namespace.get("topological_order")
+    failing = []
+    with contextlib.redirect_stdout(io.StringIO()):
+        if isinstance(rules, dict) and all(op in rules for op in RULE_OPS):
+            try:
+                passed = bool(backward_rules(*(rules[op] for op in RULE_OPS)))
+            except Exception:
+                passed = False
+            if not passed:
+                failing.append("exercise 1 (backward_rules)")
+        if callable(order) and order is not ad.topological_order:
+            try:
+                passed = bool(topological_order(order))
+            except Exception:
+                passed = False
+            if not passed:
+                failing.append("exercise 2 (topological_order)")
+    return failing
+
+
 def gradients(learner):
     """Check ``gradients(root, wrt) -> [d root / d w for w in wrt]`` end to end on four graphs.
 
     Each graph is differentiated twice in a row (a second call must give the same
-    answer) and compared with central differences.
+    answer) and compared with central differences. When it fails and the learner's
+    ``RULES`` or ``topological_order`` (earlier exercises) do not pass either, the
+    verdict says so: the fault may lie there.
     """
+    __tracebackhide__ = True
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = _check_gradients(learner)
+    except Exception:
+        print(_with_earlier(printed.getvalue(), learner), end="")
+        raise
+    if result or result.message == NOT_IMPLEMENTED:
+        print(printed.getvalue(), end="")
+        return result
+    line = _with_earlier(printed.getvalue(), learner)
+    print(line, end="")
+    return CheckResult(result.name, False, line.strip().split(": ", 1)[1])
+
+
+def _with_earlier(line, learner):
+    """``line`` with a note naming the earlier exercises that do not pass yet, if any."""
+    failing = _earlier_exercises_failing(learner)
+    if not failing:
+        return line
+    return (line.rstrip("\n") + f" (note: your gradients uses your {' and '.join(failing)}, which does not "
+            "pass yet: make it pass first)\n")
+
+
+def _check_gradients(learner):
     __tracebackhide__ = True
     name = "gradients"
     if not callable(learner):

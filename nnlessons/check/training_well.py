@@ -326,12 +326,12 @@ def train_with_adam(learner):
         return net, X, y, epochs, batch, lr, np.random.default_rng(int(rng.integers(1000)))
 
     hints = [
-        ("correct the bias of m and v: m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t); without it "
+        ("correct the bias of v and s: v_hat = v / (1 - beta1^t), s_hat = s / (1 - beta2^t); without it "
          "the first steps are about 3 times too long", _wrong_adam(correct=False)),
         ("count t once per step, not once per parameter", _wrong_adam(per_parameter=True)),
         ("t counts every step since the start; do not reset it each epoch", _wrong_adam(reset_each_epoch=True)),
-        ("eps goes outside the square root: sqrt(v_hat) + eps", _wrong_adam(eps_inside=True)),
-        ("divide by the square root of v_hat", _wrong_adam(no_sqrt=True)),
+        ("eps goes outside the square root: sqrt(s_hat) + eps", _wrong_adam(eps_inside=True)),
+        ("divide by the square root of s_hat", _wrong_adam(no_sqrt=True)),
         ("shuffle every epoch with order = rng.permutation(m), as in notebook 06",
          lambda net, X, y, epochs, batch, lr, rng: _adam_loop(
              net, X, y, epochs, batch, lr, _Unshuffled())),
