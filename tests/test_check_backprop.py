@@ -261,3 +261,29 @@ def test_train_gd_exception_prints_one_line_then_raises(capsys):
         raise ValueError("shapes (3,4) and (5,6) not aligned")
 
     assert_raised(check.train_gd, broken, capsys, ValueError, "not aligned")
+
+
+# ------------------------------------------- an earlier exercise not yet written
+def _unwritten_dense_backward(dZ, cache):
+    raise NotImplementedError("Exercise: write this part, then re-run the cell")
+
+
+def _backward_on_unwritten_dense_backward(Y, cache, params, activations):
+    L = len(activations)
+    _unwritten_dense_backward(cache[f"A{L}"] - Y, (cache[f"A{L - 1}"], params[f"W{L}"], params[f"b{L}"]))
+
+
+def _train_gd_on_unwritten_backward(X, Y, params, activations, learning_rate, steps):
+    for _ in range(steps):
+        _, cache = forward(X, params, activations)
+        _backward_on_unwritten_dense_backward(Y, cache, params, activations)
+    return params
+
+
+@pytest.mark.parametrize("checker, learner, names", [
+    (check.backward, _backward_on_unwritten_dense_backward, ("backward", "_unwritten_dense_backward")),
+    (check.train_gd, _train_gd_on_unwritten_backward, ("train_gd", "_unwritten_dense_backward")),
+])
+def test_a_stub_in_an_earlier_exercise_is_named_not_taken_for_this_one(checker, learner, names, capsys):
+    line = assert_failed(checker, learner, capsys, f"your {names[0]} calls {names[1]}, which is not written yet")
+    assert "not implemented yet" not in line

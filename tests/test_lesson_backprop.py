@@ -476,6 +476,17 @@ def test_plot_moons_boundary_draws_the_network_on_the_grid(trained_moons):
     assert np.allclose(values, trained_moons(G).reshape(30, 30))
     # the network's boundary and the Bayes boundary agree on most of the plane
     assert np.mean((values > 0.5) == (p_bayes > 0.5)) > 0.9
+    assert ax.get_legend() is None
+    plt.close(fig)
+
+
+def test_plot_moons_boundary_legend_names_the_lines_and_classes_in_words(trained_moons):
+    X_tr, X_te, y_tr, y_te = bp.moons_split(0)
+    fig, ax = plt.subplots()
+    bp.plot_moons_boundary(ax, trained_moons, X_te, y_te, bp.moons_bayes_grid(X_tr, n=20), legend=True)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "network", "Bayes", "class 0", "class 1"]
+    assert ax.get_legend().get_title().get_text() == "boundary, points"
     plt.close(fig)
 
 

@@ -112,6 +112,56 @@ def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m
     return grads
 
 
+class _EarlierExercise(Exception):
+    """A function the learner's answer calls (an earlier exercise) raised NotImplementedError."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+def _own_stub_only(learner):
+    """The learner's function; a NotImplementedError raised deeper down, in a function it calls
+    (say ``dense_backward`` inside ``backward``), becomes ``_EarlierExercise`` naming that function."""
+    if not callable(learner):
+        return learner  # check_function says what it got instead of a function
+    own = getattr(learner, "__code__", None)
+
+    def run(*args):
+        try:
+            return learner(*args)
+        except NotImplementedError as exc:
+            tb = exc.__traceback__
+            while tb.tb_next is not None:
+                tb = tb.tb_next
+            if own is None or tb.tb_frame.f_code is own:
+                raise
+            raise _EarlierExercise(tb.tb_frame.f_code.co_name) from exc
+
+    return run
+
+
+def _not_written(name, exc):
+    return _report(name, False, f"your {name} calls {exc.name}, which is not written yet (it raised "
+                                f"NotImplementedError): finish that exercise first")
+
+
+def _run_reporting_earlier(name, run):
+    """``run()`` (a ``check_function`` call), with an unwritten earlier exercise reported as such."""
+    __tracebackhide__ = True
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = run()
+    except _EarlierExercise as exc:
+        return _not_written(name, exc)  # check_function's "raised ..." line is dropped
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    print(printed.getvalue(), end="")
+    return result
+
+
 def _with_d_names(learner):
     """The learner's function, its gradients renamed ``dW1``, ... if it named them like ``params``."""
 
@@ -136,8 +186,9 @@ def backward(learner):
     cases = random_cases(_network_case, descriptions, seed=505)
     if not callable(learner):
         return check_function("backward", learner, _bp.backward, cases)
-    return check_function("backward", _with_d_names(learner), _bp.backward, cases,
-                          ["Y", "cache", "params", "activations"], hints=[
+    return _run_reporting_earlier("backward", lambda: check_function(
+        "backward", _with_d_names(_own_stub_only(learner)), _bp.backward, cases,
+        ["Y", "cache", "params", "activations"], hints=[
         ("every gradient is m times too large: dW and db are gradients of the mean cost, divide by m",
          lambda *a: _slip(*a, per_m=False)),
         ("db must be a column (n_l, 1) like b: sum with keepdims=True", lambda *a: _slip(*a, flat_db=True)),
@@ -152,7 +203,7 @@ def backward(learner):
          lambda *a: _slip(*a, output_derivative=True)),
         ("the derivative g'(Z) must be taken at the layer's Z, not at its output A",
          lambda *a: _slip(*a, derivative_of_A=True)),
-    ])
+    ]))
 
 
 # ---------------------------------------------------------------- the capstone
@@ -215,9 +266,11 @@ def train_gd(learner):
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            first = check_function("train_gd", learner, _bp.train_gd, cases,
+            first = check_function("train_gd", _own_stub_only(learner), _bp.train_gd, cases,
                                    ["X", "Y", "params", "activations", "learning_rate", "steps"],
                                    hints=_steps_hints())
+    except _EarlierExercise as exc:
+        return _not_written("train_gd", exc)
     except BaseException:
         print(printed.getvalue(), end="")
         raise

@@ -557,10 +557,11 @@ def moons_bayes_grid(X, n=100):
     return evaluate_on_grid(moons_bayes_probability, X, n=n)
 
 
-def plot_moons_boundary(ax, net, X, y, grid, title=None):
+def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False):
     """Shade where ``net`` predicts each class on ``grid`` (from ``moons_bayes_grid``), draw
     its boundary (solid), the Bayes boundary (dashed) and the points ``X`` ``(2, m)``
-    with labels ``y``. Returns the network's probabilities on the grid ``(n, n)``."""
+    with labels ``y``; ``legend`` names them in words. Returns the network's probabilities
+    on the grid ``(n, n)``."""
     xx, yy, bayes = grid
     p = np.asarray(net(np.stack([xx.ravel(), yy.ravel()])), dtype=np.float64).reshape(xx.shape)
     # two flat colours rather than a gradient: clearer, and a much smaller PNG
@@ -574,4 +575,14 @@ def plot_moons_boundary(ax, net, X, y, grid, title=None):
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
+    if legend:
+        from matplotlib.lines import Line2D
+
+        dot = {"marker": "o", "linestyle": "", "markeredgecolor": "w", "markersize": 5}
+        ax.legend(handles=[Line2D([], [], color="k", lw=1.2, label="network"),
+                           Line2D([], [], color="k", lw=1, ls="--", label="Bayes"),
+                           Line2D([], [], color="#2171b5", label="class 0", **dot),
+                           Line2D([], [], color="#cb181d", label="class 1", **dot)],
+                  title="boundary, points", title_fontsize=7, loc="lower left", fontsize=7,
+                  handlelength=1.6, borderpad=0.3, framealpha=0.9)
     return p
