@@ -89,6 +89,18 @@ def spirals(m_per_class, *, rng, n_classes=3, noise=0.2, turns=1.0):
     return X[:, order], k[order].astype(np.int64)
 
 
+def minibatches(m, batch_size, *, rng):
+    """The column indices of one epoch's mini-batches: an iterator of index arrays.
+
+    The ``m`` examples are shuffled once with ``rng.permutation(m)``, then cut in
+    order into batches of ``batch_size``; the last batch holds what is left, so
+    every example is used exactly once per epoch.
+    """
+    m, batch_size, rng = check_int(m, "m"), check_int(batch_size, "batch_size"), make_rng(rng)
+    order = rng.permutation(m)  # drawn now, so the rng's next draws come after it
+    return (order[start:start + batch_size] for start in range(0, m, batch_size))
+
+
 def train_test_split(X, y, *, test_fraction, rng):
     """Split the columns of ``X`` (and the matching entries or columns of ``y``) at random.
 

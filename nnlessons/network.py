@@ -43,6 +43,7 @@ from ._validation import (
     make_rng,
 )
 from .activations import get_activation
+from .datasets import minibatches
 from .losses import FUSED, get_loss, one_hot
 from .optim import get_optimizer
 from .regularization import check_keep_prob, check_weight_decay
@@ -460,10 +461,8 @@ class Network:
         before its step. ``decay`` is lambda / m of weight decay; ``keep_prob`` < 1 drops
         hidden units with masks drawn from ``rng``."""
         m = X.shape[1]
-        order = rng.permutation(m)
         loss_sum, correct = 0.0, 0
-        for batch, start in enumerate(range(0, m, batch_size), start=1):
-            idx = order[start:start + batch_size]
+        for batch, idx in enumerate(minibatches(m, batch_size, rng=rng), start=1):
             Xb, Yb = X[:, idx].astype(self.dtype, copy=False), Y[:, idx]
             if keep_prob < 1:
                 A, cache = self._forward(Xb, self.dropout_masks(idx.size, keep_prob, rng), keep_prob)

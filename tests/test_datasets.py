@@ -70,3 +70,17 @@ def test_moons_arc_is_the_curve_the_points_scatter_around():
         pts = X[:, y == k]
         gaps = np.min(np.linalg.norm(pts[:, :, None] - arc[k][:, None, :], axis=0), axis=1)
         assert gaps.max() < 1e-3
+
+
+def test_minibatches_cut_one_permutation_in_order():
+    batches = list(D.minibatches(10, 4, rng=np.random.default_rng(3)))
+    order = np.random.default_rng(3).permutation(10)
+    assert [b.size for b in batches] == [4, 4, 2]  # the last batch holds the rest
+    np.testing.assert_array_equal(np.concatenate(batches), order)
+    # The permutation is drawn when called: the rng's next draw follows it.
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    D.minibatches(7, 3, rng=rng_a)
+    rng_b.permutation(7)
+    assert rng_a.random() == rng_b.random()
+    with pytest.raises(ValueError, match="batch_size"):
+        D.minibatches(10, 0, rng=0)

@@ -14,6 +14,7 @@ compares every mini-batch cost with the package's ``optim.Adam`` in the same loo
 import numpy as np
 
 from .. import regularization
+from ..datasets import minibatches
 from ..gradcheck import numerical_gradient, relative_error
 from ..network import Network
 from ..optim import Adam, Momentum
@@ -264,9 +265,7 @@ def _adam_loop(net, X, y, epochs, batch_size, learning_rate, rng, *, step=None):
     m = X.shape[1]
     costs = []
     for _ in range(epochs):
-        order = rng.permutation(m)
-        for start in range(0, m, batch_size):
-            idx = order[start:start + batch_size]
+        for idx in minibatches(m, batch_size, rng=rng):
             cost, grads = net.loss_and_grads(X[:, idx], y[idx])
             step(net.params, grads)
             costs.append(cost)
@@ -342,8 +341,11 @@ def train_with_adam(learner):
                           ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng"), hints)
 
 
-class _Unshuffled:
-    """Stands in for an rng whose permutation is the identity: a loop that never shuffles."""
+class _Unshuffled(np.random.Generator):
+    """An rng whose permutation is the identity: the reference run as a loop that never shuffles."""
+
+    def __init__(self):
+        super().__init__(np.random.PCG64(0))
 
     def permutation(self, m):
         return np.arange(m)

@@ -14,6 +14,7 @@ and a handout whose loop is not written yet falls back on it).
 import numpy as np
 
 from .._validation import as_float_array, as_labels, check_int, check_shape
+from ..datasets import minibatches
 from ..losses import one_hot
 from ..network import Network
 
@@ -116,9 +117,7 @@ def train_sgd(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
     m = X.shape[1]
     val_accuracy = []
     for _ in range(epochs):
-        order = rng.permutation(m)
-        for start in range(0, m, batch_size):
-            batch = order[start:start + batch_size]
+        for batch in minibatches(m, batch_size, rng=rng):
             _, cache = net.forward(X[:, batch])
             grads = net.backward(Y[:, batch], cache)
             for name in net.params:
