@@ -2,8 +2,9 @@
 
 Each checker must pass the reference and the notebook's own solutions, and
 reject the mistakes learners really make, each with its own message: an
-overflowing sigmoid or softmax (even when its values happen to be right), a
-missing minus or 1/m, the wrong softmax axis, a None, an input changed in place.
+overflowing sigmoid (even when its values happen to be right), a missing minus
+or 1/m, a training loop that steps uphill or descends the wrong cost, a None, an
+input changed in place, and a loop that fails because exercise 3 does.
 """
 
 import pathlib
@@ -17,7 +18,7 @@ from nnlessons import check
 from nnlessons.lessons import cost_functions as logistic
 from nnlessons.check import cost_functions as costs
 from notebook_cells import exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, verdict
+from verdicts import assert_failed, assert_passed, stub, verdict
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "02_cost_functions.ipynb"
 
@@ -30,7 +31,7 @@ def test_checkers_are_reachable_from_check_and_not_shadowed(name):
 
 
 def test_exercises_in_notebook_order():
-    assert costs.EXERCISES == ("stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax")
+    assert costs.EXERCISES == ("stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic")
     assert set(costs.__all__) == set(costs.EXERCISES)
 
 
@@ -39,10 +40,11 @@ def test_notebook_solutions_pass(capsys):
         pytest.skip("notebook 02 not written yet")
     sources = exercise_sources(NOTEBOOK)
     assert len(sources) == 4
-    for src in sources:
-        run_cells([src], NOTEBOOK)  # defines the solution and runs its checker
-        out = capsys.readouterr().out
-        assert out.startswith("PASSED"), out
+    for k in range(len(sources)):
+        # the cells so far, in one namespace: exercise 4's loop calls exercise 3's function
+        run_cells(sources[:k + 1], NOTEBOOK)
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == k + 1 and all(line.startswith("PASSED") for line in lines), lines
 
 
 # ----------------------------------------------------------------- stable_sigmoid
@@ -213,51 +215,6 @@ def test_gradient_rejects_changing_its_input(capsys):
     assert not result and "modified its input y in place" in out
 
 
-# ----------------------------------------------------------------- stable_softmax
-
-def test_softmax_accepts_the_reference(capsys):
-    assert verdict(check.stable_softmax, nl.softmax, capsys)[0]
-
-
-def test_softmax_rejects_the_unshifted_one(capsys):
-    def naive(Z):
-        E = np.exp(Z)
-        return E / E.sum(axis=0, keepdims=True)
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        assert np.isnan(naive(np.array([[1000.0], [0.0]]))).any()
-    result, out = verdict(check.stable_softmax, naive, capsys)
-    assert not result and "on a (10, 4) array with logits of 1000 and -1000" in out and "got nan" in out
-
-
-def shifted(Z, axis):
-    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
-    return E / E.sum(axis=axis, keepdims=True)
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (lambda Z: shifted(Z, 1), "on a (3, 5) array of logits: wrong value"),          # over the rows
-    (lambda Z: shifted(Z, 1), "(hint: each column is one example"),
-    (lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(), "wrong value"),       # whole array
-    (lambda Z: np.exp(Z - Z.max(axis=0, keepdims=True)), "wrong value"),             # not normalised
-    (lambda Z: nl.softmax(Z).T, "wrong shape, expected (3, 5), got (5, 3) (transposed?)"),
-    (lambda Z: None, "returned None"),
-])
-def test_softmax_rejects_wrong_answers(wrong, message, capsys):
-    result, out = verdict(check.stable_softmax, wrong, capsys)
-    assert not result and message in out
-
-
-def test_softmax_rejects_shifting_in_place(capsys):
-    def in_place(Z):
-        Z -= Z.max(axis=0, keepdims=True)
-        E = np.exp(Z)
-        return E / E.sum(axis=0, keepdims=True)
-
-    result, out = verdict(check.stable_softmax, in_place, capsys)
-    assert not result and "modified its input Z in place" in out
-
-
 def test_log_loss_rejects_dividing_by_zero_on_the_way(capsys):
     def via_odds(h, y):
         # log h - log(1 - h) written through the odds, with a guard that divides by zero for y = 1
@@ -270,14 +227,119 @@ def test_log_loss_rejects_dividing_by_zero_on_the_way(capsys):
     assert "gives numpy nothing to warn about" in out
 
 
-def test_softmax_overflow_is_named_even_when_values_survive(capsys):
-    # exp of 1000 overflows, but inf / inf is only produced where a 1000 sits: this version
-    # replaces the nan afterwards, so its values are right and only the warning tells.
-    def patched(Z):
-        E = np.exp(Z)
-        with np.errstate(invalid="ignore"):
-            A = E / E.sum(axis=0, keepdims=True)
-        return np.where(np.isnan(A), nl.softmax(Z), A)
+# ----------------------------------------------------------------- train_logistic
 
-    result, out = verdict(check.stable_softmax, patched, capsys)
-    assert not result and "numpy warned 'overflow encountered in exp'" in out
+def good_gradient_of(w, b, x, y):
+    dz = nl.sigmoid(w * x + b) - y
+    return np.mean(dz * x), np.mean(dz)
+
+
+def loop_with(gradient, update=None):
+    """A learner's train_logistic calling ``gradient``; ``update(w, b, dw, db, rate)`` -> (w, b)."""
+    update = update or (lambda w, b, dw, db, rate: (w - rate * dw, b - rate * db))
+
+    def train_logistic(x, y, learning_rate, n_steps):
+        w, b = 0, 0
+        for _ in range(n_steps):
+            dw, db = gradient(w, b, x, y)
+            w, b = update(w, b, dw, db, learning_rate)
+        return w, b
+    return train_logistic
+
+
+def test_training_accepts_the_reference_and_a_plain_loop(capsys):
+    assert_passed(check.train_logistic, logistic.train_logistic, capsys)
+    result, out = verdict(check.train_logistic, loop_with(good_gradient_of), capsys)
+    assert result and out == "PASSED  train_logistic: all 5 cases match the reference"
+
+
+@pytest.mark.parametrize("form", [tuple, list, np.array, lambda p: np.array(p, dtype=np.float32)])
+def test_training_result_may_come_in_any_form(form, capsys):
+    assert_passed(check.train_logistic, lambda *a: form(logistic.train_logistic(*a)), capsys)
+
+
+def test_training_stub_is_not_implemented_yet(capsys):
+    result, out = verdict(check.train_logistic, stub, capsys)
+    assert not result and out == "FAILED  train_logistic: not implemented yet"
+
+
+def squared_gradient(w, b, x, y):
+    h = nl.sigmoid(w * x + b)
+    dz = 2 * (h - y) * h * (1 - h)
+    return np.mean(dz * x), np.mean(dz)
+
+
+def summed_gradient(w, b, x, y):
+    dz = nl.sigmoid(w * x + b) - y
+    return np.sum(dz * x), np.sum(dz)
+
+
+def new_w_for_b(x, y, learning_rate, n_steps):
+    w, b = 0.0, 0.0
+    for _ in range(n_steps):
+        w = w - learning_rate * good_gradient_of(w, b, x, y)[0]
+        b = b - learning_rate * good_gradient_of(w, b, x, y)[1]
+    return w, b
+
+
+def one_step_short(x, y, learning_rate, n_steps):
+    return loop_with(good_gradient_of)(x, y, learning_rate, n_steps - 1)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (loop_with(good_gradient_of, lambda w, b, dw, db, r: (w + r * dw, b + r * db)),
+     "the parameters move uphill: step against the gradient"),
+    (loop_with(squared_gradient), "that is descent on squared error"),
+    (loop_with(summed_gradient), "the steps are m times too long"),
+    (new_w_for_b, "b was stepped with the gradient at the new w"),
+    (lambda *a: loop_with(good_gradient_of)(*a)[::-1], "return (w, b) in that order"),
+    (one_step_short, "one step too few"),
+    (loop_with(good_gradient_of, lambda w, b, dw, db, r: (w - r * dw, b)), "wrong value"),  # b never moves
+    (lambda *a: None, "returned None"),
+])
+def test_training_rejects_wrong_answers_with_their_hint(wrong, message, capsys):
+    result, out = verdict(check.train_logistic, wrong, capsys)
+    assert not result and message in out, out
+
+
+def test_training_rejects_a_loop_that_does_not_start_at_zero(capsys):
+    def from_one(x, y, learning_rate, n_steps):
+        w, b = 1.0, 1.0
+        for _ in range(n_steps):
+            dw, db = good_gradient_of(w, b, x, y)
+            w, b = w - learning_rate * dw, b - learning_rate * db
+        return w, b
+
+    result, out = verdict(check.train_logistic, from_one, capsys)
+    assert not result and "on the red-ball data (m = 40), rate 1, 50 steps, value 1 of 2: wrong value" in out
+
+
+def checked_with(gradient):
+    """check.train_logistic with the learner's exercise-3 function passed, as the notebook does."""
+    def train_logistic(learner):
+        return check.train_logistic(learner, log_loss_gradient=gradient)
+    return train_logistic
+
+
+def test_training_blames_a_failing_gradient_from_exercise_3(capsys):
+    # The loop is right; the gradient it calls forgot the 1/m.
+    result, out = verdict(checked_with(summed_gradient), loop_with(summed_gradient), capsys)
+    assert not result
+    assert out == ("FAILED  train_logistic: this exercise calls your log_loss_gradient from exercise 3, "
+                   "which fails its own check: fix that one first")
+
+
+def test_training_is_not_blamed_on_a_correct_gradient(capsys):
+    result, out = verdict(checked_with(good_gradient_of), loop_with(summed_gradient), capsys)
+    assert not result and "the steps are m times too long" in out
+
+
+def test_training_with_both_stubs_says_not_implemented(capsys):
+    result, out = verdict(checked_with(stub), stub, capsys)
+    assert not result and out == ("FAILED  train_logistic: this exercise or your log_loss_gradient from "
+                                  "exercise 3, which it calls: not implemented yet")
+
+
+def test_training_with_the_learners_right_gradient_passes(capsys):
+    assert_passed(checked_with(good_gradient_of), loop_with(good_gradient_of), capsys,
+                  "all 5 cases match the reference")

@@ -150,6 +150,19 @@ def test_gradient_descent_takes_the_stated_steps(data):
         lg.gradient_descent(0.0, 0.0, X, Y, steps=-1)
 
 
+def test_train_logistic_starts_at_zero_and_takes_n_steps(data):
+    X, Y = data
+    assert lg.train_logistic(X, Y, 1.0, 0) == (0.0, 0.0)
+    # the first step by hand: at w = b = 0 every h is 1/2
+    w, b = lg.train_logistic(X, Y, 0.3, 1)
+    assert (w, b) == pytest.approx((-0.3 * np.mean((0.5 - Y) * X), -0.3 * np.mean(0.5 - Y)), rel=1e-13)
+    assert all(type(v) is float for v in (w, b))
+    w, b = lg.train_logistic(X, Y, 1.0, 1000)
+    assert max(abs(g) for g in lg.gradients(w, b, X, Y, "log")) < 1e-8
+    with pytest.raises(ValueError, match="learning_rate must be a positive number"):
+        lg.train_logistic(X, Y, -1.0, 10)
+
+
 def test_log_loss_descent_reaches_one_answer_from_every_start(data):
     X, Y = data
     ends = np.array([lg.gradient_descent(w, b, X, Y, "log", 1.0, 1000)[-1]

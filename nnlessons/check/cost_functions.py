@@ -5,19 +5,24 @@ inputs from its own seeded generator, including the extreme inputs the
 exercise is about (logits of size 1000). Right numbers are not enough there:
 if numpy has to warn while running the learner's function (overflow in
 ``exp``, an invalid value, a division by zero), the checker fails and says
-which warning, because a sigmoid or a softmax that overflows is exactly what
-the exercise asks to avoid.
+which warning, because a sigmoid that overflows is exactly what the exercise
+asks to avoid.
+
+The last exercise assembles: ``train_logistic`` is run end to end and calls
+the learner's ``log_loss_gradient``; when that one fails its own check, the
+line names exercise 3 as the cause (``check.regression``'s rule).
 """
 
 import numpy as np
 
 from ..lessons import cost_functions as reference
-from ..activations import sigmoid as _sigmoid, softmax as _softmax
+from ..activations import sigmoid as _sigmoid
 from ..losses import binary_cross_entropy
-from ._core import check_stable, random_cases
+from ._core import check_function, check_stable, random_cases
+from .regression import _using
 
-__all__ = ["stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax"]
-EXERCISES = ("stable_sigmoid", "log_loss", "log_loss_gradient", "stable_softmax")
+__all__ = ["stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic"]
+EXERCISES = ("stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic")
 
 
 # --------------------------------------------------------------------------- stable_sigmoid
@@ -115,28 +120,84 @@ def log_loss_gradient(learner):
                          ["w", "b", "x", "y"], hints)
 
 
-# --------------------------------------------------------------------------- stable_softmax
+# --------------------------------------------------------------------------- train_logistic
 
-def _softmax_cases():
+def _training_cases():
     def make(rng, i):
         if i == 0:
-            return (rng.normal(0.0, 2.0, (3, 5)),)
+            x, y = reference.red_ball_data(40, rng=rng)
+            return x, y, 1.0, 50
         if i == 1:
-            return (np.array([[0.5], [-1.0], [2.0], [0.0]]),)
-        if i == 2:
-            return (np.array([[1.0, 0.0, -3.0], [1.0, 0.0, 3.0]]),)
-        Z = rng.normal(0.0, 1.0, (10, 4))
-        Z[3, 1], Z[7, 2] = 1000.0, -1000.0
-        Z[:, 3] += 1000.0
-        return (Z,)
+            return np.array([[2.0]]), np.array([[1.0]]), 0.5, 1
+        m, rate, n_steps = [None, None, (5, 0.5, 3), (12, 2.0, 20), (30, 0.1, 60)][i]
+        x = rng.uniform(-3.0, 3.0, (1, m))
+        y = (rng.uniform(size=(1, m)) < reference.predict(1.5, 0.5, x)).astype(np.float64)
+        return x, y, rate, n_steps
 
-    return random_cases(make, ["a (3, 5) array of logits", "one example, a (4, 1) column",
-                               "a (2, 3) array with a column of equal logits",
-                               "a (10, 4) array with logits of 1000 and -1000"], seed=23)
+    return random_cases(make, ["the red-ball data (m = 40), rate 1, 50 steps", "m = 1 example, 1 step",
+                               "m = 5 examples, rate 0.5, 3 steps", "m = 12 examples, rate 2, 20 steps",
+                               "m = 30 examples, rate 0.1, 60 steps"], seed=24)
 
 
-def stable_softmax(learner):
-    """Check ``stable_softmax(Z)``: softmax of each column of ``Z`` ``(n_classes, m)``, no overflow at 1000."""
-    hints = [("each column is one example: take the max and the sum with axis=0, not axis=1",
-              lambda Z: _softmax(Z.T).T)]
-    return check_stable("stable_softmax", learner, _softmax, _softmax_cases(), ["Z"], hints)
+def _reference_training(x, y, learning_rate, n_steps):
+    # a list, so that a tuple, a list or an array of the two numbers all match
+    return list(reference.train_logistic(x, y, learning_rate, n_steps))
+
+
+def _descent(step):
+    """A training loop from ``w = b = 0`` whose update is ``step(w, b, x, y, rate) -> (w, b)``."""
+    def loop(x, y, learning_rate, n_steps):
+        w, b = 0.0, 0.0
+        for _ in range(n_steps):
+            w, b = step(w, b, x, y, learning_rate)
+        return [w, b]
+    return loop
+
+
+def _log(w, b, x, y):
+    return reference.gradients(w, b, x, y, "log")
+
+
+def train_logistic(learner, log_loss_gradient=None):
+    """Check ``train_logistic(x, y, learning_rate, n_steps)`` -> ``(w, b)`` after ``n_steps`` steps from 0, 0.
+
+    ``log_loss_gradient``: the learner's exercise-3 function, which the loop calls;
+    when the loop fails and that function fails its own check, the line says so.
+    """
+    def uphill(w, b, x, y, rate):
+        dw, db = _log(w, b, x, y)
+        return w + rate * dw, b + rate * db
+
+    def squared(w, b, x, y, rate):
+        dw, db = reference.gradients(w, b, x, y, "squared")
+        return w - rate * dw, b - rate * db
+
+    def summed(w, b, x, y, rate):
+        dw, db = _log(w, b, x, y)
+        return w - rate * x.shape[1] * dw, b - rate * x.shape[1] * db
+
+    def one_at_a_time(w, b, x, y, rate):
+        w = w - rate * _log(w, b, x, y)[0]
+        return w, b - rate * _log(w, b, x, y)[1]
+
+    hints = [
+        ("the parameters move uphill: step against the gradient, w - learning_rate * dw", _descent(uphill)),
+        ("that is descent on squared error; this loop descends log loss, whose gradient is your "
+         "log_loss_gradient (dl/dz = h - y, no factor h (1 - h))", _descent(squared)),
+        ("the steps are m times too long: the gradient of a mean divides by m (np.mean, not np.sum)",
+         _descent(summed)),
+        ("b was stepped with the gradient at the new w: compute (dw, db) once, at the old point, "
+         "then update both", _descent(one_at_a_time)),
+        ("return (w, b) in that order", lambda *a: _reference_training(*a)[::-1]),
+        ("one step too few: take exactly n_steps steps (range(n_steps))",
+         lambda x, y, rate, n: _reference_training(x, y, rate, max(n - 1, 0))),
+        ("one step too many: take exactly n_steps steps (range(n_steps))",
+         lambda x, y, rate, n: _reference_training(x, y, rate, n + 1)),
+    ]
+    cases = _training_cases()
+
+    def run():
+        return check_function("train_logistic", learner, _reference_training, cases,
+                              ["x", "y", "learning_rate", "n_steps"], hints)
+
+    return _using("train_logistic", run, [("exercise 3", globals()["log_loss_gradient"], log_loss_gradient)])

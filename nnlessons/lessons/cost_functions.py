@@ -146,6 +146,15 @@ def gradient_descent(w, b, X, Y, kind="log", learning_rate=1.0, steps=500):
     return path
 
 
+def train_logistic(X, Y, learning_rate, n_steps):
+    """Gradient descent on log loss from ``w = b = 0``: the ``(w, b)`` after ``n_steps`` steps, two floats.
+
+    Notebook 02's exercise 4; its checker compares the learner's loop with this one.
+    """
+    w, b = gradient_descent(0.0, 0.0, X, Y, "log", learning_rate, n_steps)[-1]
+    return float(w), float(b)
+
+
 # --------------------------------------------------------------------------- convexity
 
 def second_differences(values, step):
