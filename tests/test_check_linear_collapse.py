@@ -224,11 +224,17 @@ def sigmoid_derivative_naive(Z):
 
 
 def test_sigmoid_derivative_rejects_wrong_answers(capsys):
-    for fn in (sigmoid_derivative_like_tanh, sigmoid_itself, sigmoid_derivative_sign_error):
-        assert_failed(check.sigmoid_derivative, fn, capsys, "on Z of shape (3, 4): wrong value")
+    for fn, hint in [(sigmoid_derivative_like_tanh, "hint: 1 - s^2 is the pattern of tanh's derivative"),
+                     (sigmoid_itself, "hint: that is the sigmoid itself"),
+                     (sigmoid_derivative_sign_error, "hint: mind the sign: s (1 - s), not s (1 + s)")]:
+        assert_failed(check.sigmoid_derivative, fn, capsys, "on Z of shape (3, 4): wrong value", hint)
     with np.errstate(over="ignore", invalid="ignore"):
         assert_failed(check.sigmoid_derivative, sigmoid_derivative_naive, capsys,
-                      "on Z with |z| = 1000 and 50: wrong value at index (0, 0), expected 0, got nan")
+                      "on Z with |z| = 1000 and 50: wrong value at index (0, 0), expected 0, got nan",
+                      "hint: e^(-z) / (1 + e^(-z))^2 computed as written gives inf / inf = nan")
+    # a wrong answer that matches none of the usual slips gets no hint
+    line = assert_failed(check.sigmoid_derivative, lambda Z: nl.sigmoid(Z) ** 2, capsys, "wrong value")
+    assert "hint" not in line
 
 
 def sigmoid_derivative_through_an_overflow(Z):
@@ -285,14 +291,23 @@ def kinks_as_column(W1, b1, W2):
 
 
 def test_relu_kinks_rejects_wrong_answers(capsys):
-    assert_failed(check.relu_kinks, kinks_unsorted, capsys, "on a network of 3 units: wrong value")
-    assert_failed(check.relu_kinks, kinks_sign_error, capsys, "on a network of 3 units: wrong value")
+    assert_failed(check.relu_kinks, kinks_unsorted, capsys, "on a network of 3 units: wrong value",
+                  "hint: return the positions sorted")
+    assert_failed(check.relu_kinks, kinks_sign_error, capsys, "on a network of 3 units: wrong value",
+                  "hint: unit j switches where W1[j] x + b1[j] = 0, that is at x = -b1[j] / W1[j]")
     assert_failed(check.relu_kinks, kinks_as_column, capsys,
                   "wrong shape, expected (3,), got (3, 1) (same number of entries")
     with np.errstate(divide="ignore", invalid="ignore"):
         assert_failed(check.relu_kinks, kinks_unfiltered, capsys,
-                      "on 5 units, unit 2 with input weight 0: wrong shape, expected (4,), got (5,)")
+                      "on 5 units, unit 2 with input weight 0: wrong shape, expected (4,), got (5,)",
+                      "hint: a unit with input weight W1[j] = 0 never switches")
     assert_failed(check.relu_kinks, kinks_ignoring_output_weights, capsys,
-                  "on 5 units, unit 4 with output weight 0: wrong shape, expected (4,), got (5,)")
+                  "on 5 units, unit 4 with output weight 0: wrong shape, expected (4,), got (5,)",
+                  "hint: a unit with output weight W2[j] = 0 adds nothing")
     assert_failed(check.relu_kinks, kinks_with_duplicates, capsys,
-                  "on 4 units, units 0 and 1 switching at the same x: wrong shape, expected (3,), got (4,)")
+                  "on 4 units, units 0 and 1 switching at the same x: wrong shape, expected (3,), got (4,)",
+                  "hint: two units switching at the same x make one kink")
+    # a wrong answer that matches none of the usual slips gets no hint
+    line = assert_failed(check.relu_kinks, lambda W1, b1, W2: nb_relu_kinks(W1, b1, W2) + 1.0, capsys,
+                         "wrong value")
+    assert "hint" not in line

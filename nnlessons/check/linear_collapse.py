@@ -105,9 +105,24 @@ def relu_derivative(learner):
                           hints=hints)
 
 
+def _naive_sigmoid_derivative(Z):
+    e = np.exp(-np.asarray(Z, dtype=np.float64))
+    return e / (1 + e) ** 2
+
+
 def sigmoid_derivative(learner):
     """Check ``sigmoid_derivative(Z)`` = sigmoid(z) (1 - sigmoid(z)), also at |z| = 1000."""
-    return check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"])
+    s = activations.sigmoid
+    hints = [
+        ("e^(-z) / (1 + e^(-z))^2 computed as written gives inf / inf = nan at z = -1000: "
+         "write it as s (1 - s) with s = nl.sigmoid(Z)", _naive_sigmoid_derivative),
+        ("that is the sigmoid itself; its derivative is s (1 - s)", lambda Z: s(Z)),
+        ("1 - s^2 is the pattern of tanh's derivative (1 - tanh^2); the sigmoid's is s (1 - s)",
+         lambda Z: 1 - s(Z) ** 2),
+        ("mind the sign: s (1 - s), not s (1 + s)", lambda Z: s(Z) * (1 + s(Z))),
+    ]
+    return check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"],
+                        hints)
 
 
 def _relu_net(rng, n, zero_input=(), zero_output=(), shared=None):
@@ -134,4 +149,31 @@ def relu_kinks(learner):
         ("4 units, units 0 and 1 switching at the same x", lambda rng: _relu_net(rng, 4, shared=True)),
     ]
     cases = random_cases(lambda rng, i: makers[i][1](rng), [d for d, _ in makers], seed=6)
-    return check_function("relu_kinks", learner, linear_collapse.relu_kinks, cases, arg_names=["W1", "b1", "W2"])
+    return check_function("relu_kinks", learner, linear_collapse.relu_kinks, cases, arg_names=["W1", "b1", "W2"],
+                          hints=_KINK_HINTS)
+
+
+def _switches(W1, b1, W2, keep):
+    """``-b1 / W1`` of the units ``keep(w, v)`` selects, unsorted (inf or nan for an input weight 0)."""
+    w, c, v = W1[:, 0], b1[:, 0], W2[0]
+    selected = keep(w, v)
+    return -c[selected] / w[selected]
+
+
+def _both(w, v):
+    return (w != 0) & (v != 0)
+
+
+_KINK_HINTS = [
+    ("unit j switches where W1[j] x + b1[j] = 0, that is at x = -b1[j] / W1[j]: mind the minus",
+     lambda W1, b1, W2: np.unique(-_switches(W1, b1, W2, _both))),
+    ("return the positions sorted from left to right (np.unique sorts and removes repeats)",
+     lambda W1, b1, W2: _switches(W1, b1, W2, _both)),
+    ("two units switching at the same x make one kink: remove the repeated position (np.unique)",
+     lambda W1, b1, W2: np.sort(_switches(W1, b1, W2, _both))),
+    ("a unit with output weight W2[j] = 0 adds nothing to f, so it makes no kink: leave it out",
+     lambda W1, b1, W2: np.unique(_switches(W1, b1, W2, lambda w, v: w != 0))),
+    ("a unit with input weight W1[j] = 0 never switches (-b1[j] / 0 is inf or nan), and one with "
+     "output weight W2[j] = 0 adds nothing: leave both out",
+     lambda W1, b1, W2: np.unique(_switches(W1, b1, W2, lambda w, v: np.ones(w.shape, bool)))),
+]
