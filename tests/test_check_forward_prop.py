@@ -56,17 +56,26 @@ def test_dense_forward_right_answers(fn, capsys):
 @pytest.mark.parametrize("fn, fragments", [
     (lambda A, W, b: W @ A, ["wrong value", "hint: the bias is missing"]),
     (lambda A, W, b: W @ A - b, ["hint: the bias has the wrong sign"]),
-    (lambda A, W, b: A.T @ W.T + b.T, ["wrong shape, expected (2, 5), got (5, 2) (transposed?)"]),
+    (lambda A, W, b: A.T @ W.T + b.T, ["on a layer of 3 neurons on 3 inputs, 3 examples: wrong value",
+                                       "hint: that is Z transposed, the rows layout"]),
+    (lambda A, W, b: W.T @ A + b, ["wrong value", "hint: W is transposed"]),
+    (lambda A, W, b: W @ A + b.ravel(), ["wrong value", "hint: the bias was added as a flat (n_out,) vector"]),
     (lambda A, W, b: W @ A + b.sum(), ["wrong value"]),
-    (lambda A, W, b: (W @ A + b)[:, :1], ["wrong shape, expected (2, 5), got (2, 1)"]),
+    (lambda A, W, b: (W @ A + b)[:, :1], ["wrong shape, expected (3, 3), got (3, 1)"]),
     (lambda A, W, b: None, ["returned None"]),
 ])
 def test_dense_forward_wrong_answers(fn, fragments, capsys):
     assert_failed(check.dense_forward, fn, capsys, *fragments)
 
 
-def test_dense_forward_transposed_W_raises_with_its_own_error(capsys):
-    assert_raised(check.dense_forward, lambda A, W, b: W.T @ A + b, capsys, ValueError, "matmul")
+def test_dense_forward_first_case_is_square():
+    """A transposed W or a flat bias gives numbers on the first case, so the slip is named, not a numpy error."""
+    (_, (A, W, b)), = nl.check.random_cases(lambda rng, i: checks._layer_args(rng, 3, 3, 3), ["x"], seed=4)
+    assert W.shape[0] == W.shape[1] == A.shape[1]
+
+
+def test_dense_forward_an_unnamed_shape_error_raises_with_its_own_error(capsys):
+    assert_raised(check.dense_forward, lambda A, W, b: W @ np.vstack([A, A]) + b, capsys, ValueError, "matmul")
 
 
 def test_dense_forward_in_place(capsys):
@@ -115,6 +124,7 @@ def slipped(**kw):
     (slipped(softmax_over=None), ["hint: softmax normalised the whole array at once"]),
     (slipped(keep_A0=False), ["expected a dict with keys", "hint: the cache has no 'A0'"]),
     (slipped(last_activation=False), ["hint: the last layer's activation is missing"]),
+    (slipped(one_short=True), ["wrong value", "hint: the loop stops one layer early"]),
     (lambda *a: right_forward(*a)[0], ["expected a tuple of 2 values", "hint: return the pair (A_L, cache)"]),
     (lambda *a: right_forward(*a)[::-1], ["value 1 of 2: expected one array of shape (3, 3), got a dict"]),
 ])
@@ -126,7 +136,8 @@ def test_forward_every_slip_changes_every_case():
     """Each hint is reachable: on every case, every slip gives a different answer from the reference."""
     for description, args in nl.check.random_cases(checks._network_case, ["x"] * 4, seed=404):
         expected, _ = fw.forward(*args)
-        for kw in [dict(flat_bias=True), dict(transpose_W=True), dict(last_activation=False)]:
+        for kw in [dict(flat_bias=True), dict(transpose_W=True), dict(last_activation=False),
+                   dict(one_short=True)]:
             got, _ = checks._slip(*args, **kw)
             assert got.shape != expected.shape or not np.allclose(got, expected), (description, kw)
         if args[2][-1] == "softmax" and args[0].shape[1] > 1:  # one column: the whole array is the column

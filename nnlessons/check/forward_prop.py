@@ -27,7 +27,9 @@ def _layer_args(rng, n_in, n_out, m):
 
 def dense_forward(learner):
     """Check ``dense_forward(A_prev, W, b)`` -> ``Z = W @ A_prev + b`` ``(n_out, m)``."""
-    shapes = [(4, 2, 5), (3, 3, 3), (5, 1, 1), (2, 4, 4)]
+    # The square case first: a transposed W or a flat bias then gives wrong numbers the
+    # checker can name, before a non-square case would stop it with a numpy error.
+    shapes = [(3, 3, 3), (4, 2, 5), (5, 1, 1), (2, 4, 4)]
     descriptions = [f"a layer of {n_out} neuron{'s' * (n_out > 1)} on {n_in} inputs, "
                     f"{m} example{'s' * (m > 1)}" for n_in, n_out, m in shapes]
     cases = random_cases(lambda rng, i: _layer_args(rng, *shapes[i]), descriptions, seed=4)
@@ -35,6 +37,11 @@ def dense_forward(learner):
                           cases, arg_names=["A_prev", "W", "b"], hints=[
         ("the bias is missing: add b to W @ A_prev", lambda A, W, b: W @ A),
         ("the bias has the wrong sign: Z = W @ A_prev + b", lambda A, W, b: W @ A - b),
+        ("W is transposed: W has shape (n_out, n_in), so Z = W @ A_prev", lambda A, W, b: W.T @ A + b),
+        ("the bias was added as a flat (n_out,) vector, which numpy adds to the columns (examples): "
+         "keep b as the column (n_out, 1)", lambda A, W, b: W @ A + b.ravel()),
+        ("that is Z transposed, the rows layout (examples as rows): here examples are columns, "
+         "Z = W @ A_prev + b of shape (n_out, m)", lambda A, W, b: (W @ A + b).T),
     ])
 
 
@@ -61,10 +68,10 @@ def _network_case(rng, i):
 
 
 def _slip(X, params, activations, *, flat_bias=False, transpose_W=False, softmax_over=0, keep_A0=True,
-          last_activation=True):
+          last_activation=True, one_short=False):
     """The forward pass with one of the usual slips, returning ``(A_L, cache)`` like the reference."""
     A, cache = X, {"A0": X} if keep_A0 else {}
-    for l, name in enumerate(activations, start=1):
+    for l, name in enumerate(activations[:-1] if one_short else activations, start=1):
         W, b = params[f"W{l}"], params[f"b{l}"]
         Z = (W.T if transpose_W else W) @ A + (b.ravel() if flat_bias else b)
         if l == len(activations) and not last_activation:
@@ -100,5 +107,7 @@ def forward(learner):
         ("the cache has no 'A0': store the input X as cache['A0'] (the backward pass needs it for dW1)",
          lambda *a: _slip(*a, keep_A0=False)),
         ("the last layer's activation is missing: A_L = g_L(Z_L)", lambda *a: _slip(*a, last_activation=False)),
+        ("the loop stops one layer early: layers 1 to L are range(1, L + 1), with L = len(activations)",
+         lambda *a: _slip(*a, one_short=True)),
         ("return the pair (A_L, cache), not A_L alone", lambda *a: _forward(*a)[0]),
     ])
