@@ -85,6 +85,41 @@ def test_sigmoid_rejects_nan_from_inf_over_inf(capsys):
     assert not result and "got nan" in out and "z = -1000" in out
 
 
+def silenced_sigmoid(z):
+    with np.errstate(over="ignore"):  # numpy's warning hidden, the overflow still there
+        return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def test_sigmoid_rejects_an_overflow_hidden_by_errstate(capsys):
+    original = np.errstate, np.seterr
+    assert_failed(check.stable_sigmoid, silenced_sigmoid, capsys, "on z = -1000, -745, -40, 40, 745, 1000",
+                  "numpy warned 'overflow encountered in exp'", "np.errstate hides numpy's warning")
+    assert (np.errstate, np.seterr) == original
+
+
+def test_sigmoid_with_errstate_around_a_stable_computation_passes(capsys):
+    def careful(z):
+        with np.errstate(over="raise"):
+            z = np.asarray(z, dtype=float)
+            e = np.exp(-np.abs(z))
+            return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+    assert_passed(check.stable_sigmoid, careful, capsys, "all 4 cases match the reference")
+
+
+def test_errstate_is_restored_when_the_learner_raises(capsys):
+    original = np.errstate, np.seterr
+
+    def broken(z):
+        with np.errstate(over="ignore"):
+            raise ValueError("my own bug")
+
+    with pytest.raises(ValueError, match="my own bug"):
+        check.stable_sigmoid(broken)
+    assert "raised ValueError: my own bug" in capsys.readouterr().out
+    assert (np.errstate, np.seterr) == original
+
+
 @pytest.mark.parametrize("wrong, message", [
     (lambda z: nl.sigmoid(-np.asarray(z)), "wrong value at index (0, 0), expected 0.253694, got 0.746306 "
                                            "(12 of 12 entries differ) (hint: mind the sign"),

@@ -252,6 +252,17 @@ def test_sigmoid_derivative_follows_the_series_warning_policy(capsys):
     assert "even where the values come out right" in line
 
 
+def sigmoid_derivative_silenced(Z):
+    with np.errstate(over="ignore"):  # hides the warning, not the overflow
+        s = 1 / (1 + np.exp(-Z))
+    return s * (1 - s)
+
+
+def test_sigmoid_derivative_an_overflow_hidden_by_errstate_does_not_pass(capsys):
+    assert_failed(check.sigmoid_derivative, sigmoid_derivative_silenced, capsys,
+                  "numpy warned 'overflow encountered in exp'", "np.errstate hides numpy's warning")
+
+
 def test_sigmoid_derivative_float32_is_accepted(capsys):
     assert_all_cases_pass(check.sigmoid_derivative, lambda Z: nb_sigmoid_derivative(Z).astype(np.float32),
                           capsys, 4)
