@@ -182,6 +182,10 @@ def test_log_loss_accepts_the_reference_and_the_textbook_formula(capsys):
     (lambda h, y: -np.mean(y * np.log(h)), "(hint: the examples with y = 0 cost nothing here"),
     (lambda h, y: None, "returned None"),
     (lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h)), "wrong shape"),                     # no mean at all
+    (lambda h, y: -(np.dot(y, np.log(h).T) + np.dot(1 - y, np.log(1 - h).T)) / h.shape[1],         # the np.dot form
+     "wrong shape, expected (), got (1, 1) (same number of entries"),
+    (lambda h, y: -(np.dot(y, np.log(h).T) + np.dot(1 - y, np.log(1 - h).T)) / h.shape[1],
+     "(hint: the cost is right but comes as an array of shape (1, 1): return a plain number"),
 ])
 def test_log_loss_rejects_wrong_answers(wrong, message, capsys):
     result, out = verdict(check.log_loss, wrong, capsys)
@@ -230,10 +234,21 @@ def test_gradient_accepts_the_reference_and_a_numerical_gradient(capsys):
     (lambda w, b, x, y: None, "returned None"),
     (lambda w, b, x, y: tuple(np.reshape(g, (1, 1)) for g in good_gradient(w, b, x, y)),
      "wrong shape, expected (), got (1, 1)"),
+    (lambda w, b, x, y: tuple(np.reshape(g, (1, 1)) for g in good_gradient(w, b, x, y)),
+     "(hint: dw and db are right but come as arrays of shape (1, 1): return plain numbers"),
+    (lambda w, b, x, y: (np.dot(nl.sigmoid(w * x + b) - y, x.T) / x.shape[1], np.mean(nl.sigmoid(w * x + b) - y)),
+     "(hint: dw is right but comes as an array of shape (1, 1)"),
 ])
 def test_gradient_rejects_wrong_answers(wrong, message, capsys):
     result, out = verdict(check.log_loss_gradient, wrong, capsys)
     assert not result and message in out
+
+
+def test_a_wrong_gradient_in_one_entry_arrays_is_not_called_right(capsys):
+    result, out = verdict(check.log_loss_gradient,
+                          lambda w, b, x, y: tuple(np.reshape(2 * g, (1, 1)) for g in good_gradient(w, b, x, y)),
+                          capsys)
+    assert not result and "wrong shape" in out and "right" not in out
 
 
 @pytest.mark.parametrize("form", [tuple, list, np.array])

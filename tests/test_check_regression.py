@@ -106,6 +106,12 @@ def test_mse_cost_wrong_answers(capsys):
     out = assert_failed(check.mse_cost, lambda w, b, x, y: np.mean(np.abs(w * x + b - y)), capsys,
                         "wrong value")
     assert "hint" not in out
+    # the right cost as a one-entry array: asked for a number, not for keepdims
+    assert_failed(check.mse_cost, lambda w, b, x, y: np.mean((w * x + b - y) ** 2, keepdims=True), capsys,
+                  "wrong shape, expected (), got (1,)", "hint: the cost is right but comes as an array of shape (1,)")
+    out = assert_failed(check.mse_cost, lambda w, b, x, y: np.sum((w * x + b - y) ** 2, keepdims=True), capsys,
+                        "wrong shape, expected (), got (1,)")
+    assert "is right" not in out
 
 
 def test_mse_cost_none_in_place_and_stub(capsys):

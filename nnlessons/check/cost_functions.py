@@ -25,7 +25,7 @@ from ..lessons import cost_functions as reference
 from ..activations import sigmoid as _sigmoid
 from ..losses import binary_cross_entropy
 from ._core import _report, check_function, check_stable, random_cases
-from .regression import _using
+from .regression import _boxed_hints, _using
 
 __all__ = ["stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic"]
 EXERCISES = ("stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic")
@@ -132,6 +132,7 @@ def log_loss(learner):
               lambda h, y: binary_cross_entropy(h, 1.0 - y)),
              ("the examples with y = 0 cost nothing here: add their branch, (1 - y) log(1 - h)",
               lambda h, y: -np.sum(y * np.log(h)) / h.shape[1])]
+    hints += _boxed_hints(binary_cross_entropy, ["the cost"], [[(1,)], [(1, 1)]])
     return _check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
 
 
@@ -172,6 +173,8 @@ def log_loss_gradient(learner):
              ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
              ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
               lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared")))]
+    hints += _boxed_hints(_reference_log_loss_gradient, ["dw", "db"],
+                          [[(1, 1), ()], [(1, 1), (1, 1)], [(1,), ()], [(1,), (1,)]])
     return _check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
                           ["w", "b", "x", "y"], hints)
 

@@ -81,6 +81,33 @@ def _using(name, run, earlier):
     return result
 
 
+def _boxed_hints(reference, names, patterns):
+    """Hints for right numbers returned as one-entry arrays (``np.dot`` and ``axis=`` give them).
+
+    ``names`` names the returned values (one name: a single value), ``patterns`` lists their
+    shapes, ``()`` for a value left a number. The message asks for plain numbers: the later
+    cells and exercises use them as numbers.
+    """
+    def boxed(shapes):
+        def wrong(*args):
+            out = reference(*args)
+            if len(names) == 1:
+                return np.reshape(out, shapes[0])
+            return [np.reshape(v, shape) for v, shape in zip(out, shapes)]
+        return wrong
+
+    hints = []
+    for shapes in patterns:
+        arrays = [name for name, shape in zip(names, shapes) if shape != ()]
+        shape = next(shape for shape in shapes if shape != ())
+        several = len(arrays) > 1
+        hints.append((f"{' and '.join(arrays)} {'are' if several else 'is'} right but "
+                      f"{'come as arrays' if several else 'comes as an array'} of shape {shape}: return "
+                      f"{'plain numbers' if len(names) > 1 else 'a plain number'} "
+                      f"(x.item() turns a one-entry array x into a number)", boxed(shapes)))
+    return hints
+
+
 def _line_case(rng, i):
     if i == 0:
         x = np.arange(1.0, 6.0)
@@ -105,7 +132,7 @@ def mse_cost(learner):
          lambda w, b, x, y: reference.sum_of_errors(w, b, x, y) / len(x)),
         ("you squared the mean error: square each error first, then take the mean",
          lambda w, b, x, y: (reference.sum_of_errors(w, b, x, y) / len(x)) ** 2),
-    ])
+    ] + _boxed_hints(reference.mse_cost, ["the cost"], [[(1,)], [(1, 1)]]))
 
 
 def mse_gradient(learner):
