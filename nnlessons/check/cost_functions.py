@@ -6,7 +6,7 @@ exercise is about (logits of size 1000). Right numbers are not enough there:
 if numpy has to warn while running the learner's function (overflow in
 ``exp``, an invalid value, a division by zero), the checker fails and says
 which warning, because a sigmoid that overflows is exactly what the exercise
-asks to avoid.
+asks to avoid; a learner's own ``np.errstate`` does not hide the warning from it.
 
 The last exercise assembles: ``train_logistic`` is run end to end and calls
 the learner's ``log_loss_gradient``; when that one fails its own check, the
