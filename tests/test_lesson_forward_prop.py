@@ -257,6 +257,12 @@ def test_drawing_functions_draw():
     fw.draw_network(ax1, [4, 2, 3], highlight=(1, 1, 2))
     assert len(ax1.lines) == 14 + 1  # every edge, plus the highlighted one on top
     xx, yy, Z, _, _ = fw.network_surface(_surface_net([2, 4, 1]), n=11)
-    fw.draw_surface(ax2, xx, yy, Z, title="t")
+    filled = fw.draw_surface(ax2, xx, yy, Z, title="t")
     assert ax2.get_title() == "t"
+    assert filled.norm(Z.max()) == 1.0  # a z that is positive everywhere is all red
+    # ten bands on each side of z = 0, which the colours centre on (white in RdBu_r): red is positive
+    Z = Z - Z.mean()
+    filled = fw.draw_surface(ax2, xx, yy, Z)
+    assert filled.levels[0] == Z.min() and filled.levels[10] == 0.0 and filled.levels[-1] == Z.max()
+    assert filled.norm(0.0) == 0.5 and filled.norm(Z.min()) == 0.0 and filled.norm(Z.max()) == 1.0
     plt.close(fig)

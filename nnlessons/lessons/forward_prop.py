@@ -197,8 +197,17 @@ def plane_fit_r2(xx, yy, values):
 
 
 def draw_surface(ax, xx, yy, Z, title=None):
-    """Shade ``Z_L`` over the plane (its own colour range) and draw the 0 contour, where the output is 0.5."""
-    mappable = ax.contourf(xx, yy, Z, levels=20, cmap="RdBu_r")
+    """Shade ``Z_L`` over the plane and draw the 0 contour, where the output is 0.5.
+
+    Red is positive, blue negative, white 0: ten bands on each side of 0, each side
+    stretched over its own range so that the flat pieces stay visible on both.
+    """
+    from matplotlib.colors import TwoSlopeNorm
+
+    low, high = min(float(Z.min()), -1e-12), max(float(Z.max()), 1e-12)
+    levels = np.concatenate([np.linspace(low, 0.0, 11), np.linspace(0.0, high, 11)[1:]])
+    mappable = ax.contourf(xx, yy, Z, levels=levels, cmap="RdBu_r",
+                           norm=TwoSlopeNorm(0.0, low, high))
     if Z.min() < 0 < Z.max():
         ax.contour(xx, yy, Z, levels=[0.0], colors="k", linewidths=1)
     ax.set_xlabel("$x_1$")
