@@ -244,6 +244,12 @@ def test_divergence_threshold_wrong_answers(capsys):
     assert_failed(check.divergence_threshold, along_w_only, capsys,
                   "hint: that is the limit for descent along w alone")
     assert_failed(check.divergence_threshold, half, capsys, "hint: that is half the threshold")
+    # an answer near a slip is named by its hint and shown as the learner returned it
+    assert_failed(check.divergence_threshold, lambda x, y: 1.01 * along_w_only(x, y), capsys,
+                  f"expected 0.0845241, got {1.01 * 2 / 22:.6g}", "hint: that is the limit for descent along w alone")
+    out = assert_failed(check.divergence_threshold, lambda x, y: 0.09, capsys,
+                        "on the x -> x + 2 data: wrong value, expected 0.0845241, got 0.09")
+    assert "hint" not in out
     out = assert_failed(check.divergence_threshold, too_few_steps, capsys, "on m = 4 examples: wrong value")
     assert "hint" not in out
     assert_failed(check.divergence_threshold, lambda x, y: 0.0845, capsys, "on m = 4 examples: wrong value")

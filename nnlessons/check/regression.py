@@ -232,27 +232,35 @@ def divergence_threshold(learner, gradient_descent=None):
                          seed=106)
     ref = reference.largest_stable_learning_rate
 
-    hints = [
+    slips = [
         ("that is the limit for descent along w alone (2 / the curvature in w); "
          "the steeper diagonal direction of the bowl sets a lower one",
          lambda x, y: 2.0 / reference.w_curvature(x)),
         ("that is half the threshold: rates up to twice 1 / curvature still converge, zigzagging",
          lambda x, y: ref(x) / 2),
     ]
+    answers = {}  # the learner's answer on each case, as it returned it
+
+    def near(got, target):
+        try:
+            return abs(float(got) / target - 1.0) <= THRESHOLD_RTOL
+        except (TypeError, ValueError):
+            return False
 
     def snapped(x, y):
-        # An experiment's answer stands for the exact value it is close to (the
-        # threshold, or one of the usual slips, so that a hint can match it);
-        # a value close to none of them is shown as it is.
-        got = learner(x, y)
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return got
-        for candidate in [ref(x)] + [wrong(x, y) for _, wrong in hints]:
-            if abs(value / candidate - 1.0) <= THRESHOLD_RTOL:
-                return candidate
-        return got
+        # An experiment's answer within the tolerance of the threshold stands for it;
+        # any other answer is compared, and shown, as the learner returned it.
+        got = answers[x.tobytes(), y.tobytes()] = learner(x, y)
+        return ref(x) if near(got, ref(x)) else got
+
+    def tolerant(slip):
+        # A slip matches the learner's answer when that answer is within the tolerance of it.
+        def wrong(x, y):
+            got = answers.get((x.tobytes(), y.tobytes()))
+            return got if near(got, slip(x, y)) else slip(x, y)
+        return wrong
+
+    hints = [(message, tolerant(slip)) for message, slip in slips]
 
     def run():
         if not callable(learner):
