@@ -81,8 +81,13 @@ def test_dense_backward_right_answers(fn, capsys):
      ["value 3 of 3: wrong shape, expected (3, 1), got (3,)", "hint: db must be a column (n_out, 1)"]),
     (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), ["value 1 of 3: wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
     (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m), ["value 2 of 3: wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
-    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3: wrong value"]),
-    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m), ["expected (3, 1), got (1, 5)"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3: wrong value", "hint: dW is m times too large"]),
+    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m),
+     ["expected (3, 1), got (1, 5)", "hint: db sums over the examples"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T / dZ.shape[0], db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)
+             / dZ.shape[0]), ["value 2 of 3: wrong value", "hint: m is the number of examples"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T / A.shape[0], db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)
+             / A.shape[0]), ["value 2 of 3: wrong value", "hint: m is the number of examples"]),
     (altered(dW=lambda dZ, A, W, m: -dZ @ A.T / m), ["value 2 of 3: wrong value"]),
     (lambda dZ, cache: solution_dense_backward(dZ, cache)[::-1], ["hint: return (dA_prev, dW, db) in that order"]),
     (lambda dZ, cache: solution_dense_backward(dZ, cache)[1:], ["expected a tuple of 3 values"]),
@@ -134,6 +139,40 @@ def test_backward_right_answers(fn, capsys):
     assert_passed(check.backward, fn, capsys, "all 4 cases match the reference")
 
 
+def z_of_layer_above(Y, cache, params, activations):
+    """R'(z2) for R'(z1): the derivative taken at the Z of the layer the gradient comes from."""
+    L, m = len(activations), Y.shape[1]
+    grads, dZ = {}, cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
+        if l > 1:
+            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l}"])
+    return grads
+
+
+def m_from_rows(Y, cache, params, activations):
+    L, m = len(activations), Y.shape[0]
+    grads, dZ = {}, cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
+        if l > 1:
+            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
+    return grads
+
+
+def db_over_units(Y, cache, params, activations):
+    L, m = len(activations), Y.shape[1]
+    grads, dZ = {}, cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+        grads[f"db{l}"] = dZ.sum(axis=0, keepdims=True) / m
+        if l > 1:
+            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
+    return grads
+
+
 def slipped(**kw):
     return lambda *a: checks._slip(*a, **kw)
 
@@ -148,6 +187,9 @@ def slipped(**kw):
     (slipped(output_derivative=True), ["hint: dZ_L = A_L - Y already includes the output activation's derivative"]),
     (slipped(derivative_of_A=True), ["on a 4 -> 4 -> 4 -> 4 network", "hint: the derivative g'(Z) must be taken"]),
     (lambda *a: {k: v for k, v in right_backward(*a).items() if k != "db1"}, ["expected a dict with keys"]),
+    (z_of_layer_above, ["key 'dW1'", "hint: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))", "published mistake"]),
+    (m_from_rows, ["hint: m is the number of examples, the columns: m = Y.shape[1]"]),
+    (db_over_units, ["wrong shape", "hint: db sums over the examples"]),
 ])
 def test_backward_wrong_answers_are_named(fn, fragments, capsys):
     assert_failed(check.backward, fn, capsys, *fragments)
@@ -156,7 +198,8 @@ def test_backward_wrong_answers_are_named(fn, fragments, capsys):
 def test_backward_every_slip_changes_some_case():
     cases = nl.check.random_cases(checks._network_case, ["x"] * 4, seed=505)
     for kw in [dict(per_m=False), dict(dA_over_m=True), dict(dW_transposed=True), dict(W_untransposed=True),
-               dict(sign=-1.0), dict(output_derivative=True), dict(derivative_of_A=True)]:
+               dict(sign=-1.0), dict(output_derivative=True), dict(derivative_of_A=True),
+               dict(Z_of_layer_above=True), dict(m_rows=True)]:
         differs = []
         for _, args in cases:
             ref, got = bp.backward(*args), checks._slip(*args, **kw)
@@ -201,6 +244,27 @@ def test_train_gd_right_answers_pass_end_to_end(fn, capsys):
     assert accuracy >= 96.0 and "on 2,000 held-out points (pass mark 96%)" in line
 
 
+def weights_only(X, Y, params, activations, learning_rate, steps):
+    params = {k: v.copy() for k, v in params.items()}
+    for _ in range(steps):
+        _, cache = forward(X, params, activations)
+        grads = right_backward(Y, cache, params, activations)
+        for k in params:
+            if k[0] == "W":
+                params[k] = params[k] - learning_rate * grads["d" + k]
+    return params
+
+
+def forward_once(X, Y, params, activations, learning_rate, steps):
+    params = {k: v.copy() for k, v in params.items()}
+    _, cache = forward(X, params, activations)
+    for _ in range(steps):
+        grads = right_backward(Y, cache, params, activations)
+        for k in params:
+            params[k] -= learning_rate * grads["d" + k]
+    return params
+
+
 def hinted(i):
     return checks._steps_hints()[i][1]
 
@@ -210,6 +274,8 @@ def hinted(i):
     (hinted(1), ["hint: the parameters did not change"]),
     (hinted(2), ["3 steps", "hint: only one step was taken"]),
     (hinted(3), ["key 'b1'", "hint: the biases did not change"]),
+    (weights_only, ["key 'b1'", "hint: the biases did not change"]),
+    (forward_once, ["3 steps", "hint: the forward pass ran once, before the loop"]),
     (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr / X.shape[1], steps), ["wrong value"]),
     (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr, steps + 1), ["wrong value"]),
 ])

@@ -50,11 +50,16 @@ def dense_backward(learner):
     def reference(dZ, cache):
         return layers.dense_backward(dZ, cache)
 
-    def slip(dZ, cache, per_m=True, flat_db=False, dA_over_m=False):
+    def slip(dZ, cache, per_m=True, flat_db=False, dA_over_m=False, m_from=None, dW_only=False, db_axis0=False):
         dA_prev, dW, db = reference(dZ, cache)
         m = dZ.shape[1]
         scale = 1.0 if per_m else m
-        return (dA_prev / m if dA_over_m else dA_prev), dW * scale, (db.ravel() if flat_db else db) * scale
+        if m_from is not None:  # divided by another size than the number of examples
+            scale = m / m_from(dZ, cache)
+        if db_axis0:
+            db = dZ.sum(axis=0, keepdims=True) / m
+        return ((dA_prev / m if dA_over_m else dA_prev), dW * scale,
+                (db.ravel() if flat_db else db) * (1.0 if dW_only else scale))
 
     cases = random_cases(make, ["3 neurons, 4 inputs, 5 examples", "one output neuron, 6 examples",
                                 "a single example", "a square layer (3 neurons, 3 inputs, 3 examples)"],
@@ -65,6 +70,14 @@ def dense_backward(learner):
         ("db must be a column (n_out, 1): sum with keepdims=True", lambda dZ, c: slip(dZ, c, flat_db=True)),
         ("dA_prev = W.T @ dZ has no 1/m: dZ holds per-example derivatives, the 1/m enters only dW and db",
          lambda dZ, c: slip(dZ, c, dA_over_m=True)),
+        ("dW is m times too large: divide dZ @ A_prev.T by m, as db", lambda dZ, c: slip(dZ, c, per_m=False,
+                                                                                         dW_only=True)),
+        ("m is the number of examples, the columns: m = A_prev.shape[1] (not the number of units)",
+         lambda dZ, c: slip(dZ, c, m_from=lambda dZ, c: dZ.shape[0])),
+        ("m is the number of examples, the columns: m = A_prev.shape[1] (not the number of units)",
+         lambda dZ, c: slip(dZ, c, m_from=lambda dZ, c: c[0].shape[0])),
+        ("db sums over the examples, the columns: dZ.sum(axis=1, keepdims=True) / m",
+         lambda dZ, c: slip(dZ, c, db_axis0=True)),
         ("return (dA_prev, dW, db) in that order", lambda dZ, c: tuple(reference(dZ, c)[::-1])),
     ])
 
@@ -91,10 +104,11 @@ def _network_case(rng, i):
 
 
 def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m=False, dW_transposed=False,
-          W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False):
+          W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False, m_rows=False,
+          db_axis0=False, Z_of_layer_above=False):
     """The backward pass with one of the usual slips, returning the reference's format."""
     L = len(activations)
-    m = cache["A0"].shape[1]
+    m = Y.shape[0] if m_rows else cache["A0"].shape[1]
     dZ = sign * (cache[f"A{L}"] - Y)
     if output_derivative:  # sigmoid'(Z) = A (1 - A), and the diagonal of softmax's Jacobian
         dZ = dZ * cache[f"A{L}"] * (1 - cache[f"A{L}"])
@@ -104,10 +118,10 @@ def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m
         A_prev, W = cache[f"A{l - 1}"], params[f"W{l}"]
         grads[f"dW{l}"] = (A_prev @ dZ.T if dW_transposed else dZ @ A_prev.T) * scale
         db = dZ.sum(axis=1) if flat_db else dZ.sum(axis=1, keepdims=True)
-        grads[f"db{l}"] = db * scale
+        grads[f"db{l}"] = dZ.sum(axis=0, keepdims=True) * scale if db_axis0 else db * scale
         if l > 1:
             dA = (W @ dZ if W_untransposed else W.T @ dZ) / (m if dA_over_m else 1)
-            at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l - 1}"]
+            at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l}" if Z_of_layer_above else f"Z{l - 1}"]
             dZ = dA * _DERIVATIVES[activations[l - 2]](at)
     return grads
 
@@ -203,6 +217,12 @@ def backward(learner):
          lambda *a: _slip(*a, output_derivative=True)),
         ("the derivative g'(Z) must be taken at the layer's Z, not at its output A",
          lambda *a: _slip(*a, derivative_of_A=True)),
+        ("dZ_(l-1) = dA_(l-1) * g'(Z_(l-1)): the derivative at the Z of the layer the gradient enters, not at "
+         "Z_l (notebook 05's published mistake)", lambda *a: _slip(*a, Z_of_layer_above=True)),
+        ("m is the number of examples, the columns: m = Y.shape[1] (not the number of output units)",
+         lambda *a: _slip(*a, m_rows=True)),
+        ("db sums over the examples, the columns: dZ.sum(axis=1, keepdims=True) / m",
+         lambda *a: _slip(*a, db_axis0=True)),
     ]))
 
 
@@ -239,8 +259,21 @@ def _steps_hints():
         return net.get_params()
 
     def biases_fixed(X, Y, params, acts, lr, steps):
-        trained = ref(X, Y, params, acts, lr, steps)
-        return {k: (v if k[0] == "W" else params[k]) for k, v in trained.items()}
+        net = network_from_params(params, acts)
+        for _ in range(steps):
+            for name, g in net.loss_and_grads(X, Y)[1].items():
+                if name[0] == "W":
+                    net.params[name] -= lr * g
+        return net.get_params()
+
+    def forward_once(X, Y, params, acts, lr, steps):
+        # the cache of the starting parameters, reused at every step (the weights in it do change)
+        net = network_from_params(params, acts)
+        _, cache = net.forward(X)
+        for _ in range(steps):
+            for name, g in net.backward(Y, cache).items():
+                net.params[name] -= lr * g
+        return net.get_params()
 
     return [
         ("the parameters moved uphill: subtract learning_rate * gradient", uphill),
@@ -249,6 +282,8 @@ def _steps_hints():
         ("only one step was taken: repeat forward, backward, update `steps` times",
          lambda X, Y, p, a, lr, s: ref(X, Y, p, a, lr, 1)),
         ("the biases did not change: update every b as well as every W", biases_fixed),
+        ("the forward pass ran once, before the loop: run forward at every step, on the current params",
+         forward_once),
     ]
 
 
