@@ -353,3 +353,54 @@ def _train_gd_on_unwritten_backward(X, Y, params, activations, learning_rate, st
 def test_a_stub_in_an_earlier_exercise_is_named_not_taken_for_this_one(checker, learner, names, capsys):
     line = assert_failed(checker, learner, capsys, f"your {names[0]} calls {names[1]}, which is not written yet")
     assert "not implemented yet" not in line
+
+
+# ------------------------------------------------ an earlier exercise that fails
+EARLIER = '''
+def dense_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    return W.T @ dZ, dZ @ A_prev.T / m, dZ.sum(axis=1, keepdims=True) / (m if DB_RIGHT else 1)
+
+
+def backward(Y, cache, params, activations):
+    L, grads = len(activations), {}
+    dZ = cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(
+            dZ, (cache[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"]))
+        if l > 1:
+            dZ = dA_prev * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1 + SHIFT}"])
+    return grads
+
+
+def train_gd(X, Y, params, activations, learning_rate, steps):
+    params = {name: value.copy() for name, value in params.items()}
+    for _ in range(steps):
+        _, cache = forward(X, params, activations)
+        grads = backward(Y, cache, params, activations)
+        for name in params:
+            params[name] -= learning_rate * grads["d" + name]
+    return params
+'''
+
+
+def earlier_answers(db_right=True, shift=0):
+    namespace = {"DERIVATIVES": DERIVATIVES, "forward": forward, "DB_RIGHT": db_right, "SHIFT": shift}
+    exec(EARLIER, namespace)
+    return namespace
+
+
+def test_a_failure_caused_by_an_earlier_exercise_says_so(capsys):
+    wrong_dense = earlier_answers(db_right=False)
+    assert_failed(check.backward, wrong_dense["backward"], capsys,
+                  "note: your backward calls your dense_backward, which does not pass its checker yet")
+    assert_failed(check.train_gd, wrong_dense["train_gd"], capsys,
+                  "note: your train_gd calls your backward, which does not pass its checker yet")
+    # the fault in backward itself, with a right dense_backward: no note, the slip is named
+    wrong_backward = earlier_answers(shift=1)
+    line = assert_failed(check.backward, wrong_backward["backward"], capsys, "hint: dZ_(l-1) = dA_(l-1)")
+    assert "note:" not in line
+    assert_failed(check.train_gd, wrong_backward["train_gd"], capsys, "note: your train_gd calls your backward")
+    right = earlier_answers()
+    assert_passed(check.backward, right["backward"], capsys)

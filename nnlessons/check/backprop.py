@@ -24,7 +24,7 @@ from ..datasets import moons, train_test_split
 from ..lessons import backprop as _bp
 from ..lessons.forward_prop import forward as _forward, network_from_params
 from ..network import Network
-from ._core import _report, check_function, random_cases
+from ._core import CheckResult, _report, check_function, random_cases
 from .forward_prop import square_params
 
 __all__ = ["dense_backward", "backward", "train_gd"]
@@ -160,8 +160,9 @@ def _not_written(name, exc):
                                 f"NotImplementedError): finish that exercise first")
 
 
-def _run_reporting_earlier(name, run):
-    """``run()`` (a ``check_function`` call), with an unwritten earlier exercise reported as such."""
+def _run_reporting_earlier(name, run, learner=None):
+    """``run()`` (a ``check_function`` call), with an unwritten earlier exercise reported as such,
+    and a failure noted as possibly an earlier exercise's when ``learner`` calls one that fails."""
     __tracebackhide__ = True
     printed = io.StringIO()
     try:
@@ -172,8 +173,44 @@ def _run_reporting_earlier(name, run):
     except BaseException:
         print(printed.getvalue(), end="")
         raise
-    print(printed.getvalue(), end="")
-    return result
+    if result or learner is None:
+        print(printed.getvalue(), end="")
+        return result
+    return _failed_with_note(result, printed.getvalue(), learner)
+
+
+#: the earlier exercises an answer may call, by the name the notebook gives them
+_EARLIER = {"backward": ("dense_backward",), "train_gd": ("backward",)}
+
+
+def _earlier_failing(learner):
+    """The earlier exercises that ``learner`` calls by name and that do not pass their checkers."""
+    code, namespace = getattr(learner, "__code__", None), getattr(learner, "__globals__", {})
+    failing = []
+    for name in _EARLIER.get(getattr(learner, "__name__", ""), ()) if code is not None else ():
+        answer = namespace.get(name)
+        if name not in code.co_names or not callable(answer):
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                passed = bool(globals()[name](answer))
+            except Exception:
+                passed = False
+        if not passed:
+            failing.append(name)
+    return failing
+
+
+def _failed_with_note(result, printed, learner):
+    """Print a failed verdict, with a note naming the learner's failing earlier exercises it calls."""
+    failing = _earlier_failing(learner)
+    if not failing:
+        print(printed, end="")
+        return result
+    note = (f" (note: your {learner.__name__} calls your {' and '.join(failing)}, which does not pass its "
+            "checker yet: make it pass first)")
+    print(printed.rstrip("\n") + note)
+    return CheckResult(result.name, False, result.message + note)
 
 
 def _with_d_names(learner):
@@ -200,7 +237,7 @@ def backward(learner):
     cases = random_cases(_network_case, descriptions, seed=505)
     if not callable(learner):
         return check_function("backward", learner, _bp.backward, cases)
-    return _run_reporting_earlier("backward", lambda: check_function(
+    return _run_reporting_earlier("backward", learner=learner, run=lambda: check_function(
         "backward", _with_d_names(_own_stub_only(learner)), _bp.backward, cases,
         ["Y", "cache", "params", "activations"], hints=[
         ("every gradient is m times too large: dW and db are gradients of the mean cost, divide by m",
@@ -310,8 +347,7 @@ def train_gd(learner):
         print(printed.getvalue(), end="")
         raise
     if not first:
-        print(printed.getvalue(), end="")
-        return first
+        return _failed_with_note(first, printed.getvalue(), learner)
     rng = np.random.default_rng(2026)
     X, y = moons(3000, rng=rng, noise=0.2)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=2 / 3, rng=rng)
@@ -330,5 +366,6 @@ def train_gd(learner):
     message = (f"two moons, {STEPS} steps of learning rate {LEARNING_RATE} on {X_train.shape[1]:,} points: "
                f"{accuracy:.1%} on {X_test.shape[1]:,} held-out points (pass mark {PASS_MARK:.0%})")
     if accuracy < PASS_MARK:
-        message += "; does your backward pass its checker?"
+        message += ("; your train_gd calls your backward, which does not pass its checker yet: make it pass first"
+                    if _earlier_failing(learner) else "; does your backward pass its checker?")
     return _report("train_gd", accuracy >= PASS_MARK, message)
