@@ -111,15 +111,21 @@ def test_dense_backward_in_place(capsys):
 
 
 # ------------------------------------------------------------------- backward
-def right_backward(Y, cache, params, activations):
-    L, m = len(activations), Y.shape[1]
-    grads, dZ = {}, cache[f"A{L}"] - Y
-    for l in range(L, 0, -1):
-        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
-        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
-        if l > 1:
-            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
-    return grads
+def written_backward(m_axis=1, db_axis=1, z_shift=0):
+    """The backward pass as a learner writes it; the arguments give its usual slips."""
+    def backward(Y, cache, params, activations):
+        L, m = len(activations), Y.shape[m_axis]
+        grads, dZ = {}, cache[f"A{L}"] - Y
+        for l in range(L, 0, -1):
+            grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+            grads[f"db{l}"] = dZ.sum(axis=db_axis, keepdims=True) / m
+            if l > 1:
+                dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1 + z_shift}"])
+        return grads
+    return backward
+
+
+right_backward = written_backward()
 
 
 def with_dense_backward(Y, cache, params, activations):
@@ -139,40 +145,6 @@ def test_backward_right_answers(fn, capsys):
     assert_passed(check.backward, fn, capsys, "all 4 cases match the reference")
 
 
-def z_of_layer_above(Y, cache, params, activations):
-    """R'(z2) for R'(z1): the derivative taken at the Z of the layer the gradient comes from."""
-    L, m = len(activations), Y.shape[1]
-    grads, dZ = {}, cache[f"A{L}"] - Y
-    for l in range(L, 0, -1):
-        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
-        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
-        if l > 1:
-            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l}"])
-    return grads
-
-
-def m_from_rows(Y, cache, params, activations):
-    L, m = len(activations), Y.shape[0]
-    grads, dZ = {}, cache[f"A{L}"] - Y
-    for l in range(L, 0, -1):
-        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
-        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
-        if l > 1:
-            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
-    return grads
-
-
-def db_over_units(Y, cache, params, activations):
-    L, m = len(activations), Y.shape[1]
-    grads, dZ = {}, cache[f"A{L}"] - Y
-    for l in range(L, 0, -1):
-        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
-        grads[f"db{l}"] = dZ.sum(axis=0, keepdims=True) / m
-        if l > 1:
-            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
-    return grads
-
-
 def slipped(**kw):
     return lambda *a: checks._slip(*a, **kw)
 
@@ -187,9 +159,9 @@ def slipped(**kw):
     (slipped(output_derivative=True), ["hint: dZ_L = A_L - Y already includes the output activation's derivative"]),
     (slipped(derivative_of_A=True), ["on a 4 -> 4 -> 4 -> 4 network", "hint: the derivative g'(Z) must be taken"]),
     (lambda *a: {k: v for k, v in right_backward(*a).items() if k != "db1"}, ["expected a dict with keys"]),
-    (z_of_layer_above, ["key 'dW1'", "hint: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))", "published mistake"]),
-    (m_from_rows, ["hint: m is the number of examples, the columns: m = Y.shape[1]"]),
-    (db_over_units, ["wrong shape", "hint: db sums over the examples"]),
+    (written_backward(z_shift=1), ["key 'dW1'", "hint: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))", "published mistake"]),
+    (written_backward(m_axis=0), ["hint: m is the number of examples, the columns: m = Y.shape[1]"]),
+    (written_backward(db_axis=0), ["wrong shape", "hint: db sums over the examples"]),
 ])
 def test_backward_wrong_answers_are_named(fn, fragments, capsys):
     assert_failed(check.backward, fn, capsys, *fragments)
@@ -215,14 +187,23 @@ def test_backward_exception_is_reported_then_raised(capsys):
 
 
 # -------------------------------------------------------------------- train_gd
-def right_train_gd(X, Y, params, activations, learning_rate, steps):
-    params = {k: v.copy() for k, v in params.items()}
-    for _ in range(steps):
+def written_train_gd(update_biases=True, forward_every_step=True):
+    """The training loop as a learner writes it; the arguments give its usual slips."""
+    def train_gd(X, Y, params, activations, learning_rate, steps):
+        params = {k: v.copy() for k, v in params.items()}
         _, cache = forward(X, params, activations)
-        grads = right_backward(Y, cache, params, activations)
-        for k in params:
-            params[k] = params[k] - learning_rate * grads["d" + k]
-    return params
+        for _ in range(steps):
+            if forward_every_step:
+                _, cache = forward(X, params, activations)
+            grads = right_backward(Y, cache, params, activations)
+            for k in params:
+                if update_biases or k[0] == "W":
+                    params[k] = params[k] - learning_rate * grads["d" + k]
+        return params
+    return train_gd
+
+
+right_train_gd = written_train_gd()
 
 
 def with_network(X, Y, params, activations, learning_rate, steps):
@@ -244,27 +225,6 @@ def test_train_gd_right_answers_pass_end_to_end(fn, capsys):
     assert accuracy >= 96.0 and "on 2,000 held-out points (pass mark 96%)" in line
 
 
-def weights_only(X, Y, params, activations, learning_rate, steps):
-    params = {k: v.copy() for k, v in params.items()}
-    for _ in range(steps):
-        _, cache = forward(X, params, activations)
-        grads = right_backward(Y, cache, params, activations)
-        for k in params:
-            if k[0] == "W":
-                params[k] = params[k] - learning_rate * grads["d" + k]
-    return params
-
-
-def forward_once(X, Y, params, activations, learning_rate, steps):
-    params = {k: v.copy() for k, v in params.items()}
-    _, cache = forward(X, params, activations)
-    for _ in range(steps):
-        grads = right_backward(Y, cache, params, activations)
-        for k in params:
-            params[k] -= learning_rate * grads["d" + k]
-    return params
-
-
 def hinted(i):
     return checks._steps_hints()[i][1]
 
@@ -274,8 +234,8 @@ def hinted(i):
     (hinted(1), ["hint: the parameters did not change"]),
     (hinted(2), ["3 steps", "hint: only one step was taken"]),
     (hinted(3), ["key 'b1'", "hint: the biases did not change"]),
-    (weights_only, ["key 'b1'", "hint: the biases did not change"]),
-    (forward_once, ["3 steps", "hint: the forward pass ran once, before the loop"]),
+    (written_train_gd(update_biases=False), ["key 'b1'", "hint: the biases did not change"]),
+    (written_train_gd(forward_every_step=False), ["3 steps", "hint: the forward pass ran once, before the loop"]),
     (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr / X.shape[1], steps), ["wrong value"]),
     (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr, steps + 1), ["wrong value"]),
 ])
@@ -375,12 +335,9 @@ def backward(Y, cache, params, activations):
 
 
 def train_gd(X, Y, params, activations, learning_rate, steps):
-    params = {name: value.copy() for name, value in params.items()}
     for _ in range(steps):
-        _, cache = forward(X, params, activations)
-        grads = backward(Y, cache, params, activations)
-        for name in params:
-            params[name] -= learning_rate * grads["d" + name]
+        grads = backward(Y, forward(X, params, activations)[1], params, activations)
+        params = {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
     return params
 '''
 
