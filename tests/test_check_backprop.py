@@ -81,8 +81,13 @@ def test_dense_backward_right_answers(fn, capsys):
      ["value 3 of 3: wrong shape, expected (3, 1), got (3,)", "hint: db must be a column (n_out, 1)"]),
     (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), ["value 1 of 3: wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
     (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m), ["value 2 of 3: wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
-    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3: wrong value"]),
-    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m), ["expected (3, 1), got (1, 5)"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3: wrong value", "hint: dW is m times too large"]),
+    (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m),
+     ["expected (3, 1), got (1, 5)", "hint: db sums over the examples"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T / dZ.shape[0], db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)
+             / dZ.shape[0]), ["value 2 of 3: wrong value", "hint: m is the number of examples"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T / A.shape[0], db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)
+             / A.shape[0]), ["value 2 of 3: wrong value", "hint: m is the number of examples"]),
     (altered(dW=lambda dZ, A, W, m: -dZ @ A.T / m), ["value 2 of 3: wrong value"]),
     (lambda dZ, cache: solution_dense_backward(dZ, cache)[::-1], ["hint: return (dA_prev, dW, db) in that order"]),
     (lambda dZ, cache: solution_dense_backward(dZ, cache)[1:], ["expected a tuple of 3 values"]),
@@ -106,15 +111,21 @@ def test_dense_backward_in_place(capsys):
 
 
 # ------------------------------------------------------------------- backward
-def right_backward(Y, cache, params, activations):
-    L, m = len(activations), Y.shape[1]
-    grads, dZ = {}, cache[f"A{L}"] - Y
-    for l in range(L, 0, -1):
-        grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
-        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
-        if l > 1:
-            dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
-    return grads
+def written_backward(m_axis=1, db_axis=1, z_shift=0):
+    """The backward pass as a learner writes it; the arguments give its usual slips."""
+    def backward(Y, cache, params, activations):
+        L, m = len(activations), Y.shape[m_axis]
+        grads, dZ = {}, cache[f"A{L}"] - Y
+        for l in range(L, 0, -1):
+            grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+            grads[f"db{l}"] = dZ.sum(axis=db_axis, keepdims=True) / m
+            if l > 1:
+                dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1 + z_shift}"])
+        return grads
+    return backward
+
+
+right_backward = written_backward()
 
 
 def with_dense_backward(Y, cache, params, activations):
@@ -148,6 +159,9 @@ def slipped(**kw):
     (slipped(output_derivative=True), ["hint: dZ_L = A_L - Y already includes the output activation's derivative"]),
     (slipped(derivative_of_A=True), ["on a 4 -> 4 -> 4 -> 4 network", "hint: the derivative g'(Z) must be taken"]),
     (lambda *a: {k: v for k, v in right_backward(*a).items() if k != "db1"}, ["expected a dict with keys"]),
+    (written_backward(z_shift=1), ["key 'dW1'", "hint: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))", "published mistake"]),
+    (written_backward(m_axis=0), ["hint: m is the number of examples, the columns: m = Y.shape[1]"]),
+    (written_backward(db_axis=0), ["wrong shape", "hint: db sums over the examples"]),
 ])
 def test_backward_wrong_answers_are_named(fn, fragments, capsys):
     assert_failed(check.backward, fn, capsys, *fragments)
@@ -156,7 +170,8 @@ def test_backward_wrong_answers_are_named(fn, fragments, capsys):
 def test_backward_every_slip_changes_some_case():
     cases = nl.check.random_cases(checks._network_case, ["x"] * 4, seed=505)
     for kw in [dict(per_m=False), dict(dA_over_m=True), dict(dW_transposed=True), dict(W_untransposed=True),
-               dict(sign=-1.0), dict(output_derivative=True), dict(derivative_of_A=True)]:
+               dict(sign=-1.0), dict(output_derivative=True), dict(derivative_of_A=True),
+               dict(Z_of_layer_above=True), dict(m_rows=True)]:
         differs = []
         for _, args in cases:
             ref, got = bp.backward(*args), checks._slip(*args, **kw)
@@ -172,14 +187,23 @@ def test_backward_exception_is_reported_then_raised(capsys):
 
 
 # -------------------------------------------------------------------- train_gd
-def right_train_gd(X, Y, params, activations, learning_rate, steps):
-    params = {k: v.copy() for k, v in params.items()}
-    for _ in range(steps):
+def written_train_gd(update_biases=True, forward_every_step=True):
+    """The training loop as a learner writes it; the arguments give its usual slips."""
+    def train_gd(X, Y, params, activations, learning_rate, steps):
+        params = {k: v.copy() for k, v in params.items()}
         _, cache = forward(X, params, activations)
-        grads = right_backward(Y, cache, params, activations)
-        for k in params:
-            params[k] = params[k] - learning_rate * grads["d" + k]
-    return params
+        for _ in range(steps):
+            if forward_every_step:
+                _, cache = forward(X, params, activations)
+            grads = right_backward(Y, cache, params, activations)
+            for k in params:
+                if update_biases or k[0] == "W":
+                    params[k] = params[k] - learning_rate * grads["d" + k]
+        return params
+    return train_gd
+
+
+right_train_gd = written_train_gd()
 
 
 def with_network(X, Y, params, activations, learning_rate, steps):
@@ -210,6 +234,8 @@ def hinted(i):
     (hinted(1), ["hint: the parameters did not change"]),
     (hinted(2), ["3 steps", "hint: only one step was taken"]),
     (hinted(3), ["key 'b1'", "hint: the biases did not change"]),
+    (written_train_gd(update_biases=False), ["key 'b1'", "hint: the biases did not change"]),
+    (written_train_gd(forward_every_step=False), ["3 steps", "hint: the forward pass ran once, before the loop"]),
     (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr / X.shape[1], steps), ["wrong value"]),
     (lambda X, Y, p, a, lr, steps: right_train_gd(X, Y, p, a, lr, steps + 1), ["wrong value"]),
 ])
@@ -287,3 +313,51 @@ def _train_gd_on_unwritten_backward(X, Y, params, activations, learning_rate, st
 def test_a_stub_in_an_earlier_exercise_is_named_not_taken_for_this_one(checker, learner, names, capsys):
     line = assert_failed(checker, learner, capsys, f"your {names[0]} calls {names[1]}, which is not written yet")
     assert "not implemented yet" not in line
+
+
+# ------------------------------------------------ an earlier exercise that fails
+EARLIER = '''
+def dense_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    return W.T @ dZ, dZ @ A_prev.T / m, dZ.sum(axis=1, keepdims=True) / (m if DB_RIGHT else 1)
+
+
+def backward(Y, cache, params, activations):
+    L, grads = len(activations), {}
+    dZ = cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(
+            dZ, (cache[f"A{l - 1}"], params[f"W{l}"], params[f"b{l}"]))
+        if l > 1:
+            dZ = dA_prev * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1 + SHIFT}"])
+    return grads
+
+
+def train_gd(X, Y, params, activations, learning_rate, steps):
+    for _ in range(steps):
+        grads = backward(Y, forward(X, params, activations)[1], params, activations)
+        params = {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
+    return params
+'''
+
+
+def earlier_answers(db_right=True, shift=0):
+    namespace = {"DERIVATIVES": DERIVATIVES, "forward": forward, "DB_RIGHT": db_right, "SHIFT": shift}
+    exec(EARLIER, namespace)
+    return namespace
+
+
+def test_a_failure_caused_by_an_earlier_exercise_says_so(capsys):
+    wrong_dense = earlier_answers(db_right=False)
+    assert_failed(check.backward, wrong_dense["backward"], capsys,
+                  "note: your backward calls your dense_backward, which does not pass its checker yet")
+    assert_failed(check.train_gd, wrong_dense["train_gd"], capsys,
+                  "note: your train_gd calls your backward, which does not pass its checker yet")
+    # the fault in backward itself, with a right dense_backward: no note, the slip is named
+    wrong_backward = earlier_answers(shift=1)
+    line = assert_failed(check.backward, wrong_backward["backward"], capsys, "hint: dZ_(l-1) = dA_(l-1)")
+    assert "note:" not in line
+    assert_failed(check.train_gd, wrong_backward["train_gd"], capsys, "note: your train_gd calls your backward")
+    right = earlier_answers()
+    assert_passed(check.backward, right["backward"], capsys)

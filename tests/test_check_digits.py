@@ -114,6 +114,7 @@ SGD_SLIPS = [
     (make_sgd(drop_last=True), f"{SMALL}: the last, smaller batch of each epoch was skipped"),
     (make_sgd(sign=-1.0), f"{SMALL}, step 1: the parameters moved up the gradient"),
     (make_sgd(scale=5.0), f"{SMALL}, step 1: the step is batch_size times too large"),
+    (make_sgd(scale=0.2), f"{SMALL}, step 1: the step is batch_size times too small"),
     (make_sgd(scale=0.0), f"{SMALL}, step 1: the parameters did not change"),
     (make_sgd(stale=True), f"{SMALL}, step 2: the step used the gradients of the previous batch"),
     (make_sgd(labels=True), f"{SMALL}: labels used as targets instead of one-hot columns"),
@@ -322,6 +323,23 @@ SLIPS = ([("flatten_images", *s) for s in FLATTEN_SLIPS] + [("to_one_hot", *s) f
 def test_rejects_slips_with_the_right_message(capsys, name, learner, message):
     line = assert_failed(getattr(check, name), learner, capsys)
     assert line.startswith(f"FAILED  {name}: {message}"), line
+
+
+@pytest.mark.parametrize("name, learner, hint", [
+    ("flatten_images", lambda im: im.reshape(784, -1) / 255.0, "mixes the pixels of several images"),
+    ("flatten_images", lambda im: im.reshape(im.shape[0], -1).T, "divide by 255"),
+    ("flatten_images", lambda im: im.reshape(im.shape[0], -1).T // 255, "// is integer division"),
+    ("flatten_images", lambda im: im.reshape(im.shape[0], 28, 28).T.reshape(784, -1) / 255.0,
+     "flattened column by column"),
+    ("flatten_images", lambda im: im.reshape(im.shape[0], -1, order="F").T / 255.0, "flattened column by column"),
+    ("to_one_hot", lambda y, n: np.eye(y.max() + 1)[y].T, "take the number of rows from n_classes"),
+    ("confusion_matrix", fancy_index_add, "np.add.at"),
+    ("confusion_matrix", swapped, "rows are the true classes"),
+    ("confusion_matrix", from_labels, "take the size from n_classes"),
+])
+def test_the_slips_the_exercise_text_warns_of_are_named(capsys, name, learner, hint):
+    line = assert_failed(getattr(check, name), learner, capsys)
+    assert "(hint: " in line and hint in line.split("(hint: ", 1)[1], line
 
 
 def test_checkers_are_exported_in_notebook_order():

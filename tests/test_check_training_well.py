@@ -93,9 +93,19 @@ DROPOUT_PASSED = ("mask, scaling and backward right; the gradient through your d
                   "matches central differences (relative error below 1e-7)")
 
 
+def float32_forward(A, keep_prob, rng):
+    mask = rng.random(A.shape) < keep_prob
+    return (A * mask / keep_prob).astype(np.float32), mask
+
+
+def float32_backward(dA_drop, mask, keep_prob):
+    return (dA_drop * mask / keep_prob).astype(np.float32)
+
+
 @pytest.mark.parametrize("forward, backward", [(dropout_forward, dropout_backward),
                                                (scaled_forward, scaled_backward),
-                                               (float_forward, dropout_backward)])
+                                               (float_forward, dropout_backward),
+                                               (float32_forward, float32_backward)])
 def test_dropout_accepts_right_answers(capsys, forward, backward):
     assert_passed(_drop(None, backward), forward, capsys, DROPOUT_PASSED)
 
@@ -121,6 +131,11 @@ DROPOUT_FORWARD_SLIPS = [
     (lambda A, k, rng: (A * (m := rng.random(A.shape) < k) * k, m), "do not multiply"),
     (lambda A, k, rng: (A * (m := rng.random(A.shape) > k) / k, m), "you keep with probability 1 - keep_prob"),
     (lambda A, k, rng: (A * (m := rng.random((A.shape[0], 1)) < k) / k, m), "one mask entry per unit AND"),
+    # a mask of one column or one row, broadcast to the shape of A: the right shape, but not dropout
+    (lambda A, k, rng: (A * (m := np.broadcast_to(rng.random((A.shape[0], 1)) < k, A.shape)) / k, m),
+     "every example drops the same units"),
+    (lambda A, k, rng: (A * (m := np.broadcast_to(rng.random((1, A.shape[1])) < k, A.shape)) / k, m),
+     "every unit is dropped for the same examples"),
     (lambda A, k, rng: (A * (m := np.random.default_rng().random(A.shape) < k) / k, m),
      "the mask must come from the rng argument"),
     (lambda A, k, rng: (A * (m := np.random.default_rng(0).random(A.shape) < k) / k, m),
@@ -151,7 +166,7 @@ DROPOUT_BACKWARD_SLIPS = [
      "a mask redrawn in the backward pass"),
     (lambda dA, M, k: dA * (np.random.default_rng(1).random(dA.shape) < k) / k,
      "a mask redrawn in the backward pass"),
-    (lambda dA, M, k: dA * M * k, "wrong value"),
+    (lambda dA, M, k: dA * M * k, "divide by keep_prob, do not multiply"),
     (lambda dA, M, k: (dA * M / k).T, "wrong shape"),
 ]
 
@@ -203,6 +218,9 @@ MOMENTUM_SLIPS = [
     (lambda p, g, v, lr, b: momentum_solution(p, {k: b * g[k] for k in g}, v, lr, b),
      "beta multiplies the old velocity only"),
     (lambda p, g, v, lr, b: momentum_solution(p, g, v, lr, b)[0], "expected a tuple of 2 values"),
+    (lambda p, g, v, lr, b: (lambda nv: ({k: p[k] + nv[k] for k in p}, nv))(
+        {k: b * v[k] - lr * g[k] for k in p}), "the other common form of momentum"),
+    (lambda p, g, v, lr, b: momentum_solution(p, g, v, lr, b)[::-1], "return (new_params, new_velocity)"),
 ]
 
 
@@ -285,6 +303,25 @@ def test_train_with_adam_other_slips(capsys):
 
     assert_failed(check.train_with_adam, drops_last_batch, capsys, "expected a list of")
 
+    def skips_last_batch(net, X, y, epochs, batch_size, learning_rate, rng):
+        from nnlessons.optim import Adam
+        opt, costs, n = Adam(learning_rate), [], X.shape[1]
+        for _ in range(epochs):
+            order = rng.permutation(n)
+            for s in range(0, n - n % batch_size, batch_size):
+                cost, grads = net.loss_and_grads(X[:, order[s:s + batch_size]], y[order[s:s + batch_size]])
+                opt.step(net.params, grads)
+                costs.append(cost)
+        return costs
+
+    assert_failed(check.train_with_adam, skips_last_batch, capsys, "the last, smaller batch of each epoch")
+
+    def shuffled_once(net, X, y, epochs, batch_size, learning_rate, rng):
+        order = rng.permutation(X.shape[1])
+        return adam_solution(net, X, y, epochs, batch_size, learning_rate, _Fixed(order))
+
+    assert_failed(check.train_with_adam, shuffled_once, capsys, "shuffled once, in the same order every epoch")
+
     assert_failed(check.train_with_adam, _sgd, capsys, "wrong value")
     assert_failed(check.train_with_adam, lambda *a: None, capsys, "your function returned None")
     assert_not_implemented(check.train_with_adam, capsys)
@@ -317,3 +354,14 @@ def test_the_notebooks_solutions_pass(capsys):
     run_cells(exercise_sources(NOTEBOOK), NOTEBOOK)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == [f"PASSED  {name}" for name in ctw.EXERCISES]
+
+
+class _Fixed:
+    """An rng whose every permutation is the same order: a loop that shuffled once."""
+
+    def __init__(self, order):
+        self.order = order
+
+    def permutation(self, m):
+        return self.order.copy()
+

@@ -55,12 +55,15 @@ RULES = {
         [(0.7, 1.5, 3.0), (-1.9, 2.0, 2.0), (2.5, 0.8, -1.0)],
         [("bring the exponent down: d(a^n)/da = n a^(n-1)", lambda grad, a, n: grad * a ** (n - 1)),
          ("the exponent drops by one: n a^(n-1), not n a^n", lambda grad, a, n: grad * n * a ** n),
-         (CHAIN, lambda grad, a, n: n * a ** (n - 1))],
+         (CHAIN, lambda grad, a, n: n * a ** (n - 1)),
+         ("n is a constant, not an input of the graph: return only the gradient for a",
+          lambda grad, a, n: (grad * n * a ** (n - 1), grad * a ** n * math.log(abs(a))))],
     ),
     "exp_backward": (
         _unary(math.exp, math.log),
         [(0.7, math.exp(1.2)), (-1.9, math.exp(-0.5)), (2.5, math.exp(2.0))],
         [("d(e^a)/da is e^a itself, which the rule receives as out", lambda grad, out: grad),
+         ("out is already e^a: grad * out, not grad * exp(out)", lambda grad, out: grad * math.exp(out)),
          (CHAIN, lambda grad, out: out)],
     ),
     "log_backward": (
@@ -78,9 +81,15 @@ RULES = {
          (CHAIN, lambda grad, out: 1 - out ** 2)],
     ),
     "relu_backward": (
-        _unary(lambda a: max(a, 0.0), lambda a: a),
-        [(0.7, 1.2), (-1.9, -0.8), (2.5, 3.0), (1.6, -2.0)],
+        # at the kink a = 0 no derivative exists; the rule's convention (the notebook's table) is 0
+        lambda grad, a: 0.0 * grad if a == 0 else _unary(lambda t: max(t, 0.0), lambda t: t)(grad, a),
+        [(0.7, 1.2), (-1.9, -0.8), (2.5, 3.0), (1.6, -2.0), (1.3, 0.0)],
         [("the slope of relu is 1 where a > 0 (and 0 elsewhere), not a", lambda grad, a: grad * max(a, 0.0)),
+         ("relu passes the gradient back only where its input was positive: grad * (a > 0)",
+          lambda grad, a: grad),
+         ("the slope depends on the input a, not on grad: grad * (a > 0)", lambda grad, a: max(grad, 0.0)),
+         ("at the kink a = 0 the rule returns 0: grad * (a > 0), not (a >= 0)",
+          lambda grad, a: grad * (a >= 0)),
          (CHAIN, lambda grad, a: float(a > 0))],
     ),
 }

@@ -24,7 +24,7 @@ from ..datasets import moons, train_test_split
 from ..lessons import backprop as _bp
 from ..lessons.forward_prop import forward as _forward, network_from_params
 from ..network import Network
-from ._core import _report, check_function, random_cases
+from ._core import CheckResult, _report, check_function, random_cases
 from .forward_prop import square_params
 
 __all__ = ["dense_backward", "backward", "train_gd"]
@@ -50,11 +50,16 @@ def dense_backward(learner):
     def reference(dZ, cache):
         return layers.dense_backward(dZ, cache)
 
-    def slip(dZ, cache, per_m=True, flat_db=False, dA_over_m=False):
+    def slip(dZ, cache, per_m=True, flat_db=False, dA_over_m=False, m_from=None, dW_only=False, db_axis0=False):
         dA_prev, dW, db = reference(dZ, cache)
         m = dZ.shape[1]
         scale = 1.0 if per_m else m
-        return (dA_prev / m if dA_over_m else dA_prev), dW * scale, (db.ravel() if flat_db else db) * scale
+        if m_from is not None:  # divided by another size than the number of examples
+            scale = m / m_from(dZ, cache)
+        if db_axis0:
+            db = dZ.sum(axis=0, keepdims=True) / m
+        return ((dA_prev / m if dA_over_m else dA_prev), dW * scale,
+                (db.ravel() if flat_db else db) * (1.0 if dW_only else scale))
 
     cases = random_cases(make, ["3 neurons, 4 inputs, 5 examples", "one output neuron, 6 examples",
                                 "a single example", "a square layer (3 neurons, 3 inputs, 3 examples)"],
@@ -65,6 +70,14 @@ def dense_backward(learner):
         ("db must be a column (n_out, 1): sum with keepdims=True", lambda dZ, c: slip(dZ, c, flat_db=True)),
         ("dA_prev = W.T @ dZ has no 1/m: dZ holds per-example derivatives, the 1/m enters only dW and db",
          lambda dZ, c: slip(dZ, c, dA_over_m=True)),
+        ("dW is m times too large: divide dZ @ A_prev.T by m, as db", lambda dZ, c: slip(dZ, c, per_m=False,
+                                                                                         dW_only=True)),
+        ("m is the number of examples, the columns: m = A_prev.shape[1] (not the number of units)",
+         lambda dZ, c: slip(dZ, c, m_from=lambda dZ, c: dZ.shape[0])),
+        ("m is the number of examples, the columns: m = A_prev.shape[1] (not the number of units)",
+         lambda dZ, c: slip(dZ, c, m_from=lambda dZ, c: c[0].shape[0])),
+        ("db sums over the examples, the columns: dZ.sum(axis=1, keepdims=True) / m",
+         lambda dZ, c: slip(dZ, c, db_axis0=True)),
         ("return (dA_prev, dW, db) in that order", lambda dZ, c: tuple(reference(dZ, c)[::-1])),
     ])
 
@@ -91,10 +104,11 @@ def _network_case(rng, i):
 
 
 def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m=False, dW_transposed=False,
-          W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False):
+          W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False, m_rows=False,
+          db_axis0=False, Z_of_layer_above=False):
     """The backward pass with one of the usual slips, returning the reference's format."""
     L = len(activations)
-    m = cache["A0"].shape[1]
+    m = Y.shape[0] if m_rows else cache["A0"].shape[1]
     dZ = sign * (cache[f"A{L}"] - Y)
     if output_derivative:  # sigmoid'(Z) = A (1 - A), and the diagonal of softmax's Jacobian
         dZ = dZ * cache[f"A{L}"] * (1 - cache[f"A{L}"])
@@ -104,10 +118,10 @@ def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m
         A_prev, W = cache[f"A{l - 1}"], params[f"W{l}"]
         grads[f"dW{l}"] = (A_prev @ dZ.T if dW_transposed else dZ @ A_prev.T) * scale
         db = dZ.sum(axis=1) if flat_db else dZ.sum(axis=1, keepdims=True)
-        grads[f"db{l}"] = db * scale
+        grads[f"db{l}"] = dZ.sum(axis=0, keepdims=True) * scale if db_axis0 else db * scale
         if l > 1:
             dA = (W @ dZ if W_untransposed else W.T @ dZ) / (m if dA_over_m else 1)
-            at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l - 1}"]
+            at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l}" if Z_of_layer_above else f"Z{l - 1}"]
             dZ = dA * _DERIVATIVES[activations[l - 2]](at)
     return grads
 
@@ -146,8 +160,9 @@ def _not_written(name, exc):
                                 f"NotImplementedError): finish that exercise first")
 
 
-def _run_reporting_earlier(name, run):
-    """``run()`` (a ``check_function`` call), with an unwritten earlier exercise reported as such."""
+def _run_reporting_earlier(name, run, learner=None):
+    """``run()`` (a ``check_function`` call), with an unwritten earlier exercise reported as such,
+    and a failure noted as possibly an earlier exercise's when ``learner`` calls one that fails."""
     __tracebackhide__ = True
     printed = io.StringIO()
     try:
@@ -158,8 +173,44 @@ def _run_reporting_earlier(name, run):
     except BaseException:
         print(printed.getvalue(), end="")
         raise
-    print(printed.getvalue(), end="")
-    return result
+    if result or learner is None:
+        print(printed.getvalue(), end="")
+        return result
+    return _failed_with_note(result, printed.getvalue(), learner)
+
+
+#: the earlier exercises an answer may call, by the name the notebook gives them
+_EARLIER = {"backward": ("dense_backward",), "train_gd": ("backward",)}
+
+
+def _earlier_failing(learner):
+    """The earlier exercises that ``learner`` calls by name and that do not pass their checkers."""
+    code, namespace = getattr(learner, "__code__", None), getattr(learner, "__globals__", {})
+    failing = []
+    for name in _EARLIER.get(getattr(learner, "__name__", ""), ()) if code is not None else ():
+        answer = namespace.get(name)
+        if name not in code.co_names or not callable(answer):
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                passed = bool(globals()[name](answer))
+            except Exception:
+                passed = False
+        if not passed:
+            failing.append(name)
+    return failing
+
+
+def _failed_with_note(result, printed, learner):
+    """Print a failed verdict, with a note naming the learner's failing earlier exercises it calls."""
+    failing = _earlier_failing(learner)
+    if not failing:
+        print(printed, end="")
+        return result
+    note = (f" (note: your {learner.__name__} calls your {' and '.join(failing)}, which does not pass its "
+            "checker yet: make it pass first)")
+    print(printed.rstrip("\n") + note)
+    return CheckResult(result.name, False, result.message + note)
 
 
 def _with_d_names(learner):
@@ -186,7 +237,7 @@ def backward(learner):
     cases = random_cases(_network_case, descriptions, seed=505)
     if not callable(learner):
         return check_function("backward", learner, _bp.backward, cases)
-    return _run_reporting_earlier("backward", lambda: check_function(
+    return _run_reporting_earlier("backward", learner=learner, run=lambda: check_function(
         "backward", _with_d_names(_own_stub_only(learner)), _bp.backward, cases,
         ["Y", "cache", "params", "activations"], hints=[
         ("every gradient is m times too large: dW and db are gradients of the mean cost, divide by m",
@@ -203,6 +254,12 @@ def backward(learner):
          lambda *a: _slip(*a, output_derivative=True)),
         ("the derivative g'(Z) must be taken at the layer's Z, not at its output A",
          lambda *a: _slip(*a, derivative_of_A=True)),
+        ("dZ_(l-1) = dA_(l-1) * g'(Z_(l-1)): the derivative at the Z of the layer the gradient enters, not at "
+         "Z_l (notebook 05's published mistake)", lambda *a: _slip(*a, Z_of_layer_above=True)),
+        ("m is the number of examples, the columns: m = Y.shape[1] (not the number of output units)",
+         lambda *a: _slip(*a, m_rows=True)),
+        ("db sums over the examples, the columns: dZ.sum(axis=1, keepdims=True) / m",
+         lambda *a: _slip(*a, db_axis0=True)),
     ]))
 
 
@@ -239,8 +296,21 @@ def _steps_hints():
         return net.get_params()
 
     def biases_fixed(X, Y, params, acts, lr, steps):
-        trained = ref(X, Y, params, acts, lr, steps)
-        return {k: (v if k[0] == "W" else params[k]) for k, v in trained.items()}
+        net = network_from_params(params, acts)
+        for _ in range(steps):
+            for name, g in net.loss_and_grads(X, Y)[1].items():
+                if name[0] == "W":
+                    net.params[name] -= lr * g
+        return net.get_params()
+
+    def forward_once(X, Y, params, acts, lr, steps):
+        # the cache of the starting parameters, reused at every step (the weights in it do change)
+        net = network_from_params(params, acts)
+        _, cache = net.forward(X)
+        for _ in range(steps):
+            for name, g in net.backward(Y, cache).items():
+                net.params[name] -= lr * g
+        return net.get_params()
 
     return [
         ("the parameters moved uphill: subtract learning_rate * gradient", uphill),
@@ -249,6 +319,8 @@ def _steps_hints():
         ("only one step was taken: repeat forward, backward, update `steps` times",
          lambda X, Y, p, a, lr, s: ref(X, Y, p, a, lr, 1)),
         ("the biases did not change: update every b as well as every W", biases_fixed),
+        ("the forward pass ran once, before the loop: run forward at every step, on the current params",
+         forward_once),
     ]
 
 
@@ -275,8 +347,7 @@ def train_gd(learner):
         print(printed.getvalue(), end="")
         raise
     if not first:
-        print(printed.getvalue(), end="")
-        return first
+        return _failed_with_note(first, printed.getvalue(), learner)
     rng = np.random.default_rng(2026)
     X, y = moons(3000, rng=rng, noise=0.2)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=2 / 3, rng=rng)
@@ -295,5 +366,6 @@ def train_gd(learner):
     message = (f"two moons, {STEPS} steps of learning rate {LEARNING_RATE} on {X_train.shape[1]:,} points: "
                f"{accuracy:.1%} on {X_test.shape[1]:,} held-out points (pass mark {PASS_MARK:.0%})")
     if accuracy < PASS_MARK:
-        message += "; does your backward pass its checker?"
+        message += ("; your train_gd calls your backward, which does not pass its checker yet: make it pass first"
+                    if _earlier_failing(learner) else "; does your backward pass its checker?")
     return _report("train_gd", accuracy >= PASS_MARK, message)

@@ -85,6 +85,9 @@ def _step_problem(before, after, grads, lr, batch_size):
     if _close(after, {k: before[k] - lr * batch_size * grads[k] for k in before}):
         return ("the step is batch_size times too large (the gradients from backward are already means "
                 "over the batch; if you wrote the backward pass, did it forget the 1/m?)")
+    if _close(after, {k: before[k] - lr / batch_size * grads[k] for k in before}):
+        return ("the step is batch_size times too small (the gradients from backward are already means "
+                "over the batch: do not divide them by the batch size again)")
     return "the step is not -learning_rate * (the gradients of the batch)"
 
 
@@ -301,7 +304,18 @@ def flatten_images(learner):
         [f"{m} random image{'s' if m > 1 else ''}" for m in sizes],
         seed=60,
     )
-    return check_function("flatten_images", learner, _to_columns, cases, ["images"])
+    def columns(images):
+        return images.reshape(images.shape[0], -1).T
+
+    hints = [
+        ("images.reshape(784, m) has the right shape but mixes the pixels of several images in each column: "
+         "reshape to (m, 784), one image per row, then transpose", lambda im: im.reshape(784, -1) / 255),
+        ("divide by 255: the values must lie in [0, 1]", lambda im: columns(im).astype(np.float64)),
+        ("// is integer division and leaves only 0 and 1: divide with /", lambda im: columns(im) // 255),
+        ("each image was flattened column by column: flatten it row by row, images.reshape(m, 784)",
+         lambda im: columns(im.transpose(0, 2, 1)) / 255),
+    ]
+    return check_function("flatten_images", learner, _to_columns, cases, ["images"], hints)
 
 
 def to_one_hot(learner):
@@ -316,7 +330,9 @@ def to_one_hot(learner):
 
     cases = random_cases(make, ["7 labels, 10 classes", "4 labels, 3 classes", "a single label",
                                 "6 labels, none above 4, 10 classes"], seed=61)
-    return check_function("to_one_hot", learner, one_hot, cases, ["labels", "n_classes"])
+    hints = [("take the number of rows from n_classes, not from the largest label: a batch may not contain "
+              "every class", lambda labels, n: one_hot(labels, int(labels.max()) + 1))]
+    return check_function("to_one_hot", learner, one_hot, cases, ["labels", "n_classes"], hints)
 
 
 def confusion_matrix(learner):
@@ -334,5 +350,18 @@ def confusion_matrix(learner):
 
     cases = random_cases(make, ["40 examples, 4 classes", "25 examples, 10 classes",
                                 "9 examples, 6 classes, class 5 never seen"], seed=62)
+    def buffered(true, predicted, n):
+        C = np.zeros((n, n), dtype=int)
+        C[true, predicted] += 1
+        return C
+
+    hints = [
+        ("C[true, predicted] += 1 adds 1 only once for a pair that occurs several times: loop over the "
+         "pairs, or use np.add.at(C, (true, predicted), 1)", buffered),
+        ("rows are the true classes and columns the predictions: count C[t, p], not C[p, t]",
+         lambda true, predicted, n: digits.confusion_matrix(predicted, true, n)),
+        ("take the size from n_classes, not from the labels: a class may never occur",
+         lambda true, predicted, n: digits.confusion_matrix(true, predicted, int(max(true.max(), predicted.max())) + 1)),
+    ]
     return check_function("confusion_matrix", learner, digits.confusion_matrix, cases,
-                          ["true", "predicted", "n_classes"])
+                          ["true", "predicted", "n_classes"], hints)

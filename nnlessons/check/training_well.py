@@ -101,17 +101,31 @@ def _forward(forward, A, keep_prob, seed):
         raise _Failed("dropout_forward returned None (is a `return` missing?)")
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise _Failed(f"dropout_forward must return (A_drop, mask), got {_describe(out)}")
-    A_drop, mask = (np.asarray(x, dtype=np.float64) for x in out)
+    A_drop = np.asarray(out[0])
+    A_drop = A_drop if _single(A_drop) else A_drop.astype(np.float64)  # float32 kept for the tolerance
+    mask = np.asarray(out[1], dtype=np.float64)
     for what, arr in (("A_drop", A_drop), ("mask", mask)):
         if arr.shape != A.shape:
             extra = (" (one mask entry per unit AND per example: use the shape of A)"
                      if what == "mask" and arr.size in (A.shape[0], A.shape[1]) else "")
             raise _Failed(f"dropout_forward's {what} has shape {arr.shape}, expected {A.shape}{extra}")
     kept = mask != 0
+    # A mask drawn for one column or one row and broadcast has the right shape but is not
+    # dropout: every example loses the same units (or every unit the same examples).
+    if min(A.shape) > 1 and not kept.all() and (np.all(kept == kept[:, :1]) or np.all(kept == kept[:1, :])):
+        which = "every example drops the same units" if np.all(kept == kept[:, :1]) else \
+            "every unit is dropped for the same examples"
+        raise _Failed(f"dropout_forward's mask repeats one row or column: {which} (hint: one independent "
+                      "draw per unit AND per example, rng.random(A.shape) < keep_prob)")
     # A mask of 0/1 or of 0/(1 / keep_prob) are both fine: only which units are kept matters.
     if not (np.all(mask[kept] == 1) or np.allclose(mask[kept], 1.0 / keep_prob)):
         raise _Failed("dropout_forward's mask must hold 0 (dropped) and 1 (kept)")
     return A_drop, kept, out[1]
+
+
+def _single(x):
+    """True for a float32 answer (array or number)."""
+    return getattr(x, "dtype", None) == np.float32
 
 
 def _check_dropout(forward, backward):
@@ -124,11 +138,13 @@ def _check_dropout(forward, backward):
         hint = (" (hint: you keep with probability 1 - keep_prob; keep where rng.random(shape) < keep_prob)"
                 if abs(fraction - (1 - keep)) < 0.01 else "")
         raise _Failed(f"with keep_prob={keep}, your mask keeps {fraction:.3f} of the units{hint}")
-    if not np.allclose(A_drop, A * kept / keep, rtol=1e-9):
-        if np.allclose(A_drop, A * kept, rtol=1e-9):
+    # an answer computed in float32 is right to float32's precision
+    rtol = 1e-6 if _single(A_drop) else 1e-9
+    if not np.allclose(A_drop, A * kept / keep, rtol=rtol):
+        if np.allclose(A_drop, A * kept, rtol=rtol):
             hint = ("divide the kept activations by keep_prob (inverted dropout); without it their "
                     "expected value shrinks to keep_prob times the activation")
-        elif np.allclose(A_drop, A * kept * keep, rtol=1e-9):
+        elif np.allclose(A_drop, A * kept * keep, rtol=rtol):
             hint = "divide by keep_prob, do not multiply"
         else:
             hint = "A_drop = A * mask / keep_prob for the mask you return"
@@ -158,6 +174,8 @@ def _check_dropout(forward, backward):
             if arr.shape == expected.shape:
                 if np.allclose(arr, dA_drop * kept_b, rtol=1e-9):
                     problem += " (hint: the backward pass divides by keep_prob too)"
+                elif np.allclose(arr, dA_drop * kept_b * keep_b, rtol=1e-9):
+                    problem += " (hint: divide by keep_prob, do not multiply)"
                 elif np.allclose(arr, dA_drop / keep_b, rtol=1e-9) or np.allclose(arr, dA_drop, rtol=1e-9):
                     problem += " (hint: multiply by the mask: a dropped unit passes no gradient back)"
                 elif not np.array_equal(arr != 0, kept_b):
@@ -171,15 +189,16 @@ def _check_dropout(forward, backward):
     T = rng.standard_normal((2, 8))
     A1 = np.tanh(W1 @ X)
     A1_drop, kept1, mask1 = _forward(forward, A1, 0.6, 7025)
-    dA1 = np.asarray(_call("dropout", backward, "on dropout_backward in a network",
-                           W2.T @ (W2 @ A1_drop - T), mask1, 0.6), dtype=np.float64)
+    dA1 = _call("dropout", backward, "on dropout_backward in a network", W2.T @ (W2 @ A1_drop - T), mask1, 0.6)
+    limit = 1e-5 if _single(dA1) else 1e-7  # float32 rounding alone is about 1e-7
+    dA1 = np.asarray(dA1, dtype=np.float64)
     dW1 = (dA1 * (1 - A1**2)) @ X.T
 
     def cost():
         return 0.5 * np.sum((W2 @ (np.tanh(W1 @ X) * kept1 / 0.6) - T) ** 2)
 
     error = relative_error(dW1, numerical_gradient(cost, W1))
-    if not error < 1e-7:
+    if not error < limit:
         raise _Failed(f"in a small network, the gradient through your dropout pair has relative error "
                       f"{error:.1e} against central differences (mask fixed)")
 
@@ -239,6 +258,10 @@ def momentum_step(learner):
         v = {k: -lr * (beta * velocity[k] + grads[k]) for k in params}
         return {k: params[k] + v[k] for k in params}, v
 
+    def cs231n_form(params, grads, velocity, lr, beta):
+        v = {k: beta * velocity[k] - lr * grads[k] for k in params}
+        return {k: params[k] + v[k] for k in params}, v
+
     hints = [
         ("this notebook's velocity is v = beta v + dp, without the factor (1 - beta)",
          rule(lambda v, g, b: b * v + (1 - b) * g)),
@@ -250,6 +273,10 @@ def momentum_step(learner):
         ("keep the learning rate out of the velocity: v = beta v + dp, then p - learning_rate v", lr_in_velocity),
         ("beta multiplies the old velocity only: v = beta v + dp",
          rule(lambda v, g, b: b * (v + g))),
+        ("that is the other common form of momentum, v = beta v - learning_rate dp, p + v; this notebook's is "
+         "v = beta v + dp, then p - learning_rate v", cs231n_form),
+        ("return (new_params, new_velocity) in that order",
+         lambda p, g, v, lr, b: _momentum_reference(p, g, v, lr, b)[::-1]),
     ]
     cases = random_cases(make, ["a [3, 4, 2] network, learning rate 0.1, beta 0.9",
                                 "a [2, 3, 1] network, learning rate 0.05, beta 0.5",
@@ -266,6 +293,23 @@ def _adam_loop(net, X, y, epochs, batch_size, learning_rate, rng, *, step=None):
     costs = []
     for _ in range(epochs):
         for idx in minibatches(m, batch_size, rng=rng):
+            cost, grads = net.loss_and_grads(X[:, idx], y[idx])
+            step(net.params, grads)
+            costs.append(cost)
+    return costs
+
+
+def _adam_loop_slip(net, X, y, epochs, batch_size, learning_rate, rng, *, shuffle_once=False, drop_last=False):
+    """The reference loop, shuffled only once or without the last, smaller batch of each epoch."""
+    step = Adam(learning_rate).step
+    m = X.shape[1]
+    costs = []
+    order = rng.permutation(m)
+    for epoch in range(epochs):
+        if epoch and not shuffle_once:
+            order = rng.permutation(m)
+        for start in range(0, m - m % batch_size if drop_last else m, batch_size):
+            idx = order[start:start + batch_size]
             cost, grads = net.loss_and_grads(X[:, idx], y[idx])
             step(net.params, grads)
             costs.append(cost)
@@ -334,6 +378,10 @@ def train_with_adam(learner):
         ("shuffle every epoch with order = rng.permutation(m), as in notebook 06",
          lambda net, X, y, epochs, batch, lr, rng: _adam_loop(
              net, X, y, epochs, batch, lr, _Unshuffled())),
+        ("the examples were shuffled once, in the same order every epoch: draw order = rng.permutation(m) "
+         "at the start of every epoch", lambda *args: _adam_loop_slip(*args, shuffle_once=True)),
+        ("the last, smaller batch of each epoch was skipped: range(0, m, batch_size) keeps it",
+         lambda *args: _adam_loop_slip(*args, drop_last=True)),
     ]
     cases = random_cases(make, ["a [4, 6, 3] ReLU network, 30 examples in batches of 8, 2 epochs",
                                 "a [3, 5, 5, 2] tanh network, 24 examples in batches of 6, 3 epochs"], seed=704)
