@@ -34,11 +34,16 @@ def as_float_array(x, name, ndim=None):
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
     else:
         try:
-            arr = np.asarray(x, dtype=np.float64)
+            # Checked first: converting complex numbers to float64 would drop their
+            # imaginary parts with no more than a warning.
+            is_complex = np.iscomplexobj(x)
+            arr = None if is_complex else np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(
                 f"{name} must be an array of numbers, got {type(x).__name__}"
             ) from None
+        if is_complex:
+            raise TypeError(f"{name} must hold real numbers, got complex values")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -102,9 +107,14 @@ def as_labels(y, name, n_classes=None):
         arr = arr.reshape(-1)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D with shape (m,), got shape {arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr)):
+    # bool labels are the classes 0 and 1 (say, y = x > 0); floats must be whole numbers.
+    if arr.size and not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+        with np.errstate(invalid="ignore"):
+            whole = np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr) & (arr == np.round(arr)))
+        if not whole:
             raise TypeError(f"{name} must hold integer labels, got dtype {arr.dtype}")
+        if np.any(np.abs(arr) > np.iinfo(np.int64).max):
+            raise ValueError(f"{name} must hold labels that fit in an int64, got values up to {np.abs(arr).max()}")
     arr = arr.astype(np.int64)
     if n_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         raise ValueError(

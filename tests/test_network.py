@@ -1,3 +1,6 @@
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -599,3 +602,40 @@ def test_targets_of_the_wrong_rank_are_named():
         net.targets(np.zeros((3, 2, 1)))
     with pytest.raises(TypeError, match="^Y must be an array of numbers, got str$"):
         net.targets("labels")
+
+
+def test_bool_labels_are_classes_0_and_1_everywhere():
+    # fit and cost took y = x > 0 as targets while accuracy refused them as "not integer labels".
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2, 20))
+    y = X[0] > 0
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    assert net.accuracy(X, y) == net.accuracy(X, y.astype(int))
+    assert net.cost(X, y) == net.cost(X, y.astype(int))
+    two = Network([2, 2], "softmax", "categorical_cross_entropy", rng=0)
+    assert two.accuracy(X, y) == two.accuracy(X, y.astype(int))
+    assert np.array_equal(nl.one_hot(y, 2), nl.one_hot(y.astype(int), 2))
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    ([np.inf, 1.0], TypeError, "y must hold integer labels, got dtype float64"),
+    ([1e30, 1.0], ValueError, "y must hold labels that fit in an int64, got values up to 1e+30"),
+    ([1 + 0j, 0j], TypeError, "y must hold integer labels, got dtype complex128"),
+])
+def test_labels_that_no_integer_can_hold_are_refused_without_a_cast_warning(bad, error, message):
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=rf"^{re.escape(message)}$"):
+            net.accuracy(np.zeros((2, 2)), np.array(bad))
+
+
+def test_complex_inputs_are_refused_not_silently_made_real():
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for X in (np.array([[1 + 2j], [0j]]), [[1j], [0.0]]):
+            with pytest.raises(TypeError, match=r"^X must hold real numbers, got complex values$"):
+                net(X)
+        with pytest.raises(TypeError, match=r"^Z must hold real numbers, got complex values$"):
+            nl.sigmoid(np.array([1 + 1j]))
