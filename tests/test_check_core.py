@@ -6,6 +6,7 @@ inputs must not depend on what the learner draws from random generators.
 """
 
 import traceback
+import warnings
 
 import numpy as np
 import pytest
@@ -502,3 +503,15 @@ def test_a_slip_that_gives_nan_can_be_named(capsys):
     hints = [("subtract the largest logit before exp", whole_max_naive)]
     assert not check_function("softmax", whole_max_naive, reference, cases, hints=hints)
     assert "(hint: subtract the largest logit" in one_line(capsys)
+
+
+
+def test_complex_answers_are_not_passed_on_their_real_parts(capsys):
+    # np.asarray(..., float64) keeps the real parts alone (with a mere ComplexWarning), so a
+    # wrong answer whose real part is right used to pass.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        line = assert_failed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) + 1e-3j, capsys)
+        assert line.endswith("expected real numbers, got complex ones "
+                             "(a square root or a fractional power of a negative number?)")
+        assert_passed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) + 0j, capsys)
