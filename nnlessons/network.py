@@ -348,9 +348,9 @@ class Network:
         ``"val_accuracy"``) are always measured on the whole validation set after
         the epoch. ``verbose=True`` prints one line per epoch.
 
-        If a mini-batch loss stops being finite (a learning rate too large), fit
-        raises ``FitDiverged`` naming the epoch and batch, and keeps the
-        parameters from before the step that made it so.
+        If a mini-batch loss stops being finite (a learning rate too large), or the
+        parameters after the last step do, fit raises ``FitDiverged`` naming the epoch
+        and batch, and keeps the parameters from before the step that made it so.
 
         Training well (notebook 07):
 
@@ -453,6 +453,14 @@ class Network:
         if best_params is not None:
             self.params.update(best_params)
             history["best_epoch"] = best_epoch
+        # Each batch's loss catches a step that diverged, except the very last step's:
+        # no loss is computed after it.
+        if epochs > 0 and not all(np.isfinite(p).all() for p in self.params.values()):
+            for k, v in backup.items():
+                self.params[k][...] = v
+            raise FitDiverged(f"the parameters stopped being finite numbers at the last step of fit (epoch {epoch}, "
+                              f"batch {-(-m // batch_size)}): training diverged (the parameters from before the "
+                              "last step are kept); try a smaller learning rate")
         return history
 
     def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, decay=0.0, keep_prob=1.0):

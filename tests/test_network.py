@@ -639,3 +639,17 @@ def test_complex_inputs_are_refused_not_silently_made_real():
                 net(X)
         with pytest.raises(TypeError, match=r"^Z must hold real numbers, got complex values$"):
             nl.sigmoid(np.array([1 + 1j]))
+
+
+
+def test_a_last_step_that_diverges_is_caught_too():
+    # No batch loss follows fit's last step: a step throwing W to -inf used to return
+    # normally, leaving a network whose outputs are nan.
+    # W = 1, x = 1e150, y = 0: the loss 5e299 is finite, its gradient 1e300 times 1e10 is not.
+    net = Network([1, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
+    with pytest.raises(nl.network.FitDiverged, match=r"^the parameters stopped being finite numbers at the last step "
+                                                     r"of fit \(epoch 1, batch 1\): training diverged \(the parameters "
+                                                     r"from before the last step are kept\); try a smaller learning rate$"):
+        net.fit(np.full((1, 1), 1e150), np.zeros((1, 1)), epochs=1, batch_size=1, learning_rate=1e10, rng=0)
+    assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
