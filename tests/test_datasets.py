@@ -84,3 +84,21 @@ def test_minibatches_cut_one_permutation_in_order():
     assert rng_a.random() == rng_b.random()
     with pytest.raises(ValueError, match="batch_size"):
         D.minibatches(10, 0, rng=0)
+
+
+def test_train_test_split_refuses_a_split_that_leaves_a_part_empty():
+    X, y = np.zeros((2, 10)), np.arange(10)
+    with pytest.raises(ValueError, match=r"^test_fraction=0.01 of 10 examples leaves the test part empty$"):
+        D.train_test_split(X, y, test_fraction=0.01, rng=0)
+    with pytest.raises(ValueError, match=r"^test_fraction=0.99 of 10 examples leaves the training part empty$"):
+        D.train_test_split(X, y, test_fraction=0.99, rng=0)
+    with pytest.raises(ValueError, match=r"^test_fraction must be between 0 and 1, got '0.2'$"):
+        D.train_test_split(X, y, test_fraction="0.2", rng=0)
+    with pytest.raises(ValueError, match=r"^y must have 10 examples \(its last axis\) to match X, got shape \(\)$"):
+        D.train_test_split(X, 3, test_fraction=0.2, rng=0)
+
+
+@pytest.mark.parametrize("noise", [float("nan"), float("inf"), True])
+def test_noise_must_be_a_finite_number(noise):
+    with pytest.raises(ValueError, match="noise must be a non-negative number"):
+        D.moons(4, rng=0, noise=noise)
