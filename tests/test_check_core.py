@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, random_cases
+from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, check_stable, random_cases
 from nnlessons.check._core import RTOL
 from verdicts import assert_failed, assert_not_implemented, assert_passed
 
@@ -515,3 +515,29 @@ def test_complex_answers_are_not_passed_on_their_real_parts(capsys):
         assert line.endswith("expected real numbers, got complex ones "
                              "(a square root or a fractional power of a negative number?)")
         assert_passed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) + 0j, capsys)
+
+
+# -- check_stable ----------------------------------------------------------------
+
+def _exp_cases():
+    return [("z = 1", (np.array([1.0]),)), ("z = 800", (np.array([800.0]),))]
+
+
+def _sigmoid_ref(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def test_check_stable_passes_a_stable_function_and_fails_one_that_overflows(capsys):
+    assert check_stable("sigmoid", _sigmoid_ref, _sigmoid_ref, _exp_cases(), ["z"])
+    assert one_line(capsys) == "PASSED  sigmoid: all 2 cases match the reference"
+    # exp(800) overflows to inf, and 1 - 1 / (1 + inf) still comes out right: the values alone pass.
+    assert not check_stable("sigmoid", lambda z: 1 - 1 / (1 + np.exp(z)), _sigmoid_ref, _exp_cases(), ["z"])
+    assert one_line(capsys) == (
+        "FAILED  sigmoid: on z = 800, numpy warned 'overflow encountered in exp': even where the values come "
+        "out right, the computation fails on the way; rearrange it so that exp never receives a large positive number")
+
+
+def test_check_stable_takes_any_iterable_of_cases_like_check_function(capsys):
+    # It indexed the cases to name the one that warned: a generator raised TypeError.
+    assert check_stable("sigmoid", _sigmoid_ref, _sigmoid_ref, iter(_exp_cases()), ["z"])
+    assert one_line(capsys) == "PASSED  sigmoid: all 2 cases match the reference"
