@@ -451,7 +451,8 @@ class Network:
                     elif patience is not None and epoch - best_epoch >= patience:
                         break
         if best_params is not None:
-            self.params.update(best_params)
+            for k, v in best_params.items():
+                self.params[k][...] = v  # in place, like every update: references to params stay valid
             history["best_epoch"] = best_epoch
         # Each batch's loss catches a step that diverged, except the very last step's:
         # no loss is computed after it.
