@@ -29,7 +29,8 @@ def as_float_array(x, name, ndim=None):
     ``ndim`` (an int, or a tuple of allowed ints) is checked when given.
     """
     if isinstance(x, np.ndarray) and x.dtype in FLOAT_DTYPES:
-        arr = x
+        # A subclass becomes a plain view: on an np.matrix, * would be a matrix product.
+        arr = x if type(x) is np.ndarray else np.asarray(x)
     elif x is None or isinstance(x, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
     else:
