@@ -146,8 +146,8 @@ def check_int(n, name, minimum=1):
 
 
 def check_positive(x, name):
-    """Return ``x`` as a float, or raise unless it is a real number > 0."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not x > 0:
+    """Return ``x`` as a float, or raise unless it is a finite real number > 0."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not 0 < x < np.inf:
         raise ValueError(f"{name} must be a positive number, got {x!r}")
     return float(x)
 

@@ -127,9 +127,11 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype not in FLOAT_DTYPES:
             raise ValueError(f"dtype must be float64 or float32, got {self.dtype}")
-        if init != "auto" and (not isinstance(init, (int, float)) or isinstance(init, bool) or not init >= 0):
+        if not (isinstance(init, str) and init == "auto") and (
+                not isinstance(init, (int, float, np.floating)) or isinstance(init, bool) or not 0 <= init < np.inf):
             raise ValueError(f"init must be 'auto' or a non-negative standard deviation, got {init!r}")
-        if not isinstance(bias_init, (int, float)) or isinstance(bias_init, bool) or not bias_init >= 0:
+        if not isinstance(bias_init, (int, float, np.floating)) or isinstance(bias_init, bool) \
+                or not 0 <= bias_init < np.inf:
             raise ValueError(f"bias_init must be a non-negative standard deviation, got {bias_init!r}")
         rng = make_rng(rng)
         self.params = {}

@@ -28,7 +28,7 @@ from ._validation import check_int, check_positive
 
 
 def _check_beta(beta, name):
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {beta!r}")
     return float(beta)
 

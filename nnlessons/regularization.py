@@ -48,7 +48,7 @@ def check_keep_prob(keep_prob):
 def check_weight_decay(weight_decay):
     """``weight_decay`` (lambda) as a float >= 0, or ValueError."""
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) \
-            or not weight_decay >= 0:
+            or not 0 <= weight_decay < np.inf:
         raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
     return float(weight_decay)
 

@@ -653,3 +653,22 @@ def test_a_last_step_that_diverges_is_caught_too():
                                                      r"from before the last step are kept\); try a smaller learning rate$"):
         net.fit(np.full((1, 1), 1e150), np.zeros((1, 1)), epochs=1, batch_size=1, learning_rate=1e10, rng=0)
     assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
+
+
+def test_numpy_numbers_are_settings_too_and_infinite_ones_are_refused():
+    # np.float32(0.1) was refused as init while np.float64(0.1) (a float subclass) was taken;
+    # an array init raised numpy's "truth value of an array is ambiguous".
+    a = Network([2, 3, 1], "tanh", "mse", rng=0, init=np.float32(0.5), bias_init=np.float32(0.25))
+    b = Network([2, 3, 1], "tanh", "mse", rng=0, init=0.5, bias_init=0.25)
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    for bad in (float("inf"), np.array([0.1, 0.2])):
+        with pytest.raises(ValueError, match=r"^init must be 'auto' or a non-negative standard deviation, got"):
+            Network([2, 1], "tanh", "mse", rng=0, init=bad)
+    with pytest.raises(ValueError, match=r"^bias_init must be a non-negative standard deviation, got inf$"):
+        Network([2, 1], "tanh", "mse", rng=0, bias_init=float("inf"))
+    net = Network([2, 1], "tanh", "mse", rng=0)
+    X, Y = np.zeros((2, 3)), np.zeros((1, 3))
+    with pytest.raises(ValueError, match=r"^learning_rate must be a positive number, got inf$"):
+        net.fit(X, Y, epochs=1, learning_rate=float("inf"), rng=0)
+    with pytest.raises(ValueError, match=r"^weight_decay must be a number >= 0, got inf$"):
+        net.fit(X, Y, epochs=1, learning_rate=0.1, weight_decay=float("inf"), rng=0)

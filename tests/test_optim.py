@@ -193,3 +193,11 @@ def test_state_starts_afresh_for_a_parameter_of_another_shape():
         # Adam keeps counting steps (t = 2), so its fresh averages are corrected for two steps
         expected = -0.1 * (0.1 / 0.19) / np.sqrt(0.001 / (1 - 0.999**2)) if isinstance(opt, Adam) else -0.1
         assert np.allclose(p["w"], expected), type(opt).__name__
+
+
+def test_numpy_betas_are_accepted_like_python_floats():
+    # np.float32(0.9) was refused as "not a number in [0, 1)" while keep_prob and weight_decay took numpy floats.
+    assert Momentum(0.1, beta=np.float32(0.5)).beta == 0.5
+    assert Adam(0.1, beta1=np.float32(0.5), beta2=np.float64(0.75)).beta1 == 0.5
+    with pytest.raises(ValueError, match=r"^beta must be a number in \[0, 1\), got np.float32\(1.0\)$"):
+        Momentum(0.1, beta=np.float32(1.0))
