@@ -39,8 +39,8 @@ import numpy as np
 
 from . import layers, regularization
 from ._validation import (
-    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_shape, check_sizes,
-    make_rng,
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_same_shape, check_shape,
+    check_sizes, make_rng,
 )
 from .activations import get_activation
 from .datasets import minibatches
@@ -66,6 +66,8 @@ def predict_classes(A):
 
 def accuracy_score(pred, labels):
     """Fraction of examples whose predicted label equals the true one: ``mean(pred == labels)``, both ``(m,)``."""
+    pred, labels = np.asarray(pred), np.asarray(labels)
+    check_same_shape(pred, labels, "pred", "labels")  # (m, 1) == (m,) would broadcast to (m, m)
     return float(np.mean(pred == labels))
 
 

@@ -672,3 +672,11 @@ def test_numpy_numbers_are_settings_too_and_infinite_ones_are_refused():
         net.fit(X, Y, epochs=1, learning_rate=float("inf"), rng=0)
     with pytest.raises(ValueError, match=r"^weight_decay must be a number >= 0, got inf$"):
         net.fit(X, Y, epochs=1, learning_rate=0.1, weight_decay=float("inf"), rng=0)
+
+
+def test_accuracy_score_compares_label_for_label():
+    from nnlessons.network import accuracy_score
+
+    assert accuracy_score([1, 0, 1, 1], [1, 1, 1, 0]) == 0.5  # lists compared as wholes gave 0.0
+    with pytest.raises(ValueError, match=r"^pred and labels must have the same shape, got pred \(4, 1\) and labels \(4,\)$"):
+        accuracy_score(np.array([[1], [0], [1], [1]]), np.array([1, 1, 1, 0]))  # broadcast to (4, 4): 0.625
