@@ -393,6 +393,12 @@ def test_random_cases_ignore_the_global_and_other_generators():
     # ... but the seed does matter.
     other = random_cases(make_relu_args, DESCRIPTIONS, seed=4)
     assert not np.array_equal(first[0][1][0], other[0][1][0])
+    # Equal cases alone would not tell np.random.seed(seed) from a generator of its own:
+    # the global generator must be left where it was.
+    before = np.random.get_state()
+    random_cases(make_relu_args, DESCRIPTIONS, seed=3)
+    after = np.random.get_state()
+    assert before[0] == after[0] and np.array_equal(before[1], after[1]) and before[2:] == after[2:]
 
 
 def recorded_inputs(learner_draws, cases):
