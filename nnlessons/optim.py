@@ -131,6 +131,10 @@ class Adam(_Optimizer):
 
 def get_optimizer(optimizer, learning_rate=None):
     """An optimiser object, a name ("sgd", "momentum", "adam"), or None for SGD."""
+    if isinstance(optimizer, type):
+        # The class has .step too, but as a plain function: the error would come from inside fit's loop.
+        raise TypeError(f"optimizer must be an optimiser object such as {optimizer.__name__}(learning_rate=...), "
+                        "not the class itself")
     if hasattr(optimizer, "step"):
         return optimizer
     kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}

@@ -201,3 +201,14 @@ def test_numpy_betas_are_accepted_like_python_floats():
     assert Adam(0.1, beta1=np.float32(0.5), beta2=np.float64(0.75)).beta1 == 0.5
     with pytest.raises(ValueError, match=r"^beta must be a number in \[0, 1\), got np.float32\(1.0\)$"):
         Momentum(0.1, beta=np.float32(1.0))
+
+
+def test_an_optimiser_class_instead_of_an_object_is_named():
+    # The class has a .step attribute too: fit used to fail inside its loop with
+    # "Adam.step() missing 1 required positional argument: 'grads'".
+    from nnlessons import Network
+
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with pytest.raises(TypeError, match=r"^optimizer must be an optimiser object such as Adam\(learning_rate=...\), "
+                                        r"not the class itself$"):
+        net.fit(np.zeros((2, 4)), [0, 1, 0, 1], epochs=1, optimizer=Adam, rng=0)
