@@ -384,6 +384,9 @@ class Network:
         batch_size = check_int(batch_size, "batch_size")
         if schedule is not None and not callable(schedule):
             raise TypeError(f"schedule must be a callable epoch -> learning rate, got {type(schedule).__name__}")
+        if isinstance(schedule, type):  # callable too, but schedule(0) would build one from learning_rate=0
+            raise TypeError(f"schedule must be a schedule object such as {schedule.__name__}(learning_rate, ...), "
+                            "not the class itself")
         if optimizer is None and learning_rate is None:
             if schedule is None:
                 raise TypeError("fit needs a learning_rate or an optimizer")

@@ -233,3 +233,13 @@ def test_restore_best_restores_into_the_same_arrays():
     assert h["best_epoch"] < 25
     assert all(net.params[k] is arrays[k] for k in arrays)
     assert net.accuracy(Xv, yv) == max(h["val_accuracy"])
+
+
+def test_a_schedule_class_instead_of_an_object_is_named():
+    # StepDecay(0) raised "learning_rate must be a positive number, got 0", a rate nobody gave.
+    from nnlessons.optim import StepDecay
+
+    X, y, _, _ = _moons(20)
+    with pytest.raises(TypeError, match=r"^schedule must be a schedule object such as StepDecay\(learning_rate, ...\), "
+                                        r"not the class itself$"):
+        _classifier().fit(X, y, epochs=1, rng=0, schedule=StepDecay)
