@@ -218,7 +218,7 @@ def write_idx(path, array):
     payload = header + np.ascontiguousarray(arr).tobytes()
     path = Path(path)
     with open(path, "wb") as raw:
-        if path.suffix == ".gz":
+        if path.suffix.lower() == ".gz":
             with gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as gz:
                 gz.write(payload)
         else:

@@ -479,3 +479,7 @@ def test_read_idx_names_a_text_mode_file_and_reads_an_upper_case_gz(tmp_path):
     # "A.GZ" was read as plain IDX, then refused as "a gzip file; give read_idx a path ending in .gz".
     (tmp_path / "A.GZ").write_bytes(gzip.compress(data, mtime=0))
     assert mnist.read_idx(tmp_path / "A.GZ").tolist() == list(b"abc")
+    # ... and write_idx compresses what read_idx decompresses.
+    mnist.write_idx(tmp_path / "B.GZ", np.frombuffer(b"xyz", np.uint8))
+    assert (tmp_path / "B.GZ").read_bytes()[:2] == b"\x1f\x8b"
+    assert mnist.read_idx(tmp_path / "B.GZ").tolist() == list(b"xyz")
