@@ -648,9 +648,10 @@ def test_a_last_step_that_diverges_is_caught_too():
     # W = 1, x = 1e150, y = 0: the loss 5e299 is finite, its gradient 1e300 times 1e10 is not.
     net = Network([1, 1], "identity", "mse", rng=0)
     net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
-    with pytest.raises(nl.network.FitDiverged, match=r"^the parameters stopped being finite numbers at the last step "
-                                                     r"of fit \(epoch 1, batch 1\): training diverged \(the parameters "
-                                                     r"from before the last step are kept\); try a smaller learning rate$"):
+    with pytest.raises(nl.network.FitDiverged, match=r"^the parameters stopped being finite numbers at the last "
+                                                     r"step of fit \(epoch 1, batch 1\): training diverged \(the "
+                                                     r"parameters from before the last step are kept\); try a "
+                                                     r"smaller learning rate$"):
         net.fit(np.full((1, 1), 1e150), np.zeros((1, 1)), epochs=1, batch_size=1, learning_rate=1e10, rng=0)
     assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
 
@@ -678,5 +679,6 @@ def test_accuracy_score_compares_label_for_label():
     from nnlessons.network import accuracy_score
 
     assert accuracy_score([1, 0, 1, 1], [1, 1, 1, 0]) == 0.5  # lists compared as wholes gave 0.0
-    with pytest.raises(ValueError, match=r"^pred and labels must have the same shape, got pred \(4, 1\) and labels \(4,\)$"):
+    with pytest.raises(ValueError, match=r"^pred and labels must have the same shape, "
+                                         r"got pred \(4, 1\) and labels \(4,\)$"):
         accuracy_score(np.array([[1], [0], [1], [1]]), np.array([1, 1, 1, 0]))  # broadcast to (4, 4): 0.625
