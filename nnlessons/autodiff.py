@@ -212,10 +212,11 @@ class Value:
     nodes. After ``root.backward()``, ``node.grad`` is d root / d node.
     """
 
-    # numpy must not treat a node as a number of its own: without this, ``array * node``
-    # would build an array of nodes and ``array @ node`` fail; numpy now hands these
-    # operations to the node's reflected operators (__rmul__, __rmatmul__, ...).
-    __array_ufunc__ = None
+    # Above an array's priority, so that ``array * node`` and ``array @ node`` are handed to
+    # the node's reflected operators (__rmul__, __rmatmul__, ...); without it numpy takes the
+    # node for a number of its own: ``array * node`` builds an array of nodes, ``array @ node``
+    # fails. (``np.tanh(node)`` still calls ``node.tanh()``.)
+    __array_priority__ = 1000
 
     def __init__(self, data, label=""):
         if isinstance(data, bool) or not isinstance(data, numbers.Real):

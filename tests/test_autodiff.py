@@ -304,6 +304,11 @@ def test_numpy_arrays_on_the_left_hand_their_operations_to_the_tensor():
     y = np.float64(2.0) * x + np.float64(1.0)
     y.backward()
     assert isinstance(y, Value) and y.data == 7.0 and x.grad == 2.0
+    # numpy's functions still call the node's own method of the same name
+    z = np.tanh(x)
+    z.backward()
+    assert isinstance(z, Value) and x.grad == pytest.approx(1 - math.tanh(3.0) ** 2, rel=1e-15)
+    assert isinstance(np.exp(W), Tensor)
 
 
 def test_a_zeroth_power_has_gradient_zero_even_at_zero():
