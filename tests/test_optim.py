@@ -212,3 +212,17 @@ def test_an_optimiser_class_instead_of_an_object_is_named():
     with pytest.raises(TypeError, match=r"^optimizer must be an optimiser object such as Adam\(learning_rate=...\), "
                                         r"not the class itself$"):
         net.fit(np.zeros((2, 4)), [0, 1, 0, 1], epochs=1, optimizer=Adam, rng=0)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Momentum(0.1), lambda: Adam(0.1)])
+def test_a_gradient_of_another_shape_or_name_is_refused_before_any_update(make):
+    # A (2, 1) gradient for a (2, 3) weight was broadcast across its columns without a word.
+    opt = make()
+    params = {"W": np.zeros((2, 3)), "b": np.zeros((2, 1))}
+    with pytest.raises(ValueError, match=r"^grads\['W'\] must have the shape of params\['W'\] \(2, 3\), "
+                                         r"got shape \(2, 1\)$"):
+        opt.step(params, {"b": np.ones((2, 1)), "W": np.ones((2, 1))})
+    with pytest.raises(ValueError, match=r"^grads\['V'\] has no parameter of that name; params has \['W', 'b'\]$"):
+        opt.step(params, {"V": np.ones((2, 3))})
+    assert not params["W"].any() and not params["b"].any(), "a refused step must change nothing"
+    assert getattr(opt, "t", 0) == 0
