@@ -99,6 +99,17 @@ def check_same_shape(a, b, name_a, name_b):
         )
 
 
+def check_grads(grads, params):
+    """Raise unless every gradient in ``grads`` names an array of ``params`` and has its shape
+    (numpy would broadcast a ``(n, 1)`` gradient across an ``(n, k)`` parameter without a word)."""
+    for name, g in grads.items():
+        if name not in params:
+            raise ValueError(f"grads[{name!r}] has no parameter of that name; params has {sorted(params)}")
+        if np.shape(g) != np.shape(params[name]):
+            raise ValueError(f"grads[{name!r}] must have the shape of params[{name!r}] {np.shape(params[name])}, "
+                             f"got shape {np.shape(g)}")
+
+
 def as_labels(y, name, n_classes=None):
     """Return integer class labels as a 1-D int array, rejecting out-of-range values."""
     if y is None or isinstance(y, (str, bytes, dict)):

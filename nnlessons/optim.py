@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_int, check_positive
+from ._validation import check_grads, check_int, check_positive
 
 
 def _check_beta(beta, name):
@@ -39,18 +39,6 @@ class _Optimizer:
     def __init__(self, learning_rate):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
         self._scratch = {}
-
-    @staticmethod
-    def _check(params, grads):
-        """Every gradient names a parameter and has its shape: numpy would broadcast a
-        ``(n, 1)`` gradient across an ``(n, k)`` parameter without a word. Checked before
-        any update, so a bad step changes nothing."""
-        for name, g in grads.items():
-            if name not in params:
-                raise ValueError(f"grads[{name!r}] has no parameter of that name; params has {sorted(params)}")
-            if np.shape(g) != params[name].shape:
-                raise ValueError(f"grads[{name!r}] must have the shape of params[{name!r}] {params[name].shape}, "
-                                 f"got shape {np.shape(g)}")
 
     def _buffer(self, store, name, like):
         """``store[name]``, created as zeros shaped like ``like`` on first use (or if the shape changed)."""
@@ -67,7 +55,7 @@ class SGD(_Optimizer):
         super().__init__(learning_rate)
 
     def step(self, params, grads):
-        self._check(params, grads)
+        check_grads(grads, params)  # before any update, so a bad step changes nothing
         for name, g in grads.items():
             p = params[name]
             buf = self._buffer(self._scratch, name, p)
@@ -89,7 +77,7 @@ class Momentum(_Optimizer):
         self.velocity = {}
 
     def step(self, params, grads):
-        self._check(params, grads)
+        check_grads(grads, params)  # before any update, so a bad step changes nothing
         for name, g in grads.items():
             p = params[name]
             v = self._buffer(self.velocity, name, p)
@@ -119,7 +107,7 @@ class Adam(_Optimizer):
         self.m, self.v = {}, {}
 
     def step(self, params, grads):
-        self._check(params, grads)
+        check_grads(grads, params)  # before any update, so a bad step changes nothing
         self.t += 1  # once per step, whatever the number of parameters
         b1, b2 = self.beta1, self.beta2
         c1, c2 = (1.0 - b1**self.t, 1.0 - b2**self.t) if self.bias_correction else (1.0, 1.0)
