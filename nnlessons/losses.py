@@ -43,8 +43,8 @@ def _pair(A, Y, A_name="A"):
 
 
 def _clip_probabilities(A):
-    """``A`` kept in ``[EPS, 1 - EPS]``; in float32, where ``1 - EPS`` rounds to 1, below the
-    largest float32 under 1 instead, so that ``log(1 - A)`` stays finite there too."""
+    """``A`` kept in ``[EPS, 1 - EPS]``; in float32, where ``1 - EPS`` rounds to 1, at most the
+    largest float32 below 1 instead, so that ``log(1 - A)`` stays finite there too."""
     high = 1.0 - EPS if A.dtype == np.float64 else 1.0 - float(np.finfo(A.dtype).epsneg)
     return np.clip(A, EPS, high)
 
