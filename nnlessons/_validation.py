@@ -29,16 +29,22 @@ def as_float_array(x, name, ndim=None):
     ``ndim`` (an int, or a tuple of allowed ints) is checked when given.
     """
     if isinstance(x, np.ndarray) and x.dtype in FLOAT_DTYPES:
-        arr = x
+        # A subclass becomes a plain view: on an np.matrix, * would be a matrix product.
+        arr = x if type(x) is np.ndarray else np.asarray(x)
     elif x is None or isinstance(x, (str, bytes, dict)):
         raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
     else:
         try:
-            arr = np.asarray(x, dtype=np.float64)
+            # Checked first: converting complex numbers to float64 would drop their
+            # imaginary parts with no more than a warning.
+            is_complex = np.iscomplexobj(x)
+            arr = None if is_complex else np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(
                 f"{name} must be an array of numbers, got {type(x).__name__}"
             ) from None
+        if is_complex:
+            raise TypeError(f"{name} must hold real numbers, got complex values")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -93,6 +99,17 @@ def check_same_shape(a, b, name_a, name_b):
         )
 
 
+def check_grads(grads, params):
+    """Raise unless every gradient in ``grads`` names an array of ``params`` and has its shape
+    (numpy would broadcast a ``(n, 1)`` gradient across an ``(n, k)`` parameter without a word)."""
+    for name, g in grads.items():
+        if name not in params:
+            raise ValueError(f"grads[{name!r}] has no parameter of that name; params has {sorted(params)}")
+        if np.shape(g) != np.shape(params[name]):
+            raise ValueError(f"grads[{name!r}] must have the shape of params[{name!r}] {np.shape(params[name])}, "
+                             f"got shape {np.shape(g)}")
+
+
 def as_labels(y, name, n_classes=None):
     """Return integer class labels as a 1-D int array, rejecting out-of-range values."""
     if y is None or isinstance(y, (str, bytes, dict)):
@@ -102,9 +119,14 @@ def as_labels(y, name, n_classes=None):
         arr = arr.reshape(-1)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D with shape (m,), got shape {arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr)):
+    # bool labels are the classes 0 and 1 (say, y = x > 0); floats must be whole numbers.
+    if arr.size and not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+        with np.errstate(invalid="ignore"):
+            whole = np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr) & (arr == np.round(arr)))
+        if not whole:
             raise TypeError(f"{name} must hold integer labels, got dtype {arr.dtype}")
+        if np.any(np.abs(arr) > np.iinfo(np.int64).max):
+            raise ValueError(f"{name} must hold labels that fit in an int64, got values up to {np.abs(arr).max()}")
     arr = arr.astype(np.int64)
     if n_classes is not None and arr.size and (arr.min() < 0 or arr.max() >= n_classes):
         raise ValueError(
@@ -135,8 +157,8 @@ def check_int(n, name, minimum=1):
 
 
 def check_positive(x, name):
-    """Return ``x`` as a float, or raise unless it is a real number > 0."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not x > 0:
+    """Return ``x`` as a float, or raise unless it is a finite real number > 0."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not 0 < x < np.inf:
         raise ValueError(f"{name} must be a positive number, got {x!r}")
     return float(x)
 

@@ -66,7 +66,9 @@ def power(a, n):
 
 
 def pow_backward(grad, a, n):
-    """d(a^n)/da = n a^(n-1)."""
+    """d(a^n)/da = n a^(n-1); for n = 0 simply 0 (a^(-1) would divide by zero at a = 0)."""
+    if n == 0:
+        return grad * 0.0
     return grad * n * a ** (n - 1)
 
 
@@ -210,6 +212,12 @@ class Value:
     nodes. After ``root.backward()``, ``node.grad`` is d root / d node.
     """
 
+    # Above an array's priority, so that ``array * node`` and ``array @ node`` are handed to
+    # the node's reflected operators (__rmul__, __rmatmul__, ...); without it numpy takes the
+    # node for a number of its own: ``array * node`` builds an array of nodes, ``array @ node``
+    # fails. (``np.tanh(node)`` still calls ``node.tanh()``.)
+    __array_priority__ = 1000
+
     def __init__(self, data, label=""):
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"data must be a real number, got {type(data).__name__}")
@@ -272,6 +280,10 @@ class Value:
     def __pow__(self, n):
         if isinstance(n, bool) or not isinstance(n, numbers.Real):
             raise TypeError(f"the exponent must be a constant number, got {type(n).__name__}")
+        if not isinstance(self.data, np.ndarray) and self.data < 0 and not float(n).is_integer():
+            # Python would return a complex number; a Value holds a real one.
+            raise ValueError(f"a negative number to a fractional power is not a real number: "
+                             f"({self.data:g}) ** {float(n):g}")
         return power(self, float(n))
 
     def __neg__(self):
@@ -360,8 +372,8 @@ class Tensor(Value):
         return tensor_sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        n = self.data.size if axis is None else self.data.shape[axis]
-        return self.sum(axis, keepdims) / n
+        total = self.sum(axis, keepdims)
+        return total / (self.data.size // total.data.size)  # the number of entries summed into each
 
     def softmax_cross_entropy(self, Y):
         """Mean cross-entropy of the column softmax of these logits against one-hot ``Y``."""

@@ -11,7 +11,7 @@ from ._validation import as_float_array, check_int, make_rng
 
 
 def _check_noise(noise):
-    if not isinstance(noise, (int, float, np.floating)) or noise < 0:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating)) or not 0 <= noise < np.inf:
         raise ValueError(f"noise must be a non-negative number, got {noise!r}")
     return float(noise)
 
@@ -110,12 +110,16 @@ def train_test_split(X, y, *, test_fraction, rng):
     X = as_float_array(X, "X", ndim=2)
     y = np.asarray(y)
     m = X.shape[1]
-    if y.shape[-1] != m:
+    if y.ndim == 0 or y.shape[-1] != m:
         raise ValueError(f"y must have {m} examples (its last axis) to match X, got shape {y.shape}")
-    if not 0 < test_fraction < 1:
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.floating)) \
+            or not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
+    n_test = int(round(test_fraction * m))
+    if not 0 < n_test < m:
+        empty = "test" if n_test == 0 else "training"
+        raise ValueError(f"test_fraction={test_fraction!r} of {m} examples leaves the {empty} part empty")
     rng = make_rng(rng)
     order = rng.permutation(m)
-    n_test = int(round(test_fraction * m))
     test, train = order[:n_test], order[n_test:]
     return X[:, train], X[:, test], y[..., train], y[..., test]

@@ -43,17 +43,16 @@ def numerical_gradient(f, x, eps=1e-6):
             f"got {type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' of dtype ' + str(x.dtype)}"
         )
     grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    if not np.shares_memory(flat, x):
-        raise ValueError("x must be contiguous so that it can be perturbed in place")
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
+    # Indexing x itself (not a flattened copy) perturbs the very array f reads,
+    # whatever its memory layout: a transposed or Fortran-ordered parameter too.
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
         f_plus = float(f())
-        flat[i] = old - eps
+        x[i] = old - eps
         f_minus = float(f())
-        flat[i] = old
-        gflat[i] = (f_plus - f_minus) / (2.0 * eps)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
 
 

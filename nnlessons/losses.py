@@ -37,7 +37,16 @@ def _pair(A, Y, A_name="A"):
     check_finite(Y, "Y")
     if A.ndim == 1:
         A, Y = A.reshape(1, -1), Y.reshape(1, -1)
+    if A.shape[1] == 0:
+        raise ValueError(f"{A_name} must hold at least one example (column), got shape {A.shape}")
     return A, Y
+
+
+def _clip_probabilities(A):
+    """``A`` kept in ``[EPS, 1 - EPS]``; in float32, where ``1 - EPS`` rounds to 1, at most the
+    largest float32 below 1 instead, so that ``log(1 - A)`` stays finite there too."""
+    high = 1.0 - EPS if A.dtype == np.float64 else 1.0 - float(np.finfo(A.dtype).epsneg)
+    return np.clip(A, EPS, high)
 
 
 # The bare kernels take (n_out, m) arrays already checked; the public functions
@@ -51,12 +60,12 @@ def _mse_grad(A, Y):
 
 
 def _bce(A, Y):
-    A = np.clip(A, EPS, 1.0 - EPS)
+    A = _clip_probabilities(A)
     return float(-np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A)) / A.shape[1])
 
 
 def _bce_grad(A, Y):
-    A = np.clip(A, EPS, 1.0 - EPS)
+    A = _clip_probabilities(A)
     return (A - Y) / (A * (1.0 - A))
 
 
@@ -170,12 +179,14 @@ def categorical_cross_entropy_from_logits(Z, Y):
 def sigmoid_bce_dZ(A, Y):
     """Fused gradient of binary cross-entropy through a sigmoid: dZ = A - Y (per example)."""
     A, Y = _pair(A, Y)
+    check_binary_targets(Y)
     return A - Y
 
 
 def softmax_cce_dZ(A, Y):
     """Fused gradient of categorical cross-entropy through a softmax: dZ = A - Y (per example)."""
     A, Y = _pair(A, Y)
+    check_one_hot(Y)
     return A - Y
 
 

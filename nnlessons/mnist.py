@@ -128,6 +128,9 @@ def _read_exactly(f, n):
 
 def _read_idx_stream(f, name, max_bytes):
     head = f.read(4)
+    if not isinstance(head, (bytes, bytearray)):
+        raise TypeError(f"{name}: read_idx needs a file opened in binary mode ('rb'), got one that reads "
+                        f"{type(head).__name__}")
     if len(head) < 4:
         raise ValueError(f"{name}: truncated IDX file, {len(head)} bytes where the 4-byte magic number should be")
     if head[:2] == b"\x1f\x8b":
@@ -184,7 +187,7 @@ def read_idx(source, *, max_bytes=MAX_IDX_BYTES):
         path = Path(source)
         name = str(path)
         try:
-            if path.suffix == ".gz":
+            if path.suffix.lower() == ".gz":
                 with gzip.open(path, "rb") as f:
                     return _read_idx_stream(f, name, max_bytes)
             with open(path, "rb") as f:
@@ -215,7 +218,7 @@ def write_idx(path, array):
     payload = header + np.ascontiguousarray(arr).tobytes()
     path = Path(path)
     with open(path, "wb") as raw:
-        if path.suffix == ".gz":
+        if path.suffix.lower() == ".gz":
             with gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as gz:
                 gz.write(payload)
         else:

@@ -39,8 +39,8 @@ import numpy as np
 
 from . import layers, regularization
 from ._validation import (
-    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_shape, check_sizes,
-    make_rng,
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_same_shape, check_shape,
+    check_sizes, make_rng,
 )
 from .activations import get_activation
 from .datasets import minibatches
@@ -66,6 +66,8 @@ def predict_classes(A):
 
 def accuracy_score(pred, labels):
     """Fraction of examples whose predicted label equals the true one: ``mean(pred == labels)``, both ``(m,)``."""
+    pred, labels = np.asarray(pred), np.asarray(labels)
+    check_same_shape(pred, labels, "pred", "labels")  # (m, 1) == (m,) would broadcast to (m, m)
     return float(np.mean(pred == labels))
 
 
@@ -127,9 +129,11 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype not in FLOAT_DTYPES:
             raise ValueError(f"dtype must be float64 or float32, got {self.dtype}")
-        if init != "auto" and (not isinstance(init, (int, float)) or isinstance(init, bool) or not init >= 0):
+        if not (isinstance(init, str) and init == "auto") and (
+                not isinstance(init, (int, float, np.floating)) or isinstance(init, bool) or not 0 <= init < np.inf):
             raise ValueError(f"init must be 'auto' or a non-negative standard deviation, got {init!r}")
-        if not isinstance(bias_init, (int, float)) or isinstance(bias_init, bool) or not bias_init >= 0:
+        if not isinstance(bias_init, (int, float, np.floating)) or isinstance(bias_init, bool) \
+                or not 0 <= bias_init < np.inf:
             raise ValueError(f"bias_init must be a non-negative standard deviation, got {bias_init!r}")
         rng = make_rng(rng)
         self.params = {}
@@ -348,9 +352,9 @@ class Network:
         ``"val_accuracy"``) are always measured on the whole validation set after
         the epoch. ``verbose=True`` prints one line per epoch.
 
-        If a mini-batch loss stops being finite (a learning rate too large), fit
-        raises ``FitDiverged`` naming the epoch and batch, and keeps the
-        parameters from before the step that made it so.
+        If a mini-batch loss stops being finite (a learning rate too large), or the
+        parameters after the last step do, fit raises ``FitDiverged`` naming the epoch
+        and batch, and keeps the parameters from before the step that made it so.
 
         Training well (notebook 07):
 
@@ -380,6 +384,9 @@ class Network:
         batch_size = check_int(batch_size, "batch_size")
         if schedule is not None and not callable(schedule):
             raise TypeError(f"schedule must be a callable epoch -> learning rate, got {type(schedule).__name__}")
+        if isinstance(schedule, type):  # callable too, but schedule(0) would build one from learning_rate=0
+            raise TypeError(f"schedule must be a schedule object such as {schedule.__name__}(learning_rate, ...), "
+                            "not the class itself")
         if optimizer is None and learning_rate is None:
             if schedule is None:
                 raise TypeError("fit needs a learning_rate or an optimizer")
@@ -451,8 +458,17 @@ class Network:
                     elif patience is not None and epoch - best_epoch >= patience:
                         break
         if best_params is not None:
-            self.params.update(best_params)
+            for k, v in best_params.items():
+                self.params[k][...] = v  # in place, like every update: references to params stay valid
             history["best_epoch"] = best_epoch
+        # Each batch's loss catches a step that diverged, except the very last step's:
+        # no loss is computed after it.
+        if epochs > 0 and not all(np.isfinite(p).all() for p in self.params.values()):
+            for k, v in backup.items():
+                self.params[k][...] = v
+            raise FitDiverged(f"the parameters stopped being finite numbers at the last step of fit (epoch {epoch}, "
+                              f"batch {-(-m // batch_size)}): training diverged (the parameters from before the "
+                              "last step are kept); try a smaller learning rate")
         return history
 
     def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, decay=0.0, keep_prob=1.0):

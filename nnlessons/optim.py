@@ -24,11 +24,11 @@ import math
 
 import numpy as np
 
-from ._validation import check_int, check_positive
+from ._validation import check_grads, check_int, check_positive
 
 
 def _check_beta(beta, name):
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta < 1:
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating)) or not 0 <= beta < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {beta!r}")
     return float(beta)
 
@@ -55,6 +55,7 @@ class SGD(_Optimizer):
         super().__init__(learning_rate)
 
     def step(self, params, grads):
+        check_grads(grads, params)  # before any update, so a bad step changes nothing
         for name, g in grads.items():
             p = params[name]
             buf = self._buffer(self._scratch, name, p)
@@ -76,6 +77,7 @@ class Momentum(_Optimizer):
         self.velocity = {}
 
     def step(self, params, grads):
+        check_grads(grads, params)  # before any update, so a bad step changes nothing
         for name, g in grads.items():
             p = params[name]
             v = self._buffer(self.velocity, name, p)
@@ -105,6 +107,7 @@ class Adam(_Optimizer):
         self.m, self.v = {}, {}
 
     def step(self, params, grads):
+        check_grads(grads, params)  # before any update, so a bad step changes nothing
         self.t += 1  # once per step, whatever the number of parameters
         b1, b2 = self.beta1, self.beta2
         c1, c2 = (1.0 - b1**self.t, 1.0 - b2**self.t) if self.bias_correction else (1.0, 1.0)
@@ -131,6 +134,10 @@ class Adam(_Optimizer):
 
 def get_optimizer(optimizer, learning_rate=None):
     """An optimiser object, a name ("sgd", "momentum", "adam"), or None for SGD."""
+    if isinstance(optimizer, type):
+        # The class has .step too, but as a plain function: the error would come from inside fit's loop.
+        raise TypeError(f"optimizer must be an optimiser object such as {optimizer.__name__}(learning_rate=...), "
+                        "not the class itself")
     if hasattr(optimizer, "step"):
         return optimizer
     kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}

@@ -41,7 +41,11 @@ def evaluate_on_grid(fn, X, n=200, margin=0.5):
     check_shape(X, "X", (2, None))
     lo, hi = X.min(axis=1) - margin, X.max(axis=1) + margin
     G, xx, yy = grid_points((lo[0], hi[0]), (lo[1], hi[1]), n)
-    values = np.asarray(fn(G), dtype=np.float64).reshape(xx.shape)
+    values = np.asarray(fn(G), dtype=np.float64)
+    if values.size != G.shape[1]:
+        raise ValueError(f"fn must return one value per column of its (2, {G.shape[1]}) input, as (k,) or (1, k), "
+                         f"got shape {values.shape}")
+    values = values.reshape(xx.shape)
     return xx, yy, values
 
 

@@ -30,7 +30,7 @@ simply off. The backward rule uses the *same* mask:
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive, make_rng
+from ._validation import as_float_array, check_grads, check_positive, make_rng
 
 
 def is_weight(name):
@@ -48,7 +48,7 @@ def check_keep_prob(keep_prob):
 def check_weight_decay(weight_decay):
     """``weight_decay`` (lambda) as a float >= 0, or ValueError."""
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.floating)) \
-            or not weight_decay >= 0:
+            or not 0 <= weight_decay < np.inf:
         raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
     return float(weight_decay)
 
@@ -64,6 +64,7 @@ def l2_gradients(grads, params, weight_decay, m):
     """A new gradient dict with ``(lambda / m) W`` added to every weight's gradient; biases unchanged."""
     lam = check_weight_decay(weight_decay)
     m = check_positive(m, "m")
+    check_grads(grads, params)
     return {name: g + (lam / m) * params[name] if is_weight(name) else g for name, g in grads.items()}
 
 

@@ -179,3 +179,15 @@ def test_shape_checks_of_softmax_backward_and_get_activation_message():
         act.softmax_backward(np.zeros((1, 1, 1)), np.zeros((1, 1)))
     with pytest.raises(TypeError, match="^activation must be a name \\(str\\), got int$"):
         act.get_activation(3)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix itself
+def test_an_np_matrix_is_computed_as_a_plain_array():
+    # On np.matrix, * is a matrix product: relu_backward's dA * g'(Z) silently multiplied matrices.
+    dA = np.asmatrix([[1.0, 2.0], [3.0, 4.0]])
+    Z = np.asmatrix([[0.0, 1.0], [2.0, 3.0]])
+    expected = np.asarray(dA) * (np.asarray(Z) > 0)
+    for dtype in (np.float64, np.float32, np.int64):
+        out = act.relu_backward(dA.astype(dtype), Z.astype(dtype))
+        assert type(out) is np.ndarray
+        np.testing.assert_array_equal(out, expected)

@@ -286,3 +286,52 @@ def test_bad_input_is_named():
 def test_repr():
     assert repr(Value(2.0)) == "Value(data=2, grad=0)"
     assert repr(Tensor(np.ones((2, 3))) @ Tensor(np.ones((3, 1)))) == "Tensor(shape=(2, 1), op='@')"
+
+
+# ------------------------------------------------------------- edge cases
+def test_numpy_arrays_on_the_left_hand_their_operations_to_the_tensor():
+    # Without __array_ufunc__ = None, numpy took a Tensor for a scalar object: array * T was an
+    # object array of Tensors, array @ T a ValueError about dimensions.
+    rng = np.random.default_rng(0)
+    A, W = rng.normal(size=(2, 3)), Tensor(rng.normal(size=(3, 2)))
+    for result, value in ((A @ W, A @ W.data), (A.T * W, A.T * W.data), (A.T - W, A.T - W.data),
+                          (A.T / W, A.T / W.data), (A.T + W, A.T + W.data)):
+        assert isinstance(result, Tensor)
+        np.testing.assert_allclose(result.data, value, rtol=1e-15)
+    (A @ W).sum().backward()
+    np.testing.assert_allclose(W.grad, A.T @ np.ones((2, 2)), rtol=1e-15)
+    x = Value(3.0)
+    y = np.float64(2.0) * x + np.float64(1.0)
+    y.backward()
+    assert isinstance(y, Value) and y.data == 7.0 and x.grad == 2.0
+    # numpy's functions still call the node's own method of the same name
+    z = np.tanh(x)
+    z.backward()
+    assert isinstance(z, Value) and x.grad == pytest.approx(1 - math.tanh(3.0) ** 2, rel=1e-15)
+    assert isinstance(np.exp(W), Tensor)
+
+
+def test_a_zeroth_power_has_gradient_zero_even_at_zero():
+    x = Value(0.0)
+    (x ** 0).backward()
+    assert x.grad == 0.0
+    t = Tensor(np.array([0.0, 2.0]))
+    with np.errstate(all="raise"):
+        (t ** 0).sum().backward()
+    np.testing.assert_array_equal(t.grad, [0.0, 0.0])
+
+
+def test_a_negative_value_to_a_fractional_power_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"^a negative number to a fractional power is not a real number: "
+                                         r"\(-4\) \*\* 0.5$"):
+        Value(-4.0) ** 0.5
+    assert (Value(-2.0) ** 3).data == -8.0
+
+
+def test_mean_over_several_axes():
+    t = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    m = t.mean(axis=(0, 2))
+    np.testing.assert_allclose(m.data, np.arange(24.0).reshape(2, 3, 4).mean(axis=(0, 2)))
+    m.sum().backward()
+    np.testing.assert_allclose(t.grad, np.full((2, 3, 4), 1 / 8))
+    assert t.mean(axis=1, keepdims=True).data.shape == (2, 1, 4)

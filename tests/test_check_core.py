@@ -6,11 +6,12 @@ inputs must not depend on what the learner draws from random generators.
 """
 
 import traceback
+import warnings
 
 import numpy as np
 import pytest
 
-from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, random_cases
+from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, check_stable, random_cases
 from nnlessons.check._core import RTOL
 from verdicts import assert_failed, assert_not_implemented, assert_passed
 
@@ -392,6 +393,12 @@ def test_random_cases_ignore_the_global_and_other_generators():
     # ... but the seed does matter.
     other = random_cases(make_relu_args, DESCRIPTIONS, seed=4)
     assert not np.array_equal(first[0][1][0], other[0][1][0])
+    # Equal cases alone would not tell np.random.seed(seed) from a generator of its own:
+    # the global generator must be left where it was.
+    before = np.random.get_state()
+    random_cases(make_relu_args, DESCRIPTIONS, seed=3)
+    after = np.random.get_state()
+    assert before[0] == after[0] and np.array_equal(before[1], after[1]) and before[2:] == after[2:]
 
 
 def recorded_inputs(learner_draws, cases):
@@ -502,3 +509,41 @@ def test_a_slip_that_gives_nan_can_be_named(capsys):
     hints = [("subtract the largest logit before exp", whole_max_naive)]
     assert not check_function("softmax", whole_max_naive, reference, cases, hints=hints)
     assert "(hint: subtract the largest logit" in one_line(capsys)
+
+
+
+def test_complex_answers_are_not_passed_on_their_real_parts(capsys):
+    # np.asarray(..., float64) keeps the real parts alone (with a mere ComplexWarning), so a
+    # wrong answer whose real part is right used to pass.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        line = assert_failed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) + 1e-3j, capsys)
+        assert line.endswith("expected real numbers, got complex ones "
+                             "(a square root or a fractional power of a negative number?)")
+        assert_passed(relu_backward, lambda dA, Z: relu_backward_ref(dA, Z) + 0j, capsys)
+
+
+# -- check_stable ----------------------------------------------------------------
+
+def _exp_cases():
+    return [("z = 1", (np.array([1.0]),)), ("z = 800", (np.array([800.0]),))]
+
+
+def _sigmoid_ref(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def test_check_stable_passes_a_stable_function_and_fails_one_that_overflows(capsys):
+    assert check_stable("sigmoid", _sigmoid_ref, _sigmoid_ref, _exp_cases(), ["z"])
+    assert one_line(capsys) == "PASSED  sigmoid: all 2 cases match the reference"
+    # exp(800) overflows to inf, and 1 - 1 / (1 + inf) still comes out right: the values alone pass.
+    assert not check_stable("sigmoid", lambda z: 1 - 1 / (1 + np.exp(z)), _sigmoid_ref, _exp_cases(), ["z"])
+    assert one_line(capsys) == (
+        "FAILED  sigmoid: on z = 800, numpy warned 'overflow encountered in exp': even where the values come "
+        "out right, the computation fails on the way; rearrange it so that exp never receives a large positive number")
+
+
+def test_check_stable_takes_any_iterable_of_cases_like_check_function(capsys):
+    # It indexed the cases to name the one that warned: a generator raised TypeError.
+    assert check_stable("sigmoid", _sigmoid_ref, _sigmoid_ref, iter(_exp_cases()), ["z"])
+    assert one_line(capsys) == "PASSED  sigmoid: all 2 cases match the reference"

@@ -84,3 +84,36 @@ def test_minibatches_cut_one_permutation_in_order():
     assert rng_a.random() == rng_b.random()
     with pytest.raises(ValueError, match="batch_size"):
         D.minibatches(10, 0, rng=0)
+
+
+def test_train_test_split_refuses_a_split_that_leaves_a_part_empty():
+    X, y = np.zeros((2, 10)), np.arange(10)
+    with pytest.raises(ValueError, match=r"^test_fraction=0.01 of 10 examples leaves the test part empty$"):
+        D.train_test_split(X, y, test_fraction=0.01, rng=0)
+    with pytest.raises(ValueError, match=r"^test_fraction=0.99 of 10 examples leaves the training part empty$"):
+        D.train_test_split(X, y, test_fraction=0.99, rng=0)
+    with pytest.raises(ValueError, match=r"^test_fraction must be between 0 and 1, got '0.2'$"):
+        D.train_test_split(X, y, test_fraction="0.2", rng=0)
+    with pytest.raises(ValueError, match=r"^y must have 10 examples \(its last axis\) to match X, got shape \(\)$"):
+        D.train_test_split(X, 3, test_fraction=0.2, rng=0)
+
+
+@pytest.mark.parametrize("noise", [float("nan"), float("inf"), True])
+def test_noise_must_be_a_finite_number(noise):
+    with pytest.raises(ValueError, match="noise must be a non-negative number"):
+        D.moons(4, rng=0, noise=noise)
+
+
+def test_nothing_in_the_package_draws_from_numpys_global_generator():
+    from nnlessons import Network
+    from nnlessons.regularization import dropout_mask
+
+    np.random.seed(0)
+    before = np.random.get_state()
+    X, y = D.moons(40, rng=1)
+    D.spirals(5, rng=1), D.noisy_regression(5, rng=1), D.train_test_split(X, y, test_fraction=0.25, rng=1)
+    list(D.minibatches(10, 3, rng=1)), dropout_mask((2, 3), 0.5, 1)
+    net = Network([2, 8, 2], ["relu", "softmax"], "categorical_cross_entropy", rng=1, bias_init=0.1)
+    net.fit(X, y, epochs=2, batch_size=8, optimizer="adam", rng=1, keep_prob=0.8, validation=(X, y))
+    after = np.random.get_state()
+    assert before[0] == after[0] and np.array_equal(before[1], after[1]) and before[2:] == after[2:]

@@ -74,3 +74,16 @@ def test_gradient_check_input_errors():
         numerical_gradient(lambda: 0.0, [1.0, 2.0])
     with pytest.raises(TypeError, match="dtype float32"):
         numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.float32))
+
+
+def test_numerical_gradient_perturbs_a_parameter_of_any_memory_layout():
+    # A transposed weight matrix (Fortran order, as set_params keeps it) and a strided view
+    # cannot be flattened without a copy; they are perturbed in place all the same.
+    base = np.arange(1.0, 13.0).reshape(3, 4)
+    for x in (np.asfortranarray(base), base.T, base[:2, 1:3]):
+        before = x.copy()
+        g = numerical_gradient(lambda: np.sum(x**3), x)
+        assert np.allclose(g, 3 * before**2, rtol=1e-7)
+        assert np.array_equal(x, before)
+    scalar = np.array(2.0)
+    assert numerical_gradient(lambda: float(scalar) ** 2, scalar) == pytest.approx(4.0, rel=1e-8)

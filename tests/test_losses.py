@@ -185,3 +185,36 @@ def test_every_function_checks_its_targets():
         L.binary_cross_entropy_grad(np.full((1, 2), 0.5), np.array([[0.0, 2.0]]))
     with pytest.raises(TypeError, match="^loss must be a name \\(str\\), got int$"):
         L.get_loss(3)
+
+
+def test_float32_probabilities_of_exactly_0_and_1_stay_finite():
+    # 1 - EPS rounds to 1.0 in float32: clipping there would leave log(1 - A) = -inf,
+    # 0 * -inf = nan in the loss and a division by zero in its gradient.
+    A = np.array([[1.0, 0.0, 1.0, 0.0]], dtype=np.float32)
+    Y = np.array([[1.0, 0.0, 0.0, 1.0]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = L.binary_cross_entropy(A, Y)
+        grad = L.binary_cross_entropy_grad(A, Y)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    assert value == pytest.approx(L.binary_cross_entropy(A.astype(np.float64), Y), rel=0.2)
+    grad64 = L.binary_cross_entropy_grad(A.astype(np.float64), Y)
+    assert grad.dtype == np.float32 and np.array_equal(np.sign(grad), np.sign(grad64))
+    assert np.allclose(grad[:, :2], grad64[:, :2], rtol=1e-6)  # the right predictions: -1/A and 1/(1 - A)
+
+
+def test_an_empty_batch_is_refused_naming_the_argument():
+    for fn in (L.mean_squared_error, L.binary_cross_entropy, L.categorical_cross_entropy,
+               L.binary_cross_entropy_from_logits, L.sigmoid_bce_dZ):
+        name = "Z" if "logits" in fn.__name__ else "A"
+        with pytest.raises(ValueError, match=rf"^{name} must hold at least one example \(column\), got shape \(1, 0\)"):
+            fn(np.zeros((1, 0)), np.zeros((1, 0)))
+
+
+def test_fused_gradients_check_their_targets_like_the_losses():
+    with pytest.raises(ValueError, match=r"^Y must hold targets in \[0, 1\], got values from 0.0 to 2.0"):
+        L.sigmoid_bce_dZ(np.full((1, 2), 0.5), np.array([[0.0, 2.0]]))
+    with pytest.raises(ValueError, match="^Y must be one-hot"):
+        L.softmax_cce_dZ(np.full((2, 1), 0.5), np.array([[2.0], [0.0]]))
+    soft = np.array([[0.25], [0.75]])  # probability columns are targets too
+    assert np.array_equal(L.softmax_cce_dZ(np.full((2, 1), 0.5), soft), [[0.25], [-0.25]])

@@ -466,3 +466,20 @@ def test_to_columns_feeds_the_network():
     X = mnist.to_columns(Xtr[:50])
     net = nl.Network([784, 8, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=0)
     assert net(X).shape == (10, 50)
+
+
+def test_read_idx_names_a_text_mode_file_and_reads_an_upper_case_gz(tmp_path):
+    data = idx_bytes(0x08, (3,), b"abc")
+    (tmp_path / "plain.idx").write_bytes(data)
+    # A text-mode file gave AttributeError: 'str' object has no attribute 'hex'.
+    with open(tmp_path / "plain.idx", encoding="latin-1") as f:
+        with pytest.raises(TypeError, match=r"plain.idx: read_idx needs a file opened in binary mode \('rb'\), "
+                                            r"got one that reads str$"):
+            mnist.read_idx(f)
+    # "A.GZ" was read as plain IDX, then refused as "a gzip file; give read_idx a path ending in .gz".
+    (tmp_path / "A.GZ").write_bytes(gzip.compress(data, mtime=0))
+    assert mnist.read_idx(tmp_path / "A.GZ").tolist() == list(b"abc")
+    # ... and write_idx compresses what read_idx decompresses.
+    mnist.write_idx(tmp_path / "B.GZ", np.frombuffer(b"xyz", np.uint8))
+    assert (tmp_path / "B.GZ").read_bytes()[:2] == b"\x1f\x8b"
+    assert mnist.read_idx(tmp_path / "B.GZ").tolist() == list(b"xyz")

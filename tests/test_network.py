@@ -1,3 +1,6 @@
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -599,3 +602,83 @@ def test_targets_of_the_wrong_rank_are_named():
         net.targets(np.zeros((3, 2, 1)))
     with pytest.raises(TypeError, match="^Y must be an array of numbers, got str$"):
         net.targets("labels")
+
+
+def test_bool_labels_are_classes_0_and_1_everywhere():
+    # fit and cost took y = x > 0 as targets while accuracy refused them as "not integer labels".
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2, 20))
+    y = X[0] > 0
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    assert net.accuracy(X, y) == net.accuracy(X, y.astype(int))
+    assert net.cost(X, y) == net.cost(X, y.astype(int))
+    two = Network([2, 2], "softmax", "categorical_cross_entropy", rng=0)
+    assert two.accuracy(X, y) == two.accuracy(X, y.astype(int))
+    assert np.array_equal(nl.one_hot(y, 2), nl.one_hot(y.astype(int), 2))
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    ([np.inf, 1.0], TypeError, "y must hold integer labels, got dtype float64"),
+    ([1e30, 1.0], ValueError, "y must hold labels that fit in an int64, got values up to 1e+30"),
+    ([1 + 0j, 0j], TypeError, "y must hold integer labels, got dtype complex128"),
+])
+def test_labels_that_no_integer_can_hold_are_refused_without_a_cast_warning(bad, error, message):
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=rf"^{re.escape(message)}$"):
+            net.accuracy(np.zeros((2, 2)), np.array(bad))
+
+
+def test_complex_inputs_are_refused_not_silently_made_real():
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for X in (np.array([[1 + 2j], [0j]]), [[1j], [0.0]]):
+            with pytest.raises(TypeError, match=r"^X must hold real numbers, got complex values$"):
+                net(X)
+        with pytest.raises(TypeError, match=r"^Z must hold real numbers, got complex values$"):
+            nl.sigmoid(np.array([1 + 1j]))
+
+
+
+def test_a_last_step_that_diverges_is_caught_too():
+    # No batch loss follows fit's last step: a step throwing W to -inf used to return
+    # normally, leaving a network whose outputs are nan.
+    # W = 1, x = 1e150, y = 0: the loss 5e299 is finite, its gradient 1e300 times 1e10 is not.
+    net = Network([1, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
+    with pytest.raises(nl.network.FitDiverged, match=r"^the parameters stopped being finite numbers at the last "
+                                                     r"step of fit \(epoch 1, batch 1\): training diverged \(the "
+                                                     r"parameters from before the last step are kept\); try a "
+                                                     r"smaller learning rate$"):
+        net.fit(np.full((1, 1), 1e150), np.zeros((1, 1)), epochs=1, batch_size=1, learning_rate=1e10, rng=0)
+    assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
+
+
+def test_numpy_numbers_are_settings_too_and_infinite_ones_are_refused():
+    # np.float32(0.1) was refused as init while np.float64(0.1) (a float subclass) was taken;
+    # an array init raised numpy's "truth value of an array is ambiguous".
+    a = Network([2, 3, 1], "tanh", "mse", rng=0, init=np.float32(0.5), bias_init=np.float32(0.25))
+    b = Network([2, 3, 1], "tanh", "mse", rng=0, init=0.5, bias_init=0.25)
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    for bad in (float("inf"), np.array([0.1, 0.2])):
+        with pytest.raises(ValueError, match=r"^init must be 'auto' or a non-negative standard deviation, got"):
+            Network([2, 1], "tanh", "mse", rng=0, init=bad)
+    with pytest.raises(ValueError, match=r"^bias_init must be a non-negative standard deviation, got inf$"):
+        Network([2, 1], "tanh", "mse", rng=0, bias_init=float("inf"))
+    net = Network([2, 1], "tanh", "mse", rng=0)
+    X, Y = np.zeros((2, 3)), np.zeros((1, 3))
+    with pytest.raises(ValueError, match=r"^learning_rate must be a positive number, got inf$"):
+        net.fit(X, Y, epochs=1, learning_rate=float("inf"), rng=0)
+    with pytest.raises(ValueError, match=r"^weight_decay must be a number >= 0, got inf$"):
+        net.fit(X, Y, epochs=1, learning_rate=0.1, weight_decay=float("inf"), rng=0)
+
+
+def test_accuracy_score_compares_label_for_label():
+    from nnlessons.network import accuracy_score
+
+    assert accuracy_score([1, 0, 1, 1], [1, 1, 1, 0]) == 0.5  # lists compared as wholes gave 0.0
+    with pytest.raises(ValueError, match=r"^pred and labels must have the same shape, "
+                                         r"got pred \(4, 1\) and labels \(4,\)$"):
+        accuracy_score(np.array([[1], [0], [1], [1]]), np.array([1, 1, 1, 0]))  # broadcast to (4, 4): 0.625

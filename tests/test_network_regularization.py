@@ -221,3 +221,25 @@ def test_float32_networks_train_with_dropout_and_weight_decay():
     assert np.all(np.isfinite(h["loss"])) and 1 <= h["best_epoch"] <= 3
     cost, grads = net.loss_and_grads(X, y, keep_prob=0.5, rng=2, weight_decay=1.0)
     assert all(g.dtype == np.float32 for g in grads.values())
+
+
+def test_restore_best_restores_into_the_same_arrays():
+    # Every step updates the parameters in place, so a reference taken before fit follows
+    # training; restore_best used to swap in new arrays, leaving such a reference at the last epoch.
+    X, y, Xv, yv = _moons(60)
+    net = _classifier(hidden=32)
+    arrays = dict(net.params)
+    h = net.fit(X, y, epochs=25, batch_size=8, learning_rate=0.5, rng=3, validation=(Xv, yv), restore_best=True)
+    assert h["best_epoch"] < 25
+    assert all(net.params[k] is arrays[k] for k in arrays)
+    assert net.accuracy(Xv, yv) == max(h["val_accuracy"])
+
+
+def test_a_schedule_class_instead_of_an_object_is_named():
+    # StepDecay(0) raised "learning_rate must be a positive number, got 0", a rate nobody gave.
+    from nnlessons.optim import StepDecay
+
+    X, y, _, _ = _moons(20)
+    with pytest.raises(TypeError, match=r"^schedule must be a schedule object such as StepDecay\(learning_rate, ...\), "
+                                        r"not the class itself$"):
+        _classifier().fit(X, y, epochs=1, rng=0, schedule=StepDecay)

@@ -193,3 +193,36 @@ def test_state_starts_afresh_for_a_parameter_of_another_shape():
         # Adam keeps counting steps (t = 2), so its fresh averages are corrected for two steps
         expected = -0.1 * (0.1 / 0.19) / np.sqrt(0.001 / (1 - 0.999**2)) if isinstance(opt, Adam) else -0.1
         assert np.allclose(p["w"], expected), type(opt).__name__
+
+
+def test_numpy_betas_are_accepted_like_python_floats():
+    # np.float32(0.9) was refused as "not a number in [0, 1)" while keep_prob and weight_decay took numpy floats.
+    assert Momentum(0.1, beta=np.float32(0.5)).beta == 0.5
+    assert Adam(0.1, beta1=np.float32(0.5), beta2=np.float64(0.75)).beta1 == 0.5
+    with pytest.raises(ValueError, match=r"^beta must be a number in \[0, 1\), got np.float32\(1.0\)$"):
+        Momentum(0.1, beta=np.float32(1.0))
+
+
+def test_an_optimiser_class_instead_of_an_object_is_named():
+    # The class has a .step attribute too: fit used to fail inside its loop with
+    # "Adam.step() missing 1 required positional argument: 'grads'".
+    from nnlessons import Network
+
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with pytest.raises(TypeError, match=r"^optimizer must be an optimiser object such as Adam\(learning_rate=...\), "
+                                        r"not the class itself$"):
+        net.fit(np.zeros((2, 4)), [0, 1, 0, 1], epochs=1, optimizer=Adam, rng=0)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Momentum(0.1), lambda: Adam(0.1)])
+def test_a_gradient_of_another_shape_or_name_is_refused_before_any_update(make):
+    # A (2, 1) gradient for a (2, 3) weight was broadcast across its columns without a word.
+    opt = make()
+    params = {"W": np.zeros((2, 3)), "b": np.zeros((2, 1))}
+    with pytest.raises(ValueError, match=r"^grads\['W'\] must have the shape of params\['W'\] \(2, 3\), "
+                                         r"got shape \(2, 1\)$"):
+        opt.step(params, {"b": np.ones((2, 1)), "W": np.ones((2, 1))})
+    with pytest.raises(ValueError, match=r"^grads\['V'\] has no parameter of that name; params has \['W', 'b'\]$"):
+        opt.step(params, {"V": np.ones((2, 3))})
+    assert not params["W"].any() and not params["b"].any(), "a refused step must change nothing"
+    assert getattr(opt, "t", 0) == 0

@@ -33,3 +33,11 @@ def test_decision_boundary_draws_the_half_contour_only_when_it_exists():
     values = plotting.plot_decision_boundary(ax2, lambda G: np.full(G.shape[1], 0.9), X, y, n=21)
     np.testing.assert_array_equal(values, 0.9)  # nothing crosses 0.5: no boundary line, and no warning
     plt.close(fig)
+
+
+def test_evaluate_on_grid_names_a_function_that_returns_the_wrong_number_of_values():
+    # A two-output network returns (2, k): numpy's reshape error named neither fn nor the shapes.
+    X = np.array([[0.0, 1.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match=r"^fn must return one value per column of its \(2, 16\) input, "
+                                         r"as \(k,\) or \(1, k\), got shape \(2, 16\)$"):
+        plotting.evaluate_on_grid(lambda G: np.ones((2, G.shape[1])), X, n=4)

@@ -91,3 +91,13 @@ def test_keep_prob_must_be_a_probability(bad):
 def test_dropout_backward_refuses_a_mask_of_another_shape():
     with pytest.raises(ValueError, match=r"M must have the shape of dA_drop \(2, 3\)"):
         reg.dropout_backward(np.ones((2, 3)), np.ones((3, 2)), 0.5)
+
+
+def test_l2_gradients_refuse_a_gradient_of_another_shape():
+    # g + (lambda / m) W broadcast a (4, 1) gradient to W1's (4, 3) without a word.
+    p = _params(np.random.default_rng(3))
+    g = {k: np.zeros_like(v) for k, v in p.items()}
+    g["W1"] = np.zeros((4, 1))
+    with pytest.raises(ValueError, match=r"^grads\['W1'\] must have the shape of params\['W1'\] \(4, 3\), "
+                                         r"got shape \(4, 1\)$"):
+        reg.l2_gradients(g, p, 0.5, 10)

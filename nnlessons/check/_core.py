@@ -106,6 +106,12 @@ def _compare(expected, got, where, equal_nan=False):
     single = getattr(got, "dtype", None) == np.float32
     rtol, atol = (RTOL32, ATOL32) if single else (RTOL, ATOL)
     try:
+        if np.iscomplexobj(got):
+            # float64 would keep the real parts alone, and a wrong answer could pass.
+            if np.any(np.imag(got) != 0):
+                return (f"{where}: expected real numbers, got complex ones "
+                        f"(a square root or a fractional power of a negative number?)")
+            got = np.real(got)
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
         return f"{where}: expected numbers, got {_describe(got)}"
@@ -219,6 +225,7 @@ def check_stable(name, learner, reference, cases, arg_names, hints=()):
     functions, notebook 03's sigmoid derivative): right values computed through an overflow
     do not pass.
     """
+    cases = list(cases)  # indexed below, as check_function accepts any iterable
     if not callable(learner):
         return check_function(name, learner, reference, cases, arg_names, hints)
     calls, warned = [0], []
