@@ -1,7 +1,11 @@
 # nnlessons. Plain `make` lists the targets. Every target creates .venv on first use
 # (plain python3 -m venv, no conda needed) and installs only the extras it needs.
 
+comma := ,
 PYTHON ?= python3
+# The oldest Python pyproject.toml allows (its requires-python; tests/test_packaging.py checks).
+PY_MIN := 3.10
+PY_OK := import sys; sys.exit(sys.version_info[:2] < ($(subst .,$(comma) ,$(PY_MIN))))
 VENV := .venv
 BIN := $(VENV)/bin
 # Outputs are generated and compared with one BLAS thread: on a small machine
@@ -20,7 +24,6 @@ PYTEST_ARGS := tests notebooks --nbval --nbval-current-env --nbval-sanitize-with
 
 # The learner's workspace, and options passed on to `jupyter lab`, for example
 #   make lab LAB_ARGS="--port 8890 --no-browser --ip 0.0.0.0"
-comma := ,
 WORK ?= work
 LAB_ARGS ?=
 # Jupyter refuses to start as root without --allow-root; containers often run as root.
@@ -48,8 +51,15 @@ help:  ## list the targets
 
 # One stamp per set of extras; each depends on pyproject.toml, so a changed
 # dependency list re-installs.
+# A .venv on too old a Python, or without pip (a `python3 -m venv` that failed half-way,
+# as on Debian without python3-venv), is made again rather than used.
 define install
-	@$(BIN)/python -c "" 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	@$(BIN)/python -c "import pip; $(PY_OK)" 2>/dev/null || { \
+		$(PYTHON) -c "$(PY_OK)" 2>/dev/null || { \
+			echo "nnlessons needs Python $(PY_MIN) or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)." >&2; \
+			echo "Install a newer Python, then run: make $(MAKECMDGOALS) PYTHON=python3.12 (or its path)" >&2; \
+			exit 1; }; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
 		$(BIN)/python -m pip install --quiet --upgrade pip; }
 	$(BIN)/python -m pip install --quiet -e ".[$(1)]"
 	@# Build matplotlib's font cache now, not inside the first notebook cell.
