@@ -382,6 +382,14 @@ def test_reports_count_verdicts_group_failures_and_escape_student_text(tmp_path)
     assert "**failed**: expected 1.5, got 2" in (tmp_path / "feedback" / "ann.md").read_text(encoding="utf-8")
 
 
+def test_reports_of_an_earlier_class_leave_no_feedback_behind(tmp_path):
+    meta = {"submissions": "s", "seconds": 1.0, "changed_during_grading": []}
+    report.write_reports(tmp_path, [_row("ann", "ann/a.ipynb", {}), _row("bo", "bo/a.ipynb", {})], meta)
+    (tmp_path / "feedback" / "notes.txt").write_text("the instructor's own file")
+    report.write_reports(tmp_path, [_row("cy", "cy/a.ipynb", {"mse_cost": ("passed", "all 5 cases")})], meta)
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["cy.md", "notes.txt"]
+
+
 def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsys, monkeypatch):
     real = grader.importlib.util.find_spec
     monkeypatch.setattr(grader.importlib.util, "find_spec", lambda name: None if name == "nbclient" else real(name))

@@ -180,3 +180,7 @@ def write_reports(out, rows, meta):
             name += "_"
         used.add(name)
         (out / "feedback" / f"{name}.md").write_text(feedback_text(student, mine), encoding="utf-8")
+    # Feedback left from an earlier grading into the same folder would be sent as this one's.
+    for old in (out / "feedback").glob("*.md"):
+        if old.stem not in used:
+            old.unlink()
