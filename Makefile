@@ -17,7 +17,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 # The oldest versions pyproject.toml allows, on the oldest Python it allows
 # (a pyenv 3.10 when there is one: its shim refuses to run outside a pyenv project).
-PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10)),python3.10)
+PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/$(PY_MIN).*/bin/python$(PY_MIN))),python$(PY_MIN))
 OLDEST := .venv-oldest
 PYTEST_ARGS := tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	-q -n 2 --dist loadfile -m "not site"
@@ -56,7 +56,7 @@ help:  ## list the targets
 define install
 	@$(BIN)/python -c "import pip; $(PY_OK)" 2>/dev/null || { \
 		$(PYTHON) -c "$(PY_OK)" 2>/dev/null || { \
-			echo "nnlessons needs Python $(PY_MIN) or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)." >&2; \
+			echo "nnlessons needs Python $(PY_MIN) or newer; $(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo "not found")." >&2; \
 			echo "Install a newer Python, then run: make $(MAKECMDGOALS) PYTHON=python3.12 (or its path)" >&2; \
 			exit 1; }; \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
@@ -88,6 +88,10 @@ test: $(VENV)/.test-stamp
 
 # Every lower bound of pyproject.toml pinned (python -m tools.lower_bounds), then the same tests.
 $(OLDEST)/.stamp: pyproject.toml $(VENV)/.test-stamp
+	@$(PYTHON_OLDEST) -c "import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma) ,$(PY_MIN))))" 2>/dev/null || { \
+		echo "make test-oldest needs Python $(PY_MIN), the oldest pyproject.toml allows; $(PYTHON_OLDEST) is" \
+			"$$($(PYTHON_OLDEST) --version 2>/dev/null || echo "not found"). Name one with PYTHON_OLDEST=/path/to/python$(PY_MIN)" >&2; \
+		exit 1; }
 	rm -rf $(OLDEST) && $(PYTHON_OLDEST) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m tools.lower_bounds test > $(OLDEST)/requirements.txt

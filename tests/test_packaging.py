@@ -201,3 +201,17 @@ def test_make_replaces_a_venv_on_an_old_python_or_without_pip(tmp_path, stale):
     assert f"{tmp_path}/python3 -m venv {venv}" in calls
     assert f"{venv}/bin/python -m pip install --quiet -e .[lab]" in calls
     assert not (venv / "old").exists() and (venv / ".lab-stamp").exists()
+
+
+@needs_make
+def test_make_test_oldest_names_the_python_it_needs(tmp_path):
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / ".test-stamp").write_text("")  # newer than pyproject.toml: up to date
+    python = _fake_python(tmp_path / "python3.9", tmp_path / "log", fails_on="version_info")
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", f"OLDEST={tmp_path / 'old'}",
+                             f"PYTHON_OLDEST={python}", f"{tmp_path}/old/.stamp"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"make test-oldest needs Python 3.10, the oldest pyproject.toml allows; {python} is Python 3.9.18" \
+        in result.stderr
+    assert "PYTHON_OLDEST=" in result.stderr and not (tmp_path / "old").exists()
