@@ -21,7 +21,7 @@ import pytest
 from tools import handouts
 
 from nnlessons.grade import Limits, discover, grade_class
-from nnlessons.grade import _codec, grader, lessons, report
+from nnlessons.grade import _codec, grader, lessons, report, runner
 from nnlessons.grade.__main__ import main as grade_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -390,6 +390,24 @@ def test_reports_of_an_earlier_class_leave_no_feedback_behind(tmp_path):
     assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["cy.md", "notes.txt"]
 
 
+@pytest.mark.parametrize("stop, message", [
+    (runner.Abort("timeout", "still running after 8 s (an endless loop?), interrupted"),
+     "`mse_cost`: still running after 8 s (an endless loop?), interrupted"),
+    (runner.Abort("timeout", "the notebook's time limit (60 s) was reached", out_of_time=True),
+     "the notebook's time limit (60 s) was reached"),
+    (runner.Abort("error", "the kernel died", kernel_dead=True), "the kernel died"),
+])
+def test_a_function_that_runs_too_long_is_named(monkeypatch, stop, message):
+    # The checker of gradient_descent calls the learner's mse_cost first: an endless loop
+    # there must not read as one in gradient_descent.
+    run = object.__new__(runner.NotebookRun)
+    monkeypatch.setattr(run, "_call", lambda *a: (_ for _ in ()).throw(stop), raising=False)
+    with pytest.raises(runner.Abort) as caught:
+        run._proxy(3, "mse_cost")(1.0, 2.0)
+    assert caught.value.message == message and caught.value.verdict == stop.verdict
+    assert caught.value.kernel_dead == stop.kernel_dead and caught.value.out_of_time == stop.out_of_time
+
+
 def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsys, monkeypatch):
     real = grader.importlib.util.find_spec
     monkeypatch.setattr(grader.importlib.util, "find_spec", lambda name: None if name == "nbclient" else real(name))
@@ -724,6 +742,7 @@ def test_endless_loops_are_cut_and_the_notebook_goes_on(graded):
     frank = graded[0]["frank"]
     assert frank["status"] == "graded"
     assert _verdicts(frank) == ["passed", "passed", "passed", "timeout"]
+    assert frank["exercises"]["divergence_threshold"]["message"].startswith("`divergence_threshold`: still running")
     assert len(frank["timed_out_cells"]) == 1  # the sleep; the loop is cut when the grader calls it
     assert frank["seconds"] < LIMITS.notebook_timeout
 
