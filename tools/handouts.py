@@ -178,6 +178,8 @@ def write_handouts(src_dir, dst_dir):
         student = make_handout(nbformat.read(path, as_version=4), name=path.name, lesson=path.stem)
         nbformat.validate(student)
         students.append((path.name, student))
+    if not students:  # a wrong source folder must not empty the target
+        return []
     dst = Path(dst_dir)
     dst.mkdir(parents=True, exist_ok=True)
     written = []
