@@ -165,15 +165,34 @@ def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
     return [name for name, _ in entries]
 
 
+OUT_MARK = ".nnlessons-site"  # written into the output folder before Sphinx writes anything
+
+
+def _replaceable(folder, *marks):
+    """Raise ValueError unless ``folder`` is missing, empty, or holds one of ``marks`` (an earlier build's)."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir())
+                                                    and not any((folder / m).exists() for m in marks))):
+        raise ValueError(f"{folder} exists and is not a website built by this tool (no {marks[0]}), so it is "
+                         f"not replaced: give a new or empty folder, such as build/site")
+
+
 def build(out, staging=None, quiet=True):
-    """Stage and build the website into ``out``; return Sphinx's exit status (0: built, no warning)."""
+    """Stage and build the website into ``out``; return Sphinx's exit status (0: built, no warning).
+
+    ``out`` and the staging folder are replaced, so each must be new, empty or an earlier build.
+    """
+    out = Path(out).resolve()
+    staging = Path(staging).resolve() if staging else out.parent / f"{out.name}-src"
+    _replaceable(out, OUT_MARK, ".buildinfo")
+    _replaceable(staging, "site.json")
     from sphinx.cmd.build import build_main
 
-    out = Path(out)
-    staging = Path(staging) if staging else out.parent / f"{out.name}-src"
     stage(staging)
     if out.exists():
         shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / OUT_MARK).write_text("built by python -m tools.site; replaced by the next build\n", encoding="utf-8")
     # -W: a warning (a broken link, a missing image) fails the build.
     args = ["-b", "html", "-W", "--keep-going", "-d", str(staging / "_doctrees"), str(staging), str(out)]
     return build_main((["-q"] if quiet else []) + args)
