@@ -386,8 +386,9 @@ def test_reports_of_an_earlier_class_leave_no_feedback_behind(tmp_path):
     meta = {"submissions": "s", "seconds": 1.0, "changed_during_grading": []}
     report.write_reports(tmp_path, [_row("ann", "ann/a.ipynb", {}), _row("bo", "bo/a.ipynb", {})], meta)
     (tmp_path / "feedback" / "notes.txt").write_text("the instructor's own file")
+    (tmp_path / "feedback" / "plan.md").write_text("# Re-teach\nthe instructor's own file")
     report.write_reports(tmp_path, [_row("cy", "cy/a.ipynb", {"mse_cost": ("passed", "all 5 cases")})], meta)
-    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["cy.md", "notes.txt"]
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["cy.md", "notes.txt", "plan.md"]
 
 
 @pytest.mark.parametrize("stop, message", [

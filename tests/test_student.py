@@ -122,3 +122,7 @@ def test_write_and_check_a_student_folder(tmp_path, capsys):
     assert student.main([str(tmp_path / "typo"), str(dst)]) == 1
     assert "no notebooks matching" in capsys.readouterr().err
     assert sorted(p.name for p in dst.iterdir()) == ["09_test.ipynb"], "a wrong source folder empties nothing"
+    solved = (src / "09_test.ipynb").read_bytes()
+    assert student.main([str(src), str(src)]) == 1
+    assert "is the source folder" in capsys.readouterr().err
+    assert (src / "09_test.ipynb").read_bytes() == solved, "the solutions are never replaced by stubs"

@@ -55,6 +55,7 @@ def write_student(src_dir=SOURCE, dst_dir=TARGET):
     notebooks are removed. All versions are built before any file is written,
     so an error changes nothing.
     """
+    handouts.refuse_same_folder(src_dir, dst_dir)
     texts = rendered(src_dir)
     if not texts:  # a wrong source folder must not empty the target
         return [], [], []
