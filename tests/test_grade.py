@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -334,6 +335,15 @@ def test_the_series_calls_pass_learner_functions_by_the_checkers_parameter_names
 def test_read_notebook_names_what_is_wrong(data, start):
     nb, problem = lessons.read_notebook(data)
     assert nb is None and problem.startswith(start)
+
+
+def test_a_notebook_without_cell_ids_is_read_without_a_warning():
+    raw = json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])))
+    del raw["cells"][0]["id"]  # as some editors save a 4.5 notebook
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nb, problem = lessons.read_notebook(json.dumps(raw).encode())
+    assert problem is None and nb.cells[0].source == "x = 1"
 
 
 def test_discover_names_students_by_folder_or_file_and_skips_hidden(tmp_path):
