@@ -30,7 +30,7 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts grade bench clean venv
+.PHONY: help lab test test-oldest site site-test student notebooks handouts grade grade-usage bench clean venv
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -124,9 +124,12 @@ handouts: $(VENV)/.test-stamp
 
 # Instructors: every submitted notebook in SUBMISSIONS run in its own limited kernel and graded
 # by the package's checkers; CSV, class summary page and feedback files in build/grades/.
-grade: $(VENV)/.test-stamp
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submissions"; exit 2; }
-	$(RUN) $(BIN)/python -m nnlessons.grade $(SUBMISSIONS) --out build/grades
+grade: $(if $(SUBMISSIONS),,grade-usage) $(VENV)/.test-stamp
+	$(RUN) $(BIN)/python -m nnlessons.grade "$(SUBMISSIONS)" --out build/grades
+
+# Said before anything is installed.
+grade-usage:
+	@echo "usage: make grade SUBMISSIONS=folder-of-submissions" >&2; exit 2
 
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py

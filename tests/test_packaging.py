@@ -215,3 +215,11 @@ def test_make_test_oldest_names_the_python_it_needs(tmp_path):
     assert f"make test-oldest needs Python 3.10, the oldest pyproject.toml allows; {python} is Python 3.9.18" \
         in result.stderr
     assert "PYTHON_OLDEST=" in result.stderr and not (tmp_path / "old").exists()
+
+
+@needs_make
+def test_make_grade_without_submissions_says_how_before_installing(tmp_path):
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", "grade"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "usage: make grade SUBMISSIONS=" in result.stderr
+    assert not (tmp_path / "venv").exists()
