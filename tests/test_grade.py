@@ -428,6 +428,15 @@ def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsy
         grader.require_dependencies()
 
 
+@pytest.mark.parametrize("option", ["--cell-timeout=0", "--notebook-timeout=-5", "--jobs=0", "--memory-mb=x"])
+def test_command_refuses_limits_that_cannot_work(tmp_path, capsys, option):
+    # --cell-timeout 0 used to report every cell as "the notebook's time limit was reached".
+    with pytest.raises(SystemExit) as stop:
+        grade_main([str(tmp_path), "--out", str(tmp_path / "r"), option])
+    assert stop.value.code == 2
+    assert re.search(r"must be more than 0|not a number", capsys.readouterr().err)
+
+
 def test_command_refuses_a_report_inside_the_submissions(tmp_path, capsys):
     assert grade_main([str(tmp_path), "--out", str(tmp_path / "report")]) == 2
     assert "must not be inside" in capsys.readouterr().err
