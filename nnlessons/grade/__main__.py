@@ -23,7 +23,8 @@ def main(argv=None):
     parser.add_argument("submissions", help="folder of submitted notebooks (one sub-folder per student, or flat)")
     parser.add_argument("--out", required=True, help="folder for grades.csv, summary.html and feedback/")
     parser.add_argument("--jobs", type=_positive(int), default=None, help="notebooks graded at once (default: cores)")
-    parser.add_argument("--cell-timeout", type=_positive(float), default=60.0, help="seconds per cell (default 60)")
+    parser.add_argument("--cell-timeout", type=_positive(float), default=60.0,
+                        help="seconds per cell and per call of a student's function (default 60)")
     parser.add_argument("--notebook-timeout", type=_positive(float), default=300.0,
                         help="seconds per notebook, kernel start included (default 300)")
     parser.add_argument("--memory-mb", type=_positive(int), default=2048, help="address space of a kernel (default 2048)")
