@@ -30,7 +30,7 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts grade grade-usage bench clean venv
+.PHONY: help lab test test-oldest site site-test student notebooks handouts grade grade-usage bench clean venv FORCE
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -51,15 +51,19 @@ help:  ## list the targets
 
 # One stamp per set of extras; each depends on pyproject.toml, so a changed
 # dependency list re-installs.
-# A .venv on too old a Python, or without pip (a `python3 -m venv` that failed half-way,
-# as on Debian without python3-venv), is made again rather than used.
+# A .venv on too old a Python, without pip (a `python3 -m venv` that failed half-way, as on
+# Debian without python3-venv), or made in another folder (the course folder was moved: its
+# scripts and its install of nnlessons point at the old place) is made again rather than used.
+MADE_IN := $(VENV)/.made-in
+MOVED := $(if $(wildcard $(MADE_IN)),$(if $(subst x$(CURDIR)x,,x$(shell cat $(MADE_IN))x),FORCE))
 define install
-	@$(BIN)/python -c "import pip; $(PY_OK)" 2>/dev/null || { \
+	@{ [ ! -f $(MADE_IN) ] || [ "$$(cat $(MADE_IN))" = "$(CURDIR)" ]; } && \
+		$(BIN)/python -c "import pip; $(PY_OK)" 2>/dev/null || { \
 		$(PYTHON) -c "$(PY_OK)" 2>/dev/null || { \
 			echo "nnlessons needs Python $(PY_MIN) or newer; $(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo "not found")." >&2; \
 			echo "Install a newer Python, then run: make $(MAKECMDGOALS) PYTHON=python3.12 (or its path)" >&2; \
 			exit 1; }; \
-		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$(CURDIR)" > $(MADE_IN) && \
 		$(BIN)/python -m pip install --quiet --upgrade pip; }
 	$(BIN)/python -m pip install --quiet -e ".[$(1)]"
 	@# Build matplotlib's font cache now, not inside the first notebook cell.
@@ -67,14 +71,16 @@ define install
 	touch $@
 endef
 
-$(VENV)/.lab-stamp: pyproject.toml
+$(VENV)/.lab-stamp: pyproject.toml $(MOVED)
 	$(call install,lab)
 
-$(VENV)/.test-stamp: pyproject.toml
+$(VENV)/.test-stamp: pyproject.toml $(MOVED)
 	$(call install,test)
 
-$(VENV)/.site-stamp: pyproject.toml
+$(VENV)/.site-stamp: pyproject.toml $(MOVED)
 	$(call install,test$(comma)site)
+
+FORCE:
 
 venv: $(VENV)/.test-stamp
 

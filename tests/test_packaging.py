@@ -201,6 +201,27 @@ def test_make_replaces_a_venv_on_an_old_python_or_without_pip(tmp_path, stale):
     assert f"{tmp_path}/python3 -m venv {venv}" in calls
     assert f"{venv}/bin/python -m pip install --quiet -e .[lab]" in calls
     assert not (venv / "old").exists() and (venv / ".lab-stamp").exists()
+    assert (venv / ".made-in").read_text().strip() == str(ROOT)
+
+
+@needs_make
+def test_make_remakes_a_venv_made_in_another_folder(tmp_path):
+    # A moved course folder: the venv's scripts and editable install point at the old place
+    # ("env: '.venv/bin/jupyter': No such file or directory"), even with every stamp current.
+    log = tmp_path / "log"
+    _fake_python(tmp_path / "venv-python", log)
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    _fake_python(venv / "bin" / "python", log)
+    (venv / ".made-in").write_text("/home/me/Downloads/nnlessons\n")
+    (venv / ".lab-stamp").write_text("")  # newer than pyproject.toml
+    result, venv = _make_stamp(tmp_path, _fake_python(tmp_path / "python3", log, makes_venv=True))
+    assert result.returncode == 0, result.stderr
+    assert f"{tmp_path}/python3 -m venv {venv}" in log.read_text().splitlines()
+    assert (venv / ".made-in").read_text().strip() == str(ROOT)
+    log.write_text("")
+    result, _ = _make_stamp(tmp_path, tmp_path / "python3")
+    assert result.returncode == 0 and log.read_text() == "", "made here: left as it is"
 
 
 @needs_make
