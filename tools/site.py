@@ -39,6 +39,9 @@ MATHJAX_KEEP = ("tex-chtml.js", "input/tex/", "output/chtml", "ui/", "a11y/assis
 LOCAL_BADGES = {links.COLAB_BADGE: "_badges/colab-badge.svg", links.BINDER_BADGE: "_badges/binder-badge.svg"}
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 STUB_TAG = "exercise-stub"
+# Written into the staging and output folders before anything else: only a folder holding it
+# (or an older build's site.json / .buildinfo) is ever replaced.
+OUT_MARK = ".nnlessons-site"
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _LINK = re.compile(r"(!?\[[^\]]*\])\(([^)\s]+)\)")
@@ -150,6 +153,7 @@ def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
     if staging.exists():
         shutil.rmtree(staging)
     shutil.copytree(CONF, staging)
+    (staging / OUT_MARK).write_text("staged by python -m tools.site; replaced by the next build\n", encoding="utf-8")
     entries = []
     for path in handouts.series(notebooks):
         nb = nbformat.read(path, as_version=4)
@@ -163,9 +167,6 @@ def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
     site = {"repository": links.repository(), "tag": links.release_tag()}
     (staging / "site.json").write_text(json.dumps(site, indent=1) + "\n", encoding="utf-8")
     return [name for name, _ in entries]
-
-
-OUT_MARK = ".nnlessons-site"  # written into the output folder before Sphinx writes anything
 
 
 def _replaceable(folder, *marks):
@@ -185,7 +186,7 @@ def build(out, staging=None, quiet=True):
     out = Path(out).resolve()
     staging = Path(staging).resolve() if staging else out.parent / f"{out.name}-src"
     _replaceable(out, OUT_MARK, ".buildinfo")
-    _replaceable(staging, "site.json")
+    _replaceable(staging, OUT_MARK, "site.json")
     from sphinx.cmd.build import build_main
 
     stage(staging)
