@@ -1,7 +1,11 @@
 # nnlessons. Plain `make` lists the targets. Every target creates .venv on first use
 # (plain python3 -m venv, no conda needed) and installs only the extras it needs.
 
+comma := ,
 PYTHON ?= python3
+# The oldest Python pyproject.toml allows (its requires-python; tests/test_packaging.py checks).
+PY_MIN := 3.10
+PY_OK := import sys; sys.exit(sys.version_info[:2] < ($(subst .,$(comma) ,$(PY_MIN))))
 VENV := .venv
 BIN := $(VENV)/bin
 # Outputs are generated and compared with one BLAS thread: on a small machine
@@ -13,21 +17,20 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 # The oldest versions pyproject.toml allows, on the oldest Python it allows
 # (a pyenv 3.10 when there is one: its shim refuses to run outside a pyenv project).
-PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10)),python3.10)
+PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/$(PY_MIN).*/bin/python$(PY_MIN))),python$(PY_MIN))
 OLDEST := .venv-oldest
 PYTEST_ARGS := tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	-q -n 2 --dist loadfile -m "not site"
 
 # The learner's workspace, and options passed on to `jupyter lab`, for example
 #   make lab LAB_ARGS="--port 8890 --no-browser --ip 0.0.0.0"
-comma := ,
 WORK ?= work
 LAB_ARGS ?=
 # Jupyter refuses to start as root without --allow-root; containers often run as root.
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts grade bench clean venv
+.PHONY: help lab test test-oldest site site-test student notebooks handouts grade grade-usage bench clean venv FORCE
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -48,8 +51,19 @@ help:  ## list the targets
 
 # One stamp per set of extras; each depends on pyproject.toml, so a changed
 # dependency list re-installs.
+# A .venv on too old a Python, without pip (a `python3 -m venv` that failed half-way, as on
+# Debian without python3-venv), or made in another folder (the course folder was moved: its
+# scripts and its install of nnlessons point at the old place) is made again rather than used.
+MADE_IN := $(VENV)/.made-in
+MOVED := $(if $(wildcard $(MADE_IN)),$(if $(subst x$(CURDIR)x,,x$(shell cat $(MADE_IN))x),FORCE))
 define install
-	@$(BIN)/python -c "" 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	@{ [ ! -f $(MADE_IN) ] || [ "$$(cat $(MADE_IN))" = "$(CURDIR)" ]; } && \
+		$(BIN)/python -c "import pip; $(PY_OK)" 2>/dev/null || { \
+		$(PYTHON) -c "$(PY_OK)" 2>/dev/null || { \
+			echo "nnlessons needs Python $(PY_MIN) or newer; $(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo "not found")." >&2; \
+			echo "Install a newer Python, then run: make $(MAKECMDGOALS) PYTHON=python3.12 (or its path)" >&2; \
+			exit 1; }; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$(CURDIR)" > $(MADE_IN) && \
 		$(BIN)/python -m pip install --quiet --upgrade pip; }
 	$(BIN)/python -m pip install --quiet -e ".[$(1)]"
 	@# Build matplotlib's font cache now, not inside the first notebook cell.
@@ -57,14 +71,16 @@ define install
 	touch $@
 endef
 
-$(VENV)/.lab-stamp: pyproject.toml
+$(VENV)/.lab-stamp: pyproject.toml $(MOVED)
 	$(call install,lab)
 
-$(VENV)/.test-stamp: pyproject.toml
+$(VENV)/.test-stamp: pyproject.toml $(MOVED)
 	$(call install,test)
 
-$(VENV)/.site-stamp: pyproject.toml
+$(VENV)/.site-stamp: pyproject.toml $(MOVED)
 	$(call install,test$(comma)site)
+
+FORCE:
 
 venv: $(VENV)/.test-stamp
 
@@ -78,6 +94,10 @@ test: $(VENV)/.test-stamp
 
 # Every lower bound of pyproject.toml pinned (python -m tools.lower_bounds), then the same tests.
 $(OLDEST)/.stamp: pyproject.toml $(VENV)/.test-stamp
+	@$(PYTHON_OLDEST) -c "import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma) ,$(PY_MIN))))" 2>/dev/null || { \
+		echo "make test-oldest needs Python $(PY_MIN), the oldest pyproject.toml allows; $(PYTHON_OLDEST) is" \
+			"$$($(PYTHON_OLDEST) --version 2>/dev/null || echo "not found"). Name one with PYTHON_OLDEST=/path/to/python$(PY_MIN)" >&2; \
+		exit 1; }
 	rm -rf $(OLDEST) && $(PYTHON_OLDEST) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m tools.lower_bounds test > $(OLDEST)/requirements.txt
@@ -110,9 +130,12 @@ handouts: $(VENV)/.test-stamp
 
 # Instructors: every submitted notebook in SUBMISSIONS run in its own limited kernel and graded
 # by the package's checkers; CSV, class summary page and feedback files in build/grades/.
-grade: $(VENV)/.test-stamp
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submissions"; exit 2; }
-	$(RUN) $(BIN)/python -m nnlessons.grade $(SUBMISSIONS) --out build/grades
+grade: $(if $(SUBMISSIONS),,grade-usage) $(VENV)/.test-stamp
+	$(RUN) $(BIN)/python -m nnlessons.grade "$(SUBMISSIONS)" --out build/grades
+
+# Said before anything is installed.
+grade-usage:
+	@echo "usage: make grade SUBMISSIONS=folder-of-submissions" >&2; exit 2
 
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py

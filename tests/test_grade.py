@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -21,7 +22,7 @@ import pytest
 from tools import handouts
 
 from nnlessons.grade import Limits, discover, grade_class
-from nnlessons.grade import _codec, grader, lessons, report
+from nnlessons.grade import _codec, grader, lessons, report, runner
 from nnlessons.grade.__main__ import main as grade_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -336,6 +337,15 @@ def test_read_notebook_names_what_is_wrong(data, start):
     assert nb is None and problem.startswith(start)
 
 
+def test_a_notebook_without_cell_ids_is_read_without_a_warning():
+    raw = json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])))
+    del raw["cells"][0]["id"]  # as some editors save a 4.5 notebook
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nb, problem = lessons.read_notebook(json.dumps(raw).encode())
+    assert problem is None and nb.cells[0].source == "x = 1"
+
+
 def test_discover_names_students_by_folder_or_file_and_skips_hidden(tmp_path):
     (tmp_path / "alice" / "ps1").mkdir(parents=True)
     (tmp_path / "alice" / "ps1" / "01_regression.ipynb").write_text("{}")
@@ -382,6 +392,33 @@ def test_reports_count_verdicts_group_failures_and_escape_student_text(tmp_path)
     assert "**failed**: expected 1.5, got 2" in (tmp_path / "feedback" / "ann.md").read_text(encoding="utf-8")
 
 
+def test_reports_of_an_earlier_class_leave_no_feedback_behind(tmp_path):
+    meta = {"submissions": "s", "seconds": 1.0, "changed_during_grading": []}
+    report.write_reports(tmp_path, [_row("ann", "ann/a.ipynb", {}), _row("bo", "bo/a.ipynb", {})], meta)
+    (tmp_path / "feedback" / "notes.txt").write_text("the instructor's own file")
+    (tmp_path / "feedback" / "plan.md").write_text("# Re-teach\nthe instructor's own file")
+    report.write_reports(tmp_path, [_row("cy", "cy/a.ipynb", {"mse_cost": ("passed", "all 5 cases")})], meta)
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["cy.md", "notes.txt", "plan.md"]
+
+
+@pytest.mark.parametrize("stop, message", [
+    (runner.Abort("timeout", "still running after 8 s (an endless loop?), interrupted"),
+     "`mse_cost`: still running after 8 s (an endless loop?), interrupted"),
+    (runner.Abort("timeout", "the notebook's time limit (60 s) was reached", out_of_time=True),
+     "the notebook's time limit (60 s) was reached"),
+    (runner.Abort("error", "the kernel died", kernel_dead=True), "the kernel died"),
+])
+def test_a_function_that_runs_too_long_is_named(monkeypatch, stop, message):
+    # The checker of gradient_descent calls the learner's mse_cost first: an endless loop
+    # there must not read as one in gradient_descent.
+    run = object.__new__(runner.NotebookRun)
+    monkeypatch.setattr(run, "_call", lambda *a: (_ for _ in ()).throw(stop), raising=False)
+    with pytest.raises(runner.Abort) as caught:
+        run._proxy(3, "mse_cost")(1.0, 2.0)
+    assert caught.value.message == message and caught.value.verdict == stop.verdict
+    assert caught.value.kernel_dead == stop.kernel_dead and caught.value.out_of_time == stop.out_of_time
+
+
 def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsys, monkeypatch):
     real = grader.importlib.util.find_spec
     monkeypatch.setattr(grader.importlib.util, "find_spec", lambda name: None if name == "nbclient" else real(name))
@@ -389,6 +426,15 @@ def test_a_missing_dependency_is_named_with_the_extra_to_install(tmp_path, capsy
     assert "grading needs nbclient" in capsys.readouterr().err
     with pytest.raises(ImportError, match=r"pip install 'nnlessons\[grade\]'"):
         grader.require_dependencies()
+
+
+@pytest.mark.parametrize("option", ["--cell-timeout=0", "--notebook-timeout=-5", "--jobs=0", "--memory-mb=x"])
+def test_command_refuses_limits_that_cannot_work(tmp_path, capsys, option):
+    # --cell-timeout 0 used to report every cell as "the notebook's time limit was reached".
+    with pytest.raises(SystemExit) as stop:
+        grade_main([str(tmp_path), "--out", str(tmp_path / "r"), option])
+    assert stop.value.code == 2
+    assert re.search(r"must be more than 0|not a number", capsys.readouterr().err)
 
 
 def test_command_refuses_a_report_inside_the_submissions(tmp_path, capsys):
@@ -716,6 +762,7 @@ def test_endless_loops_are_cut_and_the_notebook_goes_on(graded):
     frank = graded[0]["frank"]
     assert frank["status"] == "graded"
     assert _verdicts(frank) == ["passed", "passed", "passed", "timeout"]
+    assert frank["exercises"]["divergence_threshold"]["message"].startswith("`divergence_threshold`: still running")
     assert len(frank["timed_out_cells"]) == 1  # the sleep; the loop is cut when the grader calls it
     assert frank["seconds"] < LIMITS.notebook_timeout
 

@@ -216,8 +216,14 @@ def test_main_stops_on_a_bad_notebook_before_writing(tmp_path, capsys):
 
 
 def test_main_without_notebooks_fails(tmp_path, capsys):
-    assert handouts.main([str(tmp_path), str(tmp_path / "out")]) == 1
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "01_old.ipynb").write_text("{}")
+    assert handouts.main([str(tmp_path / "typo"), str(tmp_path / "out")]) == 1
     assert "no notebooks" in capsys.readouterr().err
+    assert (tmp_path / "out" / "01_old.ipynb").exists(), "a wrong source folder empties nothing"
+    assert handouts.main([str(tmp_path / "out"), str(tmp_path / "out" / ".." / "out")]) == 1
+    assert "is the source folder" in capsys.readouterr().err
+    assert (tmp_path / "out" / "01_old.ipynb").read_text() == "{}"
 
 
 # -- executing --------------------------------------------------------------------

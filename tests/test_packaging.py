@@ -2,6 +2,8 @@
 
 import pathlib
 import re
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -145,3 +147,100 @@ def test_make_lab_serves_the_workspace_and_allows_root():
     assert re.search(r"jupyter lab .*\$\(ROOT_ARG\) \$\(LAB_ARGS\) \$\(WORK\)", lab)
     assert "--allow-root" in makefile and "id -u" in makefile
     assert "work/" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_makefile_needs_the_python_pyproject_requires():
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"PY_MIN := {_pyproject()['project']['requires-python'].removeprefix('>=')}" in makefile
+
+
+def _fake_python(path, log, fails_on=None, makes_venv=False):
+    """A stand-in python that logs its arguments; ``-c CODE`` fails when CODE contains ``fails_on``."""
+    venv = ('if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin"; '
+            f'cp "{path.parent / "venv-python"}" "$3/bin/python"; fi\n') if makes_venv else ""
+    fail = f'case "$2" in *"{fails_on}"*) exit 1;; esac; ' if fails_on else ""
+    path.write_text(f'#!/bin/sh\necho "$0 $*" >> "{log}"\n'
+                    'if [ "$1" = "--version" ]; then echo "Python 3.9.18"; exit 0; fi\n'
+                    f'if [ "$1" = "-c" ]; then {fail}exit 0; fi\n{venv}exit 0\n')
+    path.chmod(0o755)
+    return path
+
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+
+
+def _make_stamp(tmp_path, python):
+    venv = tmp_path / "venv"
+    return subprocess.run(["make", "-s", "-C", str(ROOT), f"VENV={venv}", f"PYTHON={python}",
+                           f"{venv}/.lab-stamp"], capture_output=True, text=True, timeout=60), venv
+
+
+@needs_make
+def test_make_refuses_a_python_too_old_and_says_what_to_do(tmp_path):
+    log = tmp_path / "log"
+    result, venv = _make_stamp(tmp_path, _fake_python(tmp_path / "python3.9", log, fails_on="version_info"))
+    assert result.returncode != 0
+    assert "nnlessons needs Python 3.10 or newer" in result.stderr and "is Python 3.9.18" in result.stderr
+    assert "PYTHON=python3.12" in result.stderr
+    assert not venv.exists() and "-m venv" not in log.read_text()
+
+
+@needs_make
+@pytest.mark.parametrize("stale", ["version_info", "import pip"])
+def test_make_replaces_a_venv_on_an_old_python_or_without_pip(tmp_path, stale):
+    # The .venv left by a failed first run (too old a Python, or a venv without pip when
+    # ensurepip is missing) is made again, not used for ever after.
+    log = tmp_path / "log"
+    _fake_python(tmp_path / "venv-python", log)
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    _fake_python(tmp_path / "venv" / "bin" / "python", log, fails_on=stale)
+    (tmp_path / "venv" / "old").write_text("")
+    result, venv = _make_stamp(tmp_path, _fake_python(tmp_path / "python3", log, makes_venv=True))
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    assert f"{tmp_path}/python3 -m venv {venv}" in calls
+    assert f"{venv}/bin/python -m pip install --quiet -e .[lab]" in calls
+    assert not (venv / "old").exists() and (venv / ".lab-stamp").exists()
+    assert (venv / ".made-in").read_text().strip() == str(ROOT)
+
+
+@needs_make
+def test_make_remakes_a_venv_made_in_another_folder(tmp_path):
+    # A moved course folder: the venv's scripts and editable install point at the old place
+    # ("env: '.venv/bin/jupyter': No such file or directory"), even with every stamp current.
+    log = tmp_path / "log"
+    _fake_python(tmp_path / "venv-python", log)
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    _fake_python(venv / "bin" / "python", log)
+    (venv / ".made-in").write_text("/home/me/Downloads/nnlessons\n")
+    (venv / ".lab-stamp").write_text("")  # newer than pyproject.toml
+    result, venv = _make_stamp(tmp_path, _fake_python(tmp_path / "python3", log, makes_venv=True))
+    assert result.returncode == 0, result.stderr
+    assert f"{tmp_path}/python3 -m venv {venv}" in log.read_text().splitlines()
+    assert (venv / ".made-in").read_text().strip() == str(ROOT)
+    log.write_text("")
+    result, _ = _make_stamp(tmp_path, tmp_path / "python3")
+    assert result.returncode == 0 and log.read_text() == "", "made here: left as it is"
+
+
+@needs_make
+def test_make_test_oldest_names_the_python_it_needs(tmp_path):
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / ".test-stamp").write_text("")  # newer than pyproject.toml: up to date
+    python = _fake_python(tmp_path / "python3.9", tmp_path / "log", fails_on="version_info")
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", f"OLDEST={tmp_path / 'old'}",
+                             f"PYTHON_OLDEST={python}", f"{tmp_path}/old/.stamp"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"make test-oldest needs Python 3.10, the oldest pyproject.toml allows; {python} is Python 3.9.18" \
+        in result.stderr
+    assert "PYTHON_OLDEST=" in result.stderr and not (tmp_path / "old").exists()
+
+
+@needs_make
+def test_make_grade_without_submissions_says_how_before_installing(tmp_path):
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", "grade"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "usage: make grade SUBMISSIONS=" in result.stderr
+    assert not (tmp_path / "venv").exists()

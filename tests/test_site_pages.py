@@ -94,3 +94,23 @@ def test_readme_table_lists_every_notebook_and_nothing_else():
     section = readme.split("\n## The notebooks", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\|[^|]*\|\s*\[[^\]]+\]\(notebooks/([^)\s]+)\)", section, re.M)
     assert rows == [p.name for p in SERIES], "the README's table of notebooks must follow notebooks/"
+
+
+def test_build_replaces_only_an_earlier_build(tmp_path, capsys):
+    # `python -m tools.site docs` (or `.`) used to delete that folder's contents.
+    victim = tmp_path / "docs"
+    victim.mkdir()
+    (victim / "notes.md").write_text("mine")
+    assert site.main([str(victim)]) == 1
+    assert "is not a website built by this tool" in capsys.readouterr().err
+    assert (victim / "notes.md").read_text() == "mine"
+    staging = tmp_path / "site-src"
+    staging.mkdir()
+    (staging / "notes.md").write_text("mine")
+    assert site.main([str(tmp_path / "site")]) == 1 and (staging / "notes.md").exists()
+    site._replaceable(tmp_path / "new", site.OUT_MARK)  # a new folder, an empty one, an earlier build: fine
+    (tmp_path / "old").mkdir()
+    site._replaceable(tmp_path / "old", site.OUT_MARK)
+    (tmp_path / "old" / "index.html").write_text("")
+    (tmp_path / "old" / site.OUT_MARK).write_text("")
+    site._replaceable(tmp_path / "old", site.OUT_MARK)

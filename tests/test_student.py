@@ -96,8 +96,12 @@ def test_write_and_check_a_student_folder(tmp_path, capsys):
         nbformat.write(lesson(), src / name)
     assert sorted(student.stale(src, dst)) == [f"{dst}/09_test.ipynb is missing", f"{dst}/10_more.ipynb is missing"]
     assert student.main([str(src), str(dst)]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"wrote {dst}/09_test.ipynb", f"wrote {dst}/10_more.ipynb"]
     assert student.stale(src, dst) == []
     assert student.main(["--check", str(src), str(dst)]) == 0
+    assert student.main([str(src), str(dst)]) == 0
+    assert capsys.readouterr().out == f"{dst}: all 2 student versions already current\n", \
+        "nothing is written, nor said to be, when nothing changed"
 
     edited = lesson()
     edited.cells[3].source = edited.cells[3].source.replace("2 * x", "x + x")
@@ -111,5 +115,14 @@ def test_write_and_check_a_student_folder(tmp_path, capsys):
     assert student.main(["--check", str(src), str(dst)]) == 1
     assert "run `make student`" in capsys.readouterr().err
     student.main([str(src), str(dst)])
+    assert capsys.readouterr().out.splitlines() == [
+        f"wrote {dst}/09_test.ipynb", f"removed {dst}/10_more.ipynb (its notebook is gone)"]
     assert sorted(p.name for p in dst.iterdir()) == ["09_test.ipynb"]
     assert student.stale(src, dst) == []
+    assert student.main([str(tmp_path / "typo"), str(dst)]) == 1
+    assert "no notebooks matching" in capsys.readouterr().err
+    assert sorted(p.name for p in dst.iterdir()) == ["09_test.ipynb"], "a wrong source folder empties nothing"
+    solved = (src / "09_test.ipynb").read_bytes()
+    assert student.main([str(src), str(src)]) == 1
+    assert "is the source folder" in capsys.readouterr().err
+    assert (src / "09_test.ipynb").read_bytes() == solved, "the solutions are never replaced by stubs"

@@ -167,17 +167,27 @@ def series(src_dir):
     return sorted(Path(src_dir).glob(NOTEBOOK_GLOB))
 
 
+def refuse_same_folder(src_dir, dst_dir):
+    """Raise HandoutError if ``dst_dir`` is ``src_dir``: the stubs would replace the solutions."""
+    if Path(src_dir).resolve() == Path(dst_dir).resolve():
+        raise HandoutError(f"the target folder {dst_dir} is the source folder: its notebooks would be "
+                           f"replaced by their student versions")
+
+
 def write_handouts(src_dir, dst_dir):
     """Write the student version of every notebook of ``src_dir`` to ``dst_dir``; return the paths.
 
     Every handout is built before any file is written, so an error leaves
     the previous handouts as they were.
     """
+    refuse_same_folder(src_dir, dst_dir)
     students = []
     for path in series(src_dir):
         student = make_handout(nbformat.read(path, as_version=4), name=path.name, lesson=path.stem)
         nbformat.validate(student)
         students.append((path.name, student))
+    if not students:  # a wrong source folder must not empty the target
+        return []
     dst = Path(dst_dir)
     dst.mkdir(parents=True, exist_ok=True)
     written = []

@@ -39,6 +39,9 @@ MATHJAX_KEEP = ("tex-chtml.js", "input/tex/", "output/chtml", "ui/", "a11y/assis
 LOCAL_BADGES = {links.COLAB_BADGE: "_badges/colab-badge.svg", links.BINDER_BADGE: "_badges/binder-badge.svg"}
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 STUB_TAG = "exercise-stub"
+# Written into the staging and output folders before anything else: only a folder holding it
+# (or an older build's site.json / .buildinfo) is ever replaced.
+OUT_MARK = ".nnlessons-site"
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _LINK = re.compile(r"(!?\[[^\]]*\])\(([^)\s]+)\)")
@@ -150,6 +153,7 @@ def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
     if staging.exists():
         shutil.rmtree(staging)
     shutil.copytree(CONF, staging)
+    (staging / OUT_MARK).write_text("staged by python -m tools.site; replaced by the next build\n", encoding="utf-8")
     entries = []
     for path in handouts.series(notebooks):
         nb = nbformat.read(path, as_version=4)
@@ -165,15 +169,31 @@ def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
     return [name for name, _ in entries]
 
 
+def _replaceable(folder, *marks):
+    """Raise ValueError unless ``folder`` is missing, empty, or holds one of ``marks`` (an earlier build's)."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir())
+                                                    and not any((folder / m).exists() for m in marks))):
+        raise ValueError(f"{folder} exists and is not a website built by this tool (no {marks[0]}), so it is "
+                         f"not replaced: give a new or empty folder, such as build/site")
+
+
 def build(out, staging=None, quiet=True):
-    """Stage and build the website into ``out``; return Sphinx's exit status (0: built, no warning)."""
+    """Stage and build the website into ``out``; return Sphinx's exit status (0: built, no warning).
+
+    ``out`` and the staging folder are replaced, so each must be new, empty or an earlier build.
+    """
+    out = Path(out).resolve()
+    staging = Path(staging).resolve() if staging else out.parent / f"{out.name}-src"
+    _replaceable(out, OUT_MARK, ".buildinfo")
+    _replaceable(staging, OUT_MARK, "site.json")
     from sphinx.cmd.build import build_main
 
-    out = Path(out)
-    staging = Path(staging) if staging else out.parent / f"{out.name}-src"
     stage(staging)
     if out.exists():
         shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / OUT_MARK).write_text("built by python -m tools.site; replaced by the next build\n", encoding="utf-8")
     # -W: a warning (a broken link, a missing image) fails the build.
     args = ["-b", "html", "-W", "--keep-going", "-d", str(staging / "_doctrees"), str(staging), str(out)]
     return build_main((["-q"] if quiet else []) + args)

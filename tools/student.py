@@ -49,23 +49,29 @@ def rendered(src_dir=SOURCE):
 
 
 def write_student(src_dir=SOURCE, dst_dir=TARGET):
-    """Write every student version into ``dst_dir``, remove those of vanished notebooks; return the paths.
+    """Bring ``dst_dir`` up to date; return (every student version, those rewritten, those removed).
 
-    All versions are built before any file is written, so an error changes nothing.
+    Only a file whose content changes is written; the versions of vanished
+    notebooks are removed. All versions are built before any file is written,
+    so an error changes nothing.
     """
+    handouts.refuse_same_folder(src_dir, dst_dir)
     texts = rendered(src_dir)
+    if not texts:  # a wrong source folder must not empty the target
+        return [], [], []
     dst = Path(dst_dir)
     dst.mkdir(parents=True, exist_ok=True)
-    written = []
+    paths, changed = [], []
     for name, text in texts.items():
         path = dst / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-        written.append(path)
-    for old in handouts.series(dst):
-        if old not in written:
-            old.unlink()
-    return written
+            changed.append(path)
+        paths.append(path)
+    removed = [old for old in handouts.series(dst) if old not in paths]
+    for old in removed:
+        old.unlink()
+    return paths, changed, removed
 
 
 def stale(src_dir=SOURCE, dst_dir=TARGET):
@@ -95,10 +101,20 @@ def main(argv):
             print(f"stale: {problem}; run `make student`", file=sys.stderr)
         return 1 if problems else 0
     try:
-        return handouts.run_command(write_student, src, dst)
-    except ValueError as exc:  # a notebook without its badge line or Colab guard
+        paths, changed, removed = write_student(src, dst)
+    except ValueError as exc:  # bad solution markers, a notebook without its badge line or Colab guard
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if not paths:
+        print(f"no notebooks matching {handouts.NOTEBOOK_GLOB} in {src}", file=sys.stderr)
+        return 1
+    for path in changed:
+        print(f"wrote {path}")
+    for path in removed:
+        print(f"removed {path} (its notebook is gone)")
+    if not changed and not removed:
+        print(f"{dst}: all {len(paths)} student versions already current")
+    return 0
 
 
 if __name__ == "__main__":

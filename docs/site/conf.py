@@ -2,7 +2,7 @@
 
 tools/site.py copies this folder, the notebooks (solutions folded behind a
 toggle) and a landing page made from the README into build/site-src/, with
-``site.json`` holding the repository, the release tag and the MathJax files,
+``site.json`` holding the repository and the release tag, and MathJax's files,
 then builds from there. Nothing here fetches anything: the notebooks are not
 executed (their stored outputs are shown) and MathJax is served from the build.
 """

@@ -37,7 +37,7 @@ Defended:
 
 Not defended (run the grader in a container or as a separate user if these matter):
 - A student who solves nothing but calls the package's own reference (say
-  ``nnlessons.regression.mse_cost``) passes: the checkers compare answers,
+  ``nnlessons.lessons.regression.mse_cost``) passes: the checkers compare answers,
   not code. Read the code of suspicious passes.
 - The kernel runs as the grader's user with the same file system and network:
   it can read or write anything that user can (outside its copy too), contact

@@ -4,16 +4,30 @@ import argparse
 import sys
 
 
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+        return value
+
+    return parse
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nnlessons.grade", description=(
         "Run every submitted notebook in its own kernel and record each exercise's checker verdict."))
     parser.add_argument("submissions", help="folder of submitted notebooks (one sub-folder per student, or flat)")
     parser.add_argument("--out", required=True, help="folder for grades.csv, summary.html and feedback/")
-    parser.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: cores)")
-    parser.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default 60)")
-    parser.add_argument("--notebook-timeout", type=float, default=300.0,
+    parser.add_argument("--jobs", type=_positive(int), default=None, help="notebooks graded at once (default: cores)")
+    parser.add_argument("--cell-timeout", type=_positive(float), default=60.0,
+                        help="seconds per cell and per call of a student's function (default 60)")
+    parser.add_argument("--notebook-timeout", type=_positive(float), default=300.0,
                         help="seconds per notebook, kernel start included (default 300)")
-    parser.add_argument("--memory-mb", type=int, default=2048, help="address space of a kernel (default 2048)")
+    parser.add_argument("--memory-mb", type=_positive(int), default=2048, help="address space of a kernel (default 2048)")
     args = parser.parse_args(argv)
     from . import Limits, grade_class
 

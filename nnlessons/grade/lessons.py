@@ -17,6 +17,7 @@ import inspect
 import json
 import pkgutil
 import re
+import warnings
 from dataclasses import dataclass
 
 #: notebook metadata key written by tools/handouts.py
@@ -145,7 +146,10 @@ def read_notebook(data):
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
         return None, "not a notebook: JSON without notebook cells"
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            # nbformat warns about, say, cells without ids: nothing the instructor can act on.
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several kinds on broken notebooks
         return None, f"not a notebook: {type(exc).__name__}: {str(exc)[:80]}"
     for cell in nb.cells:

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+FEEDBACK_TITLE = "# Feedback for "
 VERDICT_ORDER = ("passed", "failed", "not attempted", "error", "timeout")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
@@ -135,7 +136,7 @@ def summary_html(rows, meta):
 
 def feedback_text(student, rows):
     """The feedback file of one student: each notebook's verdicts with the checkers' messages."""
-    lines = [f"# Feedback for {student}", ""]
+    lines = [f"{FEEDBACK_TITLE}{student}", ""]
     for row in sorted(rows, key=lambda r: r["file"]):
         passed, total = score(row)
         lines.append(f"## {row['file']}" + (f" (lesson {row['lesson']})" if row["lesson"] else ""))
@@ -180,3 +181,13 @@ def write_reports(out, rows, meta):
             name += "_"
         used.add(name)
         (out / "feedback" / f"{name}.md").write_text(feedback_text(student, mine), encoding="utf-8")
+    # Feedback left from an earlier grading into the same folder would be sent as this one's;
+    # only files this module wrote (by their first line) are removed.
+    for old in (out / "feedback").glob("*.md"):
+        if old.stem not in used and _first_line(old).startswith(FEEDBACK_TITLE):
+            old.unlink()
+
+
+def _first_line(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.readline()

@@ -264,7 +264,10 @@ class NotebookRun:
             try:
                 graph = _codec.Graph()
                 answer = self._call(index, expr, args, graph)
-            except Abort:
+            except Abort as stop:
+                if stop.verdict == "timeout" and not stop.out_of_time:
+                    # Name the function that ran too long: it may be an earlier exercise this one calls.
+                    raise Abort("timeout", f"`{expr}`: {stop.message}") from None
                 raise
             except _codec.CodecError as exc:
                 raise Abort("error", f"cannot be graded outside the notebook: {exc}") from None
