@@ -35,4 +35,4 @@ from .gradcheck import gradient_check, numerical_gradient, relative_error  # noq
 from .losses import one_hot  # noqa: F401
 from .network import Network  # noqa: F401
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

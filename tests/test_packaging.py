@@ -244,3 +244,9 @@ def test_make_grade_without_submissions_says_how_before_installing(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "usage: make grade SUBMISSIONS=" in result.stderr
     assert not (tmp_path / "venv").exists()
+
+
+def test_package_version_is_the_one_pyproject_declares():
+    import nnlessons
+
+    assert nnlessons.__version__ == _pyproject()["project"]["version"]
