@@ -610,8 +610,10 @@ check.train_sgd(train_sgd)"""
 # Kills the kernel only when the grader calls it (no checker call in the notebook).
 EXIT_WHEN_CALLED = "def divergence_threshold(x, y):\n    import os\n    os._exit(3)"
 
-# Right values, but numpy warns of an overflow in the kernel: the checker in the grader must hear it.
-NAIVE_SIGMOID = "def stable_sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\ncheck.stable_sigmoid(stable_sigmoid)"
+# Right values, but exp overflows in the kernel: the checker in the grader must hear numpy's
+# warning, even though the learner's own np.errstate hides it.
+NAIVE_SIGMOID = ("def stable_sigmoid(z):\n    with np.errstate(over='ignore'):\n        return 1 / (1 + np.exp(-z))"
+                 "\n\ncheck.stable_sigmoid(stable_sigmoid)")
 # A value that cannot travel back from the kernel arrives as a stand-in of its type.
 LOSS_FUNCTION = "def log_loss(*args):\n    return lambda t: t\n\ncheck.log_loss(log_loss)"
 

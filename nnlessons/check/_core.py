@@ -17,7 +17,10 @@ Outputs may be arrays, numbers, tuples (compared value by value) and dicts
 
 import contextlib
 import copy
+import functools
+import inspect
 import io
+import re
 import warnings
 
 import numpy as np
@@ -218,17 +221,47 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
     return _report(name, True, f"all {len(cases)} cases match the reference")
 
 
+def _inert_seterr(**_):
+    return np.geterr()
+
+
+def unsilenced(learner):
+    """``learner`` with ``np.errstate`` and ``np.seterr`` inert while it runs, if its source uses them.
+
+    The warning policy judges the computation: ``with np.errstate(over="ignore")`` around an
+    ``exp`` that overflows hides numpy's warning, not the overflow. Anything else (no source,
+    or a source that does not use them): ``learner`` itself. The grader's kernel calls
+    learners through it too.
+    """
+    try:
+        source = inspect.getsource(learner)
+    except (OSError, TypeError):
+        return learner
+    if not re.search(r"\b(errstate|seterr)\b", source):
+        return learner
+
+    @functools.wraps(learner)
+    def run(*args):
+        saved = np.errstate, np.seterr
+        np.errstate, np.seterr = (lambda *a, **k: contextlib.nullcontext()), _inert_seterr
+        try:
+            return learner(*args)
+        finally:
+            np.errstate, np.seterr = saved
+    return run
+
+
 def check_stable(name, learner, reference, cases, arg_names, hints=()):
     """``check_function``, and a failure if numpy warned inside the learner's function.
 
     The series' one warning policy for numerical exercises (notebook 02's stable
     functions, notebook 03's sigmoid derivative): right values computed through an overflow
-    do not pass.
+    do not pass; a learner's own ``np.errstate`` does not hide the warning (``unsilenced``).
     """
     cases = list(cases)  # indexed below, as check_function accepts any iterable
     if not callable(learner):
         return check_function(name, learner, reference, cases, arg_names, hints)
-    calls, warned = [0], []
+    run, calls, warned = unsilenced(learner), [0], []
 
     def watched(*args):
         # check_function calls the learner once per case, in order (and again
@@ -238,7 +271,7 @@ def check_stable(name, learner, reference, cases, arg_names, hints=()):
         with warnings.catch_warnings(record=True) as caught, \
                 np.errstate(over="warn", invalid="warn", divide="warn"):
             warnings.simplefilter("always")
-            out = learner(*args)
+            out = run(*args)
         for w in caught:
             if issubclass(w.category, RuntimeWarning):
                 warned.append((description, str(w.message)))
@@ -260,8 +293,9 @@ def check_stable(name, learner, reference, cases, arg_names, hints=()):
         description, message = warned[0]
         advice = ("rearrange it so that exp never receives a large positive number" if "overflow" in message
                   else "a stable computation gives numpy nothing to warn about")
+        hidden = " (np.errstate hides numpy's warning, not the overflow)" if run is not learner else ""
         return _report(name, False, f"on {description}, numpy warned '{message}': even where the values "
-                                    f"come out right, the computation fails on the way; {advice}")
+                                    f"come out right, the computation fails on the way; {advice}{hidden}")
     print(text, end="")
     return result
 

@@ -13,72 +13,16 @@ the learner's ``log_loss_gradient``; when that one fails its own check, the
 line names exercise 3 as the cause (``check.regression``'s rule).
 """
 
-import contextlib
-import functools
-import inspect
-import io
-import re
-
 import numpy as np
 
 from ..lessons import cost_functions as reference
 from ..activations import sigmoid as _sigmoid
 from ..losses import binary_cross_entropy
-from ._core import _report, check_function, check_stable, random_cases
+from ._core import check_function, check_stable, random_cases
 from .regression import _boxed_hints, _using
 
 __all__ = ["stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic"]
 EXERCISES = ("stable_sigmoid", "log_loss", "log_loss_gradient", "train_logistic")
-
-
-# --------------------------------------------------------------------------- the warning policy
-
-def _inert_seterr(**_):
-    return np.geterr()
-
-
-def _unsilenced(learner):
-    """``learner`` with ``np.errstate`` and ``np.seterr`` inert while it runs, if its source uses them.
-
-    The warning policy judges the computation: ``with np.errstate(over="ignore")`` around an
-    ``exp`` that overflows hides numpy's warning, not the overflow. Anything else: ``learner`` itself.
-    """
-    try:
-        source = inspect.getsource(learner)
-    except (OSError, TypeError):
-        return learner
-    if not re.search(r"\b(errstate|seterr)\b", source):
-        return learner
-
-    @functools.wraps(learner)
-    def unsilenced(*args):
-        saved = np.errstate, np.seterr
-        np.errstate, np.seterr = (lambda *a, **k: contextlib.nullcontext()), _inert_seterr
-        try:
-            return learner(*args)
-        finally:
-            np.errstate, np.seterr = saved
-    return unsilenced
-
-
-def _check_stable(name, learner, reference, cases, arg_names, hints=()):
-    """``check_stable``, and a learner's ``np.errstate`` does not hide a warning from it."""
-    watched = _unsilenced(learner) if callable(learner) else learner
-    if watched is learner:
-        return check_stable(name, learner, reference, cases, arg_names, hints)
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            result = check_stable(name, watched, reference, cases, arg_names, hints)
-    except BaseException:
-        print(printed.getvalue(), end="")
-        raise
-    lines = printed.getvalue().splitlines(keepends=True)
-    if result.passed or "numpy warned" not in result.message:
-        print("".join(lines), end="")
-        return result
-    print("".join(lines[:-1]), end="")
-    return _report(name, False, f"{result.message} (np.errstate hides numpy's warning, not the overflow)")
 
 
 # --------------------------------------------------------------------------- stable_sigmoid
@@ -102,7 +46,7 @@ def stable_sigmoid(learner):
     """Check ``stable_sigmoid(z)`` -> ``1 / (1 + exp(-z))`` elementwise, without overflow at |z| = 1000."""
     hints = [("mind the sign: sigmoid(z) = 1 / (1 + exp(-z)), which is 1 for large z",
               lambda z: _sigmoid(-np.asarray(z, dtype=np.float64)))]
-    return _check_stable("stable_sigmoid", learner, _sigmoid, _sigmoid_cases(), ["z"], hints)
+    return check_stable("stable_sigmoid", learner, _sigmoid, _sigmoid_cases(), ["z"], hints)
 
 
 # --------------------------------------------------------------------------- log_loss
@@ -133,7 +77,7 @@ def log_loss(learner):
              ("the examples with y = 0 cost nothing here: add their branch, (1 - y) log(1 - h)",
               lambda h, y: -np.sum(y * np.log(h)) / h.shape[1])]
     hints += _boxed_hints(binary_cross_entropy, ["the cost"], [[(1,)], [(1, 1)]])
-    return _check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
+    return check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
 
 
 # --------------------------------------------------------------------------- log_loss_gradient
@@ -175,7 +119,7 @@ def log_loss_gradient(learner):
               lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared")))]
     hints += _boxed_hints(_reference_log_loss_gradient, ["dw", "db"],
                           [[(1, 1), ()], [(1, 1), (1, 1)], [(1,), ()], [(1,), (1,)]])
-    return _check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
+    return check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
                           ["w", "b", "x", "y"], hints)
 
 

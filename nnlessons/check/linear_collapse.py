@@ -13,8 +13,7 @@ import numpy as np
 
 from .. import activations
 from ..lessons import linear_collapse
-from ._core import _compare, check_function, random_cases
-from .cost_functions import _check_stable
+from ._core import _compare, check_function, check_stable, random_cases
 
 __all__ = ["collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"]
 EXERCISES = ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")
@@ -122,7 +121,7 @@ def sigmoid_derivative(learner):
          lambda Z: 1 - s(Z) ** 2),
         ("mind the sign: s (1 - s), not s (1 + s)", lambda Z: s(Z) * (1 + s(Z))),
     ]
-    return _check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"],
+    return check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"],
                          hints)
 
 

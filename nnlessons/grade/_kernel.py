@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..check._core import unsilenced
 from ._codec import Graph, decode, encode
 
 #: the MIME type of the one output the grader reads from a call
@@ -95,12 +96,13 @@ def call(expr, payload):
     graph = Graph()
     graph.load(message["nodes"])
     args = [decode(a, graph=graph) for a in message["values"]]
-    # As the checkers of unstable formulas do: every floating-point problem warns.
+    # As the checkers of unstable formulas do: every floating-point problem warns, and the
+    # learner's own np.errstate does not hide it.
     with warnings.catch_warnings(record=True) as caught, \
             np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
         warnings.simplefilter("always")
         try:
-            result = learner(*args)
+            result = unsilenced(learner)(*args)
         except KeyboardInterrupt:
             raise  # the grader's time limit: the grader knows
         except BaseException as exc:  # noqa: B036 (SystemExit too: it is the student's answer)
