@@ -122,7 +122,7 @@ def sigmoid_derivative(learner):
         ("mind the sign: s (1 - s), not s (1 + s)", lambda Z: s(Z) * (1 + s(Z))),
     ]
     return check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"],
-                         hints)
+                        hints)
 
 
 def _relu_net(rng, n, zero_input=(), zero_output=(), shared=None):
