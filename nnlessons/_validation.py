@@ -64,7 +64,18 @@ def check_shape(arr, name, expected):
     if not ok:
         want = "(" + ", ".join("any" if e is None else str(e) for e in expected)
         want += ",)" if len(expected) == 1 else ")"
-        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
+        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}{_shape_advice(arr, name, expected)}")
+
+
+def _shape_advice(arr, name, expected):
+    """The two slips the shape convention invites: a transposed matrix and a flat column."""
+    if len(expected) != 2:
+        return ""
+    if arr.ndim == 2 and all(e is None or e == s for e, s in zip(expected, arr.shape[::-1])):
+        return f" (transposed? {name}.T has the expected shape)"
+    if expected[1] == 1 and arr.ndim == 1 and expected[0] in (None, arr.shape[0]):
+        return f" (a column is expected: {name}.reshape(-1, 1))"
+    return ""
 
 
 def check_finite(arr, name):

@@ -48,6 +48,9 @@ def dense_forward(A_prev, W, b):
     W = as_float_array(W, "W", ndim=2)
     n_out, n_in = W.shape
     A_prev = as_float_array(A_prev, "A_prev", ndim=2)
+    if A_prev.shape[0] == n_out != n_in != A_prev.shape[1]:
+        # W given as (n_in, n_out): name W, not the A_prev that fits it the right way round
+        check_shape(W, "W", (None, n_out))
     check_shape(A_prev, "A_prev", (n_in, None))
     b = as_float_array(b, "b")
     check_shape(b, "b", (n_out, 1))

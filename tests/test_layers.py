@@ -94,3 +94,13 @@ def test_each_argument_is_named_when_it_is_not_an_array_of_numbers():
 def test_a_three_dimensional_input_is_refused():
     with pytest.raises(ValueError, match=r"^A_prev must be 2-D, got shape \(3, 4, 1\)$"):
         dense_forward(np.zeros((3, 4, 1)), np.zeros((2, 3)), np.zeros((2, 1)))
+
+
+def test_a_transposed_weight_and_a_flat_bias_are_named_as_such():
+    A, W, b = np.zeros((3, 4)), np.zeros((2, 3)), np.zeros((2, 1))
+    with pytest.raises(ValueError, match=r"^W must have shape \(any, 3\), got shape \(3, 2\) "
+                                         r"\(transposed\? W\.T has the expected shape\)$"):
+        dense_forward(A, W.T, b)
+    with pytest.raises(ValueError, match=r"^b must have shape \(2, 1\), got shape \(2,\) "
+                                         r"\(a column is expected: b\.reshape\(-1, 1\)\)$"):
+        dense_forward(A, W, b.ravel())
