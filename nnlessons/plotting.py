@@ -8,17 +8,24 @@ import numpy as np
 
 from ._validation import as_float_array, check_shape
 
+#: The line colours C0, C1, ... of every figure: Okabe and Ito's colour-blind-safe palette
+#: (blue, orange, bluish green, vermillion, reddish purple, sky blue). matplotlib's default
+#: orange and green look alike to protanopes, its green and red to deuteranopes.
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
+
 
 def notebook_setup(dpi=100, figsize=(6.0, 3.6)):
     """The series' figure style and 4-decimal array printing.
 
     100 dpi keeps figures sharp on a high-resolution screen while a notebook of a
     dozen figures stays well under 1.5 MB (``tests/test_notebooks.py`` checks both).
+    Lines take their colours from ``COLOURS``.
     """
     import matplotlib as mpl
 
     mpl.rcParams.update({"figure.dpi": dpi, "figure.figsize": figsize, "savefig.dpi": dpi,
-                         "axes.grid": False, "font.size": 10})
+                         "axes.grid": False, "font.size": 10,
+                         "axes.prop_cycle": mpl.cycler(color=list(COLOURS))})
     np.set_printoptions(precision=4, suppress=True)
 
 
