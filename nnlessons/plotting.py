@@ -8,10 +8,11 @@ import numpy as np
 
 from ._validation import as_float_array, check_shape
 
-#: The line colours C0, C1, ... of every figure: Okabe and Ito's colour-blind-safe palette
-#: (blue, orange, bluish green, vermillion, reddish purple, sky blue). matplotlib's default
-#: orange and green look alike to protanopes, its green and red to deuteranopes.
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
+#: The line colours C0, C1, ... of every figure, told apart with every common colour-vision
+#: deficiency: blue, orange, bluish green, red, reddish purple, sky blue (Okabe and Ito's
+#: palette, with Paul Tol's red in place of its vermillion, which is too close to its orange).
+#: matplotlib's default orange and green look alike to protanopes, its green and red to deuteranopes.
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC3311", "#CC79A7", "#56B4E9")
 
 
 def notebook_setup(dpi=100, figsize=(6.0, 3.6)):

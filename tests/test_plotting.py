@@ -84,7 +84,7 @@ def test_notebook_lines_stay_distinct_for_colour_blind_readers():
         cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         assert tuple(cycle) == plotting.COLOURS
         closest = _closest_pair(cycle)
-        assert min(closest.values()) > 15, closest
+        assert min(closest.values()) > 25, closest
         # matplotlib's default cycle, which the series used before: orange and green
         # collapse for protanopes, green and red for deuteranopes
         tab10 = _closest_pair(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"])
