@@ -282,9 +282,12 @@ def draw_chain_graph(ax, x, y, w, b):
                                                             shrinkA=14, shrinkB=14))
         value, grad = nodes[u]
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-        ax.text(mx, my + 0.12, f"{value:.3f}", ha="center", va="bottom", fontsize=9)
+        # on a white patch above the arrows: a diagonal arrow would otherwise strike through its numbers
+        patch = dict(fc="white", ec="none", pad=0.5)
+        ax.text(mx, my + 0.12, f"{value:.3f}", ha="center", va="bottom", fontsize=9, bbox=patch, zorder=4)
         if grad is not None:
-            ax.text(mx, my - 0.12, f"{grad:.3f}", ha="center", va="top", fontsize=9, color="C3")
+            ax.text(mx, my - 0.12, f"{grad:.3f}", ha="center", va="top", fontsize=9, color="C3", bbox=patch,
+                    zorder=4)
     for name, (px, py) in pos.items():
         ax.text(px, py, labels[name], ha="center", va="center", fontsize=11,
                 bbox=dict(boxstyle="circle,pad=0.25" if name not in ("x",) else "round,pad=0.3",
@@ -560,7 +563,7 @@ def moons_bayes_grid(X, n=100):
 def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False):
     """Shade where ``net`` predicts each class on ``grid`` (from ``moons_bayes_grid``), draw
     its boundary (solid), the Bayes boundary (dashed) and the points ``X`` ``(2, m)``
-    with labels ``y``; ``legend`` names them in words. Returns the network's probabilities
+    with labels ``y``; ``legend`` names them in words, to the right of ``ax``. Returns the network's probabilities
     on the grid ``(n, n)``."""
     xx, yy, bayes = grid
     p = np.asarray(net(np.stack([xx.ravel(), yy.ravel()])), dtype=np.float64).reshape(xx.shape)
@@ -583,6 +586,7 @@ def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False):
                            Line2D([], [], color="k", lw=1, ls="--", label="Bayes"),
                            Line2D([], [], color="#2171b5", label="class 0", **dot),
                            Line2D([], [], color="#cb181d", label="class 1", **dot)],
-                  title="boundary, points", title_fontsize=7, loc="lower left", fontsize=7,
-                  handlelength=1.6, borderpad=0.3, framealpha=0.9)
+                  title="boundary, points", title_fontsize=8, fontsize=8, handlelength=1.6, borderpad=0.3,
+                  # outside, to the right: inside it hid points or the boundary itself
+                  loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return p

@@ -283,7 +283,7 @@ def plot_confusion_matrix(ax, C, title=None):
     for i in range(n):
         for j in range(n):
             if C[i, j]:
-                ax.text(j, i, str(int(C[i, j])), ha="center", va="center", fontsize=7,
+                ax.text(j, i, str(int(C[i, j])), ha="center", va="center", fontsize=8,
                         color="white" if np.sqrt(C[i, j]) > 0.6 * top else "black")
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
