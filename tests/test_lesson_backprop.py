@@ -183,6 +183,11 @@ def test_draw_chain_graph_writes_every_value_and_gradient():
         assert f"{nodes[u][0]:.3f}" in texts
         if nodes[u][1] is not None:
             assert f"{nodes[u][1]:.3f}" in texts
+    # every number sits on a white patch above the arrows, which would otherwise strike through it
+    numbers = [t for t in ax.texts if t.get_text().lstrip("-").replace(".", "").isdigit()]
+    assert len(numbers) == 19
+    for t in numbers:
+        assert t.get_bbox_patch().get_facecolor() == (1.0, 1.0, 1.0, 1.0) and t.get_zorder() > 3
     plt.close(fig)
 
 
@@ -487,6 +492,9 @@ def test_plot_moons_boundary_legend_names_the_lines_and_classes_in_words(trained
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "network", "Bayes", "class 0", "class 1"]
     assert ax.get_legend().get_title().get_text() == "boundary, points"
+    # outside the panel, where it cannot hide points or the boundary
+    fig.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 > ax.get_window_extent().x1
     plt.close(fig)
 
 
