@@ -547,3 +547,25 @@ def test_check_stable_takes_any_iterable_of_cases_like_check_function(capsys):
     # It indexed the cases to name the one that warned: a generator raised TypeError.
     assert check_stable("sigmoid", _sigmoid_ref, _sigmoid_ref, iter(_exp_cases()), ["z"])
     assert one_line(capsys) == "PASSED  sigmoid: all 2 cases match the reference"
+
+
+def test_text_is_not_a_number(capsys):
+    # np.asarray parses "0.25" as 0.25: a value returned as str() or as a list of
+    # formatted strings must not pass.
+    def mean(x):
+        return float(np.mean(x))
+
+    cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    check = checker("mean", mean, cases)
+    assert_failed(check, lambda x: str(np.mean(x)), capsys, "expected numbers, got a str '0.5'")
+    each = checker("each", lambda x: x * 2, cases)
+    assert_failed(each, lambda x: [f"{v}" for v in x * 2], capsys, "expected numbers, got text")
+
+
+@pytest.mark.parametrize("got, fragment", [
+    (lambda x: np.array([np.mean(x)]), "expected (), got (1,) (a number inside an array: return a plain number)"),
+    (lambda x: x / len(x), "expected (), got (3,) (one value per example: a sum or a mean over the examples"),
+])
+def test_a_number_expected_names_the_shape_slip(got, fragment, capsys):
+    cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    assert_failed(checker("mean", lambda x: float(np.mean(x)), cases), got, capsys, fragment)

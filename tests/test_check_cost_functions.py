@@ -183,7 +183,7 @@ def test_log_loss_accepts_the_reference_and_the_textbook_formula(capsys):
     (lambda h, y: None, "returned None"),
     (lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h)), "wrong shape"),                     # no mean at all
     (lambda h, y: -(np.dot(y, np.log(h).T) + np.dot(1 - y, np.log(1 - h).T)) / h.shape[1],         # the np.dot form
-     "wrong shape, expected (), got (1, 1) (same number of entries"),
+     "wrong shape, expected (), got (1, 1) (a number inside an array: return a plain number)"),
     (lambda h, y: -(np.dot(y, np.log(h).T) + np.dot(1 - y, np.log(1 - h).T)) / h.shape[1],
      "(hint: the cost is right but comes as an array of shape (1, 1): return a plain number"),
 ])

@@ -68,6 +68,12 @@ def _describe(x):
 
 
 def _shape_hint(expected, got):
+    if expected == ():
+        if int(np.prod(got)) == 1:
+            return " (a number inside an array: return a plain number)"
+        if len(got) == 1:
+            return " (one value per example: a sum or a mean over the examples is missing?)"
+        return ""
     if len(expected) == 2 and got == expected[::-1]:
         return " (transposed?)"
     if int(np.prod(expected)) == int(np.prod(got)):
@@ -101,6 +107,9 @@ def _compare(expected, got, where, equal_nan=False):
             if problem:
                 return problem
         return None
+    if isinstance(got, (str, bytes)):
+        # np.asarray would parse "0.25" as a number, and a printed value could pass.
+        return f"{where}: expected numbers, got a {type(got).__name__} {got!r:.40}: return the value, not its text"
     if isinstance(got, (tuple, dict)):
         # np.asarray would silently stack a tuple of arrays into one array.
         one = "a number" if np.ndim(expected) == 0 else f"one array of shape {np.shape(expected)}"
@@ -115,6 +124,8 @@ def _compare(expected, got, where, equal_nan=False):
                 return (f"{where}: expected real numbers, got complex ones "
                         f"(a square root or a fractional power of a negative number?)")
             got = np.real(got)
+        if np.asarray(got).dtype.kind in "SU":
+            return f"{where}: expected numbers, got text: return the values, not strings of them"
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
         return f"{where}: expected numbers, got {_describe(got)}"
