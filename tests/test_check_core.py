@@ -569,3 +569,16 @@ def test_text_is_not_a_number(capsys):
 def test_a_number_expected_names_the_shape_slip(got, fragment, capsys):
     cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
     assert_failed(checker("mean", lambda x: float(np.mean(x)), cases), got, capsys, fragment)
+
+
+def test_a_fitting_hint_replaces_the_guess_from_the_shape(capsys):
+    # On m = 1 a forgotten mean returns a (1,) array, which the shape alone reads as a boxed
+    # number; the hint that fits every case names the real slip, and the guess is left out.
+    def mean(x):
+        return float(np.mean(x))
+
+    cases = [("one number", (np.array([0.25]),)), ("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    hints = [("that is one value per example: take their mean", lambda x: x.copy())]
+    line = assert_failed(checker("mean", mean, cases, hints=hints), lambda x: x * 1.0, capsys,
+                         "expected (), got (1,) (hint: that is one value per example")
+    assert "plain number" not in line

@@ -83,8 +83,11 @@ def _shape_hint(expected, got):
     return ""
 
 
-def _compare(expected, got, where, equal_nan=False):
-    """Return None if ``got`` matches ``expected``, else a one-line description."""
+def _compare(expected, got, where, equal_nan=False, shape_hint=True):
+    """Return None if ``got`` matches ``expected``, else a one-line description.
+
+    ``shape_hint=False`` leaves out the guess at a wrong shape's cause (when a fitting hint names it).
+    """
     if got is None:
         return f"{where}: your function returned None (is a `return` missing?)"
     if isinstance(expected, dict):
@@ -93,7 +96,7 @@ def _compare(expected, got, where, equal_nan=False):
         if set(got) != set(expected):
             return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)}"
         for key in expected:
-            problem = _compare(expected[key], got[key], f"{where}, key {key!r}", equal_nan)
+            problem = _compare(expected[key], got[key], f"{where}, key {key!r}", equal_nan, shape_hint)
             if problem:
                 return problem
         return None
@@ -103,7 +106,7 @@ def _compare(expected, got, where, equal_nan=False):
         if not isinstance(got, kinds) or len(got) != len(expected):
             return f"{where}: expected {_describe(expected)}, got {_describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
-            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}", equal_nan)
+            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}", equal_nan, shape_hint)
             if problem:
                 return problem
         return None
@@ -131,7 +134,7 @@ def _compare(expected, got, where, equal_nan=False):
         return f"{where}: expected numbers, got {_describe(got)}"
     if arr.shape != exp.shape:
         return (f"{where}: wrong shape, expected {exp.shape}, got {arr.shape}"
-                f"{_shape_hint(exp.shape, arr.shape)}")
+                f"{_shape_hint(exp.shape, arr.shape) if shape_hint else ''}")
     bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -228,6 +231,9 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
         problem = _compare(expected, got, f"on {description}")
         if problem:
             hint = _fitting_hint(learner, cases, hints)
+            if hint:
+                # The hint names the cause: a guess from the shape alone could contradict it.
+                problem = _compare(expected, got, f"on {description}", shape_hint=False)
             return _report(name, False, f"{problem} (hint: {hint})" if hint else problem)
     return _report(name, True, f"all {len(cases)} cases match the reference")
 
