@@ -138,11 +138,21 @@ def _compare(expected, got, where, equal_nan=False, shape_hint=True):
     bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        pair = _two_numbers(exp[idx], arr[idx])
         if not idx:
-            return f"{where}: wrong value, expected {exp.item():.6g}, got {arr.item():.6g}"
-        return (f"{where}: wrong value at index {idx}, expected {exp[idx]:.6g}, got {arr[idx]:.6g}"
-                f" ({int(bad.sum())} of {bad.size} entries differ)")
+            return f"{where}: wrong value, {pair}"
+        return f"{where}: wrong value at index {idx}, {pair} ({int(bad.sum())} of {bad.size} entries differ)"
     return None
+
+
+def _two_numbers(expected, got):
+    """"expected 0.25, got 0.5", with enough digits to tell them apart (a rounded answer, say)."""
+    for digits in (6, 10, 17):
+        e, g = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if e != g:
+            break
+    close = " (apart from the 7th digit on: rounded?)" if digits > 6 else ""
+    return f"expected {e}, got {g}{close}"
 
 
 def _same(a, b):
