@@ -317,7 +317,7 @@ def test_dict_output_wrong_key_and_wrong_value(capsys):
     grads = checker("grads", grads_ref, cases)
     assert_passed(grads, grads_ref, capsys)
     assert assert_failed(grads, lambda dZ, A: {"dW": grads_ref(dZ, A)["dW"]}, capsys) == (
-        "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW']")
+        "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW'] (missing 'db')")
     assert_failed(grads, lambda dZ, A: {**grads_ref(dZ, A), "db": dZ.sum(axis=1, keepdims=True)}, capsys,
                   "FAILED  grads: on m=4, key 'db': wrong value at index (0, 0)")
 

@@ -94,7 +94,10 @@ def _compare(expected, got, where, equal_nan=False, shape_hint=True):
         if not isinstance(got, dict):
             return f"{where}: expected a dict with keys {sorted(expected)}, got {_describe(got)}"
         if set(got) != set(expected):
-            return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)}"
+            missing, extra = sorted(set(expected) - set(got), key=str), sorted(set(got) - set(expected), key=str)
+            which = "; ".join(f"{label} {', '.join(map(repr, keys))}"
+                              for label, keys in [("missing", missing), ("unexpected", extra)] if keys)
+            return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)} ({which})"
         for key in expected:
             problem = _compare(expected[key], got[key], f"{where}, key {key!r}", equal_nan, shape_hint)
             if problem:
