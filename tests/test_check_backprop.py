@@ -361,3 +361,45 @@ def test_a_failure_caused_by_an_earlier_exercise_says_so(capsys):
     assert_failed(check.train_gd, wrong_backward["train_gd"], capsys, "note: your train_gd calls your backward")
     right = earlier_answers()
     assert_passed(check.backward, right["backward"], capsys)
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+@pytest.mark.parametrize("order", [(1, 2, 0), (2, 0, 1), (1, 0, 2), (0, 2, 1)])
+def test_dense_backward_names_any_order_of_its_three_outputs(order, capsys):
+    def mixed_up(dZ, cache):
+        out = solution_dense_backward(dZ, cache)
+        return tuple(out[i] for i in order)
+
+    assert_failed(check.dense_backward, mixed_up, capsys, "hint: return (dA_prev, dW, db) in that order")
+
+
+def test_dense_backward_names_db_averaged_over_everything(capsys):
+    def one_mean(dZ, cache):
+        dA_prev, dW, db = solution_dense_backward(dZ, cache)
+        return dA_prev, dW, np.mean(dZ) * np.ones_like(cache[2])
+
+    assert_failed(check.dense_backward, one_mean, capsys, "hint: db averages each row of dZ")
+
+
+def backward_without(step):
+    """The learner's backward pass with ``step`` ("send back" or "derivative") left out."""
+    def backward(Y, cache, params, activations):
+        L, m = len(activations), Y.shape[1]
+        grads, dZ = {}, cache[f"A{L}"] - Y
+        for l in range(L, 0, -1):
+            grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+            grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
+            if l > 1 and step == "derivative":
+                dZ = params[f"W{l}"].T @ dZ
+            elif l > 1 and step != "send back":
+                dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
+        return grads
+    return backward
+
+
+def test_backward_names_a_gradient_never_sent_back_and_a_missing_derivative(capsys):
+    assert_passed(check.backward, backward_without(None), capsys)
+    assert_failed(check.backward, backward_without("send back"), capsys, "hint: every layer used dZ_L")
+    assert_failed(check.backward, backward_without("derivative"), capsys,
+                  "hint: the activation's derivative is missing")
