@@ -403,3 +403,28 @@ def test_backward_names_a_gradient_never_sent_back_and_a_missing_derivative(caps
     assert_failed(check.backward, backward_without("send back"), capsys, "hint: every layer used dZ_L")
     assert_failed(check.backward, backward_without("derivative"), capsys,
                   "hint: the activation's derivative is missing")
+
+
+def train_gd_with(slip):
+    """The learner's training loop with one slip: "gradients once", "return in update loop", "rate 1"."""
+    def train_gd(X, Y, params, activations, learning_rate, steps):
+        params = {k: v.copy() for k, v in params.items()}
+        grads = right_backward(Y, forward(X, params, activations)[1], params, activations)
+        for _ in range(steps):
+            if slip != "gradients once":
+                grads = right_backward(Y, forward(X, params, activations)[1], params, activations)
+            for k in params:
+                params[k] = params[k] - (1.0 if slip == "rate 1" else learning_rate) * grads["d" + k]
+                if slip == "return in update loop":
+                    return params
+        return params
+    return train_gd
+
+
+@pytest.mark.parametrize("slip, fragment", [
+    ("gradients once", "hint: every step used the gradients of the starting parameters"),
+    ("return in update loop", "hint: only W1 changed"),
+    ("rate 1", "hint: the learning rate was fixed at 1.0"),
+])
+def test_train_gd_names_more_loop_slips(slip, fragment, capsys):
+    assert_failed(check.train_gd, train_gd_with(slip), capsys, fragment)

@@ -330,6 +330,22 @@ def _steps_hints():
                 net.params[name] -= lr * g
         return net.get_params()
 
+    def gradients_once(X, Y, params, acts, lr, steps):
+        # the gradients of the starting parameters, computed before the loop and reused at every step
+        net = network_from_params(params, acts)
+        grads = net.loss_and_grads(X, Y)[1]
+        for _ in range(steps):
+            for name, g in grads.items():
+                net.params[name] -= lr * g
+        return net.get_params()
+
+    def first_only(X, Y, params, acts, lr, steps):
+        # `return` inside the loop over the parameters: W1 updated once, the rest unchanged
+        out = {k: v.copy() for k, v in params.items()}
+        if steps:
+            out["W1"] = ref(X, Y, params, acts, lr, 1)["W1"]
+        return out
+
     return [
         ("the parameters moved uphill: subtract learning_rate * gradient", uphill),
         ("the parameters did not change: update them at every step and return the updated ones",
@@ -339,6 +355,11 @@ def _steps_hints():
         ("the biases did not change: update every b as well as every W", biases_fixed),
         ("the forward pass ran once, before the loop: run forward at every step, on the current params",
          forward_once),
+        ("every step used the gradients of the starting parameters: run forward and backward inside "
+         "the loop, at every step", gradients_once),
+        ("only W1 changed: is the `return` inside the loop over the parameters?", first_only),
+        ("the learning rate was fixed at 1.0: use the argument learning_rate",
+         lambda X, Y, p, a, lr, s: ref(X, Y, p, a, 1.0, s)),
     ]
 
 
