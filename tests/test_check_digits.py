@@ -368,3 +368,32 @@ def test_the_handout_reports_not_implemented(capsys):
     namespace = run_cells(_definitions([student for student, _ in students]), NOTEBOOK)
     for name in check_digits.EXERCISES:
         assert_failed(getattr(check, name), namespace[name], capsys, "not implemented yet")
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+@pytest.mark.parametrize("learner", [
+    lambda images: images.reshape(images.shape[0], -1).T / images.max(),
+    lambda images: (lambda x: (x - x.min()) / (x.max() - x.min()))(images.reshape(images.shape[0], -1).T.astype(float)),
+])
+def test_flatten_images_rejects_dividing_by_the_brightest_pixel(capsys, learner):
+    # Random uint8 images nearly always hold a 255, so x / x.max() passed.
+    assert_failed(check.flatten_images, learner, capsys, "on 1 random image",
+                  "hint: divide by 255, the largest value a uint8 pixel can take")
+
+
+def test_to_one_hot_names_ten_rows_hard_coded(capsys):
+    assert_failed(check.to_one_hot, lambda labels, n_classes: np.eye(10)[:, labels], capsys,
+                  "on 4 labels, 3 classes", "hint: take the number of rows from n_classes, not 10")
+
+
+@pytest.mark.parametrize("empty_row", ["nan", "zero"])
+def test_confusion_matrix_names_row_fractions(capsys, empty_row):
+    def fractions(true, predicted, n_classes):
+        C = np.zeros((n_classes, n_classes))
+        np.add.at(C, (true, predicted), 1)
+        totals = C.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            return C / totals if empty_row == "nan" else C / np.maximum(totals, 1)
+
+    assert_failed(check.confusion_matrix, fractions, capsys, "hint: C counts examples")
