@@ -365,3 +365,56 @@ class _Fixed:
     def permutation(self, m):
         return self.order.copy()
 
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+def test_l2_gradients_names_keys_taken_from_notebook_05(capsys):
+    # notebook 05 named the gradients "dW1", ...; here they are named like the parameters
+    def dW_keys(grads, params, lam, m):
+        return {k: g + lam / m * params[k[1:]] if k.startswith("dW") else g for k, g in grads.items()}
+
+    assert_failed(check.l2_gradients, dW_keys, capsys, "hint: the gradients came back unchanged")
+
+
+def test_a_shallow_copy_changed_in_place_is_explained(capsys):
+    def shallow(grads, params, lam, m):
+        new = dict(grads)
+        for k in new:
+            if k.startswith("W"):
+                new[k] += lam / m * params[k]
+        return new
+
+    assert_failed(check.l2_gradients, shallow, capsys, "modified its input grads in place",
+                  "dict(d) or list(x) copies the container but shares its arrays")
+
+
+def test_dropout_names_the_outputs_swapped(capsys):
+    def swapped(A, keep_prob, rng):
+        A_drop, mask = dropout_forward(A, keep_prob, rng)
+        return mask, A_drop
+
+    assert_failed(check.dropout, swapped, capsys, "hint: return (A_drop, mask) in that order")
+
+
+def test_train_with_adam_names_s_of_unsquared_gradients(capsys):
+    def unsquared(net, X, y, epochs, batch_size, learning_rate, rng):
+        m = X.shape[1]
+        v = {k: np.zeros_like(p) for k, p in net.params.items()}
+        s = {k: np.zeros_like(p) for k, p in net.params.items()}
+        t, costs = 0, []
+        for _ in range(epochs):
+            order = rng.permutation(m)
+            for start in range(0, m, batch_size):
+                batch = order[start:start + batch_size]
+                cost, grads = net.loss_and_grads(X[:, batch], y[batch])
+                t += 1
+                for k in net.params:
+                    v[k] = 0.9 * v[k] + 0.1 * grads[k]
+                    s[k] = 0.999 * s[k] + 0.001 * grads[k]  # the square forgotten
+                    with np.errstate(invalid="ignore"):
+                        net.params[k] -= learning_rate * (v[k] / (1 - 0.9**t)) / (np.sqrt(s[k] / (1 - 0.999**t)) + 1e-8)
+                costs.append(cost)
+        return costs
+
+    assert_failed(check.train_with_adam, unsquared, capsys, "hint: s averages the squared gradients")

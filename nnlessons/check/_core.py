@@ -239,8 +239,11 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
         for i, (before, after) in enumerate(zip(pristine, given)):
             if not _same(before, after):
                 arg = arg_names[i] if arg_names else f"argument {i + 1}"
+                shared = (" (build a new dict or list: dict(d) or list(x) copies the container but shares its "
+                          "arrays, and += on one of them changes the input)"
+                          if isinstance(before, (dict, list, tuple)) else "")
                 return _report(name, False, f"on {description}: your function modified its input "
-                                            f"{arg} in place; compute a new array instead")
+                                            f"{arg} in place; compute a new array instead{shared}")
         problem = _compare(expected, got, f"on {description}")
         if problem:
             hint = _fitting_hint(learner, cases, hints)
