@@ -203,7 +203,12 @@ def _order_problem(order, root):
     known = {id(n) for n in nodes}
     for item in order:
         if id(item) not in known:
-            return f"the list holds {_describe(item)} that is not a node of the graph"
+            if isinstance(item, type(root)):
+                hint = ("a node of another graph, kept from an earlier call? Create the list and the visited "
+                        "set inside the function, not as default arguments (order=[]) or globals")
+            else:
+                hint = "return the nodes themselves, not their .data"
+            return f"the list holds {_describe(item)} that is not a node of the graph (hint: {hint})"
     counts = {}
     for item in order:
         counts[id(item)] = counts.get(id(item), 0) + 1
@@ -377,8 +382,10 @@ def _check_gradients(learner):
             except (TypeError, ValueError):
                 shape = None
             if shape != (len(expected),):
+                nodes = isinstance(got, (list, tuple)) and any(isinstance(g, type(root)) for g in got)
+                hint = " (hint: return each node's .grad, [w.grad for w in wrt], not the nodes)" if nodes else ""
                 return _report(name, False, f"{where}: expected a list of {len(expected)} numbers (one per "
-                                            f"node of wrt), got {_describe(got)}")
+                                            f"node of wrt), got {_describe(got)}{hint}")
             if attempt:
                 return _report(name, False, f"{where}: the gradients changed from the first call (hint: reset "
                                             "every node's grad to 0 before accumulating)")
