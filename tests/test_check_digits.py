@@ -23,7 +23,7 @@ sgd_solution = digits.train_sgd
 
 
 def sgd_with_layers(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
-    """A correct loop on the package's layers and its own backward, percentages, rng.shuffle, labels to backward."""
+    """A correct loop on the package's layers and its own backward, a tuple, rng.shuffle, labels to backward."""
     p = net.params
     Y = np.eye(net.sizes[-1])[y].T
     idx = np.arange(X.shape[1])
@@ -40,7 +40,7 @@ def sgd_with_layers(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, 
             _, dW1, db1 = dense_backward(dA1 * (Z1 > 0), c1)
             for k, g in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2]):
                 p[k] -= learning_rate * g
-        out.append(100 * net.accuracy(X_val, y_val))
+        out.append(net.accuracy(X_val, y_val))
     return tuple(out)
 
 
@@ -397,3 +397,12 @@ def test_confusion_matrix_names_row_fractions(capsys, empty_row):
             return C / totals if empty_row == "nan" else C / np.maximum(totals, 1)
 
     assert_failed(check.confusion_matrix, fractions, capsys, "hint: C counts examples")
+
+
+def test_train_sgd_refuses_percentages(capsys):
+    # The notebook's next cells print 100 * accuracy and plot it: percentages there read 9500%.
+    def in_percent(*args):
+        return [100 * a for a in sgd_solution(*args)]
+
+    assert_failed(check.train_sgd, in_percent, capsys, "your accuracies look like percentages",
+                  "return fractions in [0, 1], as net.accuracy gives them")

@@ -103,7 +103,9 @@ def _accuracies(values, epochs):
     if arr.size != epochs:
         return None, (f"expected one validation accuracy per epoch ({epochs} values), got {arr.size}")
     if np.all((arr >= 0) & (arr <= 100)) and np.any(arr > 1):
-        arr = arr / 100  # given in percent
+        # The notebook's next cells print and plot 100 * accuracy: percentages there would read 9500%.
+        return None, ("your accuracies look like percentages; return fractions in [0, 1], as net.accuracy "
+                      "gives them (the cells below multiply by 100)")
     return arr, None
 
 
