@@ -582,3 +582,24 @@ def test_a_fitting_hint_replaces_the_guess_from_the_shape(capsys):
     line = assert_failed(checker("mean", mean, cases, hints=hints), lambda x: x * 1.0, capsys,
                          "expected (), got (1,) (hint: that is one value per example")
     assert "plain number" not in line
+
+
+# the notebook's data, as a learner's function may read it instead of its arguments
+x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+
+
+def mean_of_notebook_x(values):
+    return float(np.mean(x))
+
+
+def mean_of_argument(values):
+    return float(np.mean(values)) * 2  # wrong, but reads only its argument
+
+
+def test_a_function_reading_the_notebooks_arrays_is_told_so(capsys):
+    cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    check = checker("mean", lambda v: float(np.mean(v)), cases)
+    assert_failed(check, mean_of_notebook_x, capsys,
+                  "(hint: your function reads the notebook's x, not only its arguments")
+    line = assert_failed(check, mean_of_argument, capsys, "wrong value")
+    assert "hint" not in line

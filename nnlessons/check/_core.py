@@ -17,6 +17,7 @@ Outputs may be arrays, numbers, tuples (compared value by value) and dicts
 
 import contextlib
 import copy
+import dis
 import functools
 import inspect
 import io
@@ -200,6 +201,29 @@ def _fitting_hint(learner, cases, hints):
     return None
 
 
+def _notebook_data_hint(learner):
+    """A hint when ``learner`` reads arrays of the notebook (globals) rather than its arguments, else None."""
+    code, namespace = getattr(learner, "__code__", None), getattr(learner, "__globals__", None)
+    if code is None or namespace is None:
+        return None
+    names, stack = set(), [code]
+    while stack:  # the function and the functions defined inside it
+        c = stack.pop()
+        # LOAD_GLOBAL only: co_names also holds attribute names (the T of X.T)
+        names.update(i.argval for i in dis.get_instructions(c) if i.opname == "LOAD_GLOBAL")
+        stack.extend(k for k in c.co_consts if inspect.iscode(k))
+
+    def data(value):
+        return isinstance(value, np.ndarray) or (
+            isinstance(value, dict) and value and all(isinstance(v, np.ndarray) for v in value.values()))
+
+    read = sorted(n for n in names if data(namespace.get(n)))
+    if not read:
+        return None
+    return (f"your function reads the notebook's {', '.join(read)}, not only its arguments: "
+            f"compute from the arguments it receives")
+
+
 def check_function(name, learner, reference, cases, arg_names=None, hints=()):
     """Run ``learner`` against ``reference`` on ``cases`` and print the verdict.
 
@@ -246,7 +270,7 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
                                             f"{arg} in place; compute a new array instead{shared}")
         problem = _compare(expected, got, f"on {description}")
         if problem:
-            hint = _fitting_hint(learner, cases, hints)
+            hint = _fitting_hint(learner, cases, hints) or _notebook_data_hint(learner)
             if hint:
                 # The hint names the cause: a guess from the shape alone could contradict it.
                 problem = _compare(expected, got, f"on {description}", shape_hint=False)
