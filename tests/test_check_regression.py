@@ -378,55 +378,42 @@ def test_mse_gradient_slips_in_one_component_are_named(capsys):
                   "expected (), got (5,) (one value per example: a sum or a mean over the examples is missing?)")
 
 
-def test_gradient_descent_loop_slips_are_named(capsys):
-    def return_in_loop(w, b, x, y, lr, n):
+def loop_with_slip(slip):
+    """The learner's descent loop with one slip in it."""
+    def loop(w, b, x, y, lr, n):
         costs = [nb_mse_cost(w, b, x, y)]
+        dw, db = (nb_mse_gradient(w, b, x, y) if slip == "gradient once" else (0.0, 0.0))
         for _ in range(n):
-            dw, db = nb_mse_gradient(w, b, x, y)
-            w, b = w - lr * dw, b - lr * db
-            costs.append(nb_mse_cost(w, b, x, y))
-            return costs
-
-    def gradient_once(w, b, x, y, lr, n):
-        costs = [nb_mse_cost(w, b, x, y)]
-        dw, db = nb_mse_gradient(w, b, x, y)
-        for _ in range(n):
-            w, b = w - lr * dw, b - lr * db
-            costs.append(nb_mse_cost(w, b, x, y))
-        return costs
-
-    def previous_gradient(w, b, x, y, lr, n):
-        costs, dw, db = [nb_mse_cost(w, b, x, y)], 0.0, 0.0
-        for _ in range(n):
-            w, b = w - lr * dw, b - lr * db
-            dw, db = nb_mse_gradient(w, b, x, y)
-            costs.append(nb_mse_cost(w, b, x, y))
-        return costs
-
-    def swapped(w, b, x, y, lr, n):
-        costs = [nb_mse_cost(w, b, x, y)]
-        for _ in range(n):
-            db, dw = nb_mse_gradient(w, b, x, y)
-            w, b = w - lr * dw, b - lr * db
-            costs.append(nb_mse_cost(w, b, x, y))
-        return costs
-
-    def stops_when_rising(w, b, x, y, lr, n):
-        costs = [nb_mse_cost(w, b, x, y)]
-        for _ in range(n):
-            dw, db = nb_mse_gradient(w, b, x, y)
-            w, b = w - lr * dw, b - lr * db
-            if nb_mse_cost(w, b, x, y) > costs[-1]:
+            if slip == "previous gradient":
+                w, b = w - lr * dw, b - lr * db
+            if slip not in ("gradient once",):
+                dw, db = nb_mse_gradient(w, b, x, y)
+            if slip == "swapped":
+                dw, db = db, dw
+            if slip != "previous gradient":
+                w, b = w - lr * dw, b - lr * db
+            if slip == "stops when rising" and nb_mse_cost(w, b, x, y) > costs[-1]:
                 break
             costs.append(nb_mse_cost(w, b, x, y))
+            if slip == "return in loop":
+                return costs
         return costs
+    return loop
 
-    assert_failed(check.gradient_descent, return_in_loop, capsys, "got (2,)", "hint: only the first step was recorded")
-    assert_failed(check.gradient_descent, gradient_once, capsys, "hint: every step used the gradient at the start")
-    assert_failed(check.gradient_descent, previous_gradient, capsys,
-                  "hint: each step used the gradient of the step before")
-    assert_failed(check.gradient_descent, swapped, capsys, "hint: dw and db are swapped")
-    assert_failed(check.gradient_descent, stops_when_rising, capsys, "hint: your loop stopped when the cost rose")
+
+@pytest.mark.parametrize("slip, fragments", [
+    (None, ()),
+    ("return in loop", ("got (2,)", "hint: only the first step was recorded")),
+    ("gradient once", ("hint: every step used the gradient at the start",)),
+    ("previous gradient", ("hint: each step used the gradient of the step before",)),
+    ("swapped", ("hint: dw and db are swapped",)),
+    ("stops when rising", ("hint: your loop stopped when the cost rose",)),
+])
+def test_gradient_descent_loop_slips_are_named(slip, fragments, capsys):
+    if slip is None:
+        assert_passed(check.gradient_descent, loop_with_slip(slip), capsys)
+    else:
+        assert_failed(check.gradient_descent, loop_with_slip(slip), capsys, *fragments)
 
 
 def test_divergence_threshold_slips_are_named(capsys):
