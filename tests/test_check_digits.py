@@ -406,3 +406,10 @@ def test_train_sgd_refuses_percentages(capsys):
 
     assert_failed(check.train_sgd, in_percent, capsys, "your accuracies look like percentages",
                   "return fractions in [0, 1], as net.accuracy gives them")
+
+
+def test_train_sgd_refuses_accuracies_as_text(capsys):
+    def as_text(*args):
+        return [str(a) for a in sgd_solution(*args)]
+
+    assert_failed(check.train_sgd, as_text, capsys, "expected a list of numbers")

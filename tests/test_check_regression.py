@@ -442,3 +442,9 @@ def test_divergence_threshold_slips_are_named(capsys):
                   "hint: at your rate the costs overflow to inf and then nan")
     assert_failed(check.divergence_threshold, lambda x, y: np.array([bisect_threshold(nb_gradient_descent)(x, y)]),
                   capsys, "expected (), got (1,) (a number inside an array: return a plain number)")
+
+
+def test_divergence_threshold_refuses_a_formatted_answer(capsys):
+    # float("0.0845") parses, and the tolerance snapped the text to the threshold: it passed.
+    assert_failed(check.divergence_threshold, lambda x, y: f"{reg.largest_stable_learning_rate(x):.4f}", capsys,
+                  "expected numbers, got a str '0.0845'")

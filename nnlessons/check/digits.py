@@ -97,6 +97,8 @@ def _accuracies(values, epochs):
         return None, ("your function returned None (is a `return` missing?); it should return the list of "
                       "validation accuracies, one per epoch")
     try:
+        if isinstance(values, (str, bytes)) or np.asarray(values).dtype.kind in "SU":
+            raise TypeError("text parses as numbers: a printed accuracy would pass")
         arr = np.asarray(values, dtype=np.float64).ravel()
     except (TypeError, ValueError):
         return None, "expected a list of numbers (validation accuracy after each epoch)"

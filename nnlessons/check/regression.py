@@ -307,6 +307,8 @@ def divergence_threshold(learner, gradient_descent=None):
     answers = {}  # the learner's answer on each case, as it returned it
 
     def near(got, target):
+        if isinstance(got, (str, bytes)):
+            return False  # float("0.0845") parses: a printed answer would pass
         try:
             return abs(float(got) / target - 1.0) <= THRESHOLD_RTOL
         except (TypeError, ValueError):
