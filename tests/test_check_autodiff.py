@@ -438,3 +438,11 @@ def test_gradients_returning_the_nodes_is_named(capsys):
         return list(wrt)
 
     fails(check.gradients, nodes, capsys=capsys, fragments=["hint: return each node's .grad"])
+
+
+def test_gradients_returned_as_text_fail(capsys):
+    def as_text(root, wrt):
+        walk(root, wrt)
+        return [str(w.grad) for w in wrt]
+
+    fails(check.gradients, as_text, capsys=capsys, fragments=["on h = (5x + 3)^2: expected a list of 1 numbers"])
