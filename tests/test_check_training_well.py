@@ -404,3 +404,17 @@ def test_train_with_adam_names_s_of_unsquared_gradients(capsys):
         return adam_solution(*args, power=1)
 
     assert_failed(check.train_with_adam, unsquared, capsys, "hint: s averages the squared gradients")
+
+
+notebook_rng = np.random.default_rng(5)  # a generator of the notebook, not the one passed in
+
+
+def test_train_with_adam_names_a_shuffle_from_another_generator(capsys):
+    def other_rng(net, X, y, epochs, batch_size, learning_rate, rng):
+        return adam_solution(net, X, y, epochs, batch_size, learning_rate, notebook_rng)
+
+    assert_failed(check.train_with_adam, other_rng, capsys, "wrong value",
+                  "hint: two runs with the same rng gave different costs")
+    # a wrong loop that repeats itself is not told about its rng
+    line = assert_failed(check.train_with_adam, lambda *args: adam_solution(*args)[::-1], capsys, "wrong value")
+    assert "same rng" not in line
