@@ -428,3 +428,23 @@ def train_gd_with(slip):
 ])
 def test_train_gd_names_more_loop_slips(slip, fragment, capsys):
     assert_failed(check.train_gd, train_gd_with(slip), capsys, fragment)
+
+
+# the notebook's training data, as a learner's loop may read it instead of its arguments
+X_tr = np.random.default_rng(0).normal(size=(2, 10))
+Y_tr = (X_tr[:1] > 0).astype(float)
+
+
+def train_gd_on_notebook_data(X, Y, params, activations, learning_rate, steps):
+    params = {k: v.copy() for k, v in params.items()}
+    for _ in range(steps):
+        grads = right_backward(Y_tr, forward(X_tr, params, activations)[1], params, activations)
+        for k in params:
+            params[k] = params[k] - learning_rate * grads["d" + k]
+    return params
+
+
+def test_train_gd_reading_the_notebooks_data_is_told_so(capsys):
+    # the checker wraps the learner's function; the hint looks through the wrapper
+    assert_failed(check.train_gd, train_gd_on_notebook_data, capsys,
+                  "hint: your function reads the notebook's X_tr, Y_tr, not only its arguments")

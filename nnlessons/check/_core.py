@@ -203,6 +203,10 @@ def _fitting_hint(learner, cases, hints):
 
 def _notebook_data_hint(learner):
     """A hint when ``learner`` reads arrays of the notebook (globals) rather than its arguments, else None."""
+    try:
+        learner = inspect.unwrap(learner)  # through the checkers' wrappers, to the learner's own function
+    except ValueError:
+        return None
     code, namespace = getattr(learner, "__code__", None), getattr(learner, "__globals__", None)
     if code is None or namespace is None:
         return None

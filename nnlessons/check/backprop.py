@@ -166,6 +166,7 @@ def _own_stub_only(learner):
                 raise
             raise _EarlierExercise(tb.tb_frame.f_code.co_name) from exc
 
+    run.__wrapped__ = learner  # what the learner wrote, for the checker's look at its code
     return run
 
 
@@ -236,6 +237,7 @@ def _with_d_names(learner):
             return {f"d{k}": v for k, v in grads.items()}
         return grads
 
+    run.__wrapped__ = learner  # what the learner wrote, for the checker's look at its code
     return run
 
 
