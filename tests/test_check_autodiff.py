@@ -407,3 +407,42 @@ def test_the_handout_reports_not_implemented(capsys):
     run_cells([student for student, _ in students], NOTEBOOK)
     lines = capsys.readouterr().out.splitlines()
     assert lines == [f"FAILED  {c.__name__}: not implemented yet" for c in CHECKERS]
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+def test_an_order_kept_from_an_earlier_call_is_named(capsys):
+    def with_defaults(root, order=[], seen=set()):  # the list and set outlive the call
+        def visit(node):
+            if node in seen:
+                return
+            seen.add(node)
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+        visit(root)
+        return order
+
+    fails(check.topological_order, with_defaults, capsys=capsys,
+          fragments=["not a node of the graph", "hint: a node of another graph, kept from an earlier call?"])
+
+
+def test_an_order_of_values_instead_of_nodes_is_named(capsys):
+    fails(check.topological_order, lambda root: [node.data for node in dfs(root)], capsys=capsys,
+          fragments=["the list holds a float", "hint: return the nodes themselves, not their .data"])
+
+
+def test_gradients_returning_the_nodes_is_named(capsys):
+    def nodes(root, wrt):
+        walk(root, wrt)
+        return list(wrt)
+
+    fails(check.gradients, nodes, capsys=capsys, fragments=["hint: return each node's .grad"])
+
+
+def test_gradients_returned_as_text_fail(capsys):
+    def as_text(root, wrt):
+        walk(root, wrt)
+        return [str(w.grad) for w in wrt]
+
+    fails(check.gradients, as_text, capsys=capsys, fragments=["on h = (5x + 3)^2: expected a list of 1 numbers"])

@@ -361,3 +361,90 @@ def test_a_failure_caused_by_an_earlier_exercise_says_so(capsys):
     assert_failed(check.train_gd, wrong_backward["train_gd"], capsys, "note: your train_gd calls your backward")
     right = earlier_answers()
     assert_passed(check.backward, right["backward"], capsys)
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+@pytest.mark.parametrize("order", [(1, 2, 0), (2, 0, 1), (1, 0, 2), (0, 2, 1)])
+def test_dense_backward_names_any_order_of_its_three_outputs(order, capsys):
+    def mixed_up(dZ, cache):
+        out = solution_dense_backward(dZ, cache)
+        return tuple(out[i] for i in order)
+
+    assert_failed(check.dense_backward, mixed_up, capsys, "hint: return (dA_prev, dW, db) in that order")
+
+
+def test_dense_backward_names_db_averaged_over_everything(capsys):
+    def one_mean(dZ, cache):
+        dA_prev, dW, db = solution_dense_backward(dZ, cache)
+        return dA_prev, dW, np.mean(dZ) * np.ones_like(cache[2])
+
+    assert_failed(check.dense_backward, one_mean, capsys, "hint: db averages each row of dZ")
+
+
+def backward_without(step):
+    """The learner's backward pass with ``step`` ("send back" or "derivative") left out."""
+    def backward(Y, cache, params, activations):
+        L, m = len(activations), Y.shape[1]
+        grads, dZ = {}, cache[f"A{L}"] - Y
+        for l in range(L, 0, -1):
+            grads[f"dW{l}"] = dZ @ cache[f"A{l - 1}"].T / m
+            grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
+            if l > 1 and step == "derivative":
+                dZ = params[f"W{l}"].T @ dZ
+            elif l > 1 and step != "send back":
+                dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[activations[l - 2]](cache[f"Z{l - 1}"])
+        return grads
+    return backward
+
+
+def test_backward_names_a_gradient_never_sent_back_and_a_missing_derivative(capsys):
+    assert_passed(check.backward, backward_without(None), capsys)
+    assert_failed(check.backward, backward_without("send back"), capsys, "hint: every layer used dZ_L")
+    assert_failed(check.backward, backward_without("derivative"), capsys,
+                  "hint: the activation's derivative is missing")
+
+
+def train_gd_with(slip):
+    """The learner's training loop with one slip: "gradients once", "return in update loop", "rate 1"."""
+    def train_gd(X, Y, params, activations, learning_rate, steps):
+        params = {k: v.copy() for k, v in params.items()}
+        grads = right_backward(Y, forward(X, params, activations)[1], params, activations)
+        for _ in range(steps):
+            if slip != "gradients once":
+                grads = right_backward(Y, forward(X, params, activations)[1], params, activations)
+            for k in params:
+                params[k] = params[k] - (1.0 if slip == "rate 1" else learning_rate) * grads["d" + k]
+                if slip == "return in update loop":
+                    return params
+        return params
+    return train_gd
+
+
+@pytest.mark.parametrize("slip, fragment", [
+    ("gradients once", "hint: every step used the gradients of the starting parameters"),
+    ("return in update loop", "hint: only W1 changed"),
+    ("rate 1", "hint: the learning rate was fixed at 1.0"),
+])
+def test_train_gd_names_more_loop_slips(slip, fragment, capsys):
+    assert_failed(check.train_gd, train_gd_with(slip), capsys, fragment)
+
+
+# the notebook's training data, as a learner's loop may read it instead of its arguments
+X_tr = np.random.default_rng(0).normal(size=(2, 10))
+Y_tr = (X_tr[:1] > 0).astype(float)
+
+
+def train_gd_on_notebook_data(X, Y, params, activations, learning_rate, steps):
+    params = {k: v.copy() for k, v in params.items()}
+    for _ in range(steps):
+        grads = right_backward(Y_tr, forward(X_tr, params, activations)[1], params, activations)
+        for k in params:
+            params[k] = params[k] - learning_rate * grads["d" + k]
+    return params
+
+
+def test_train_gd_reading_the_notebooks_data_is_told_so(capsys):
+    # the checker wraps the learner's function; the hint looks through the wrapper
+    assert_failed(check.train_gd, train_gd_on_notebook_data, capsys,
+                  "hint: your function reads the notebook's X_tr, Y_tr, not only its arguments")

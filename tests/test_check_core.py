@@ -317,7 +317,7 @@ def test_dict_output_wrong_key_and_wrong_value(capsys):
     grads = checker("grads", grads_ref, cases)
     assert_passed(grads, grads_ref, capsys)
     assert assert_failed(grads, lambda dZ, A: {"dW": grads_ref(dZ, A)["dW"]}, capsys) == (
-        "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW']")
+        "FAILED  grads: on m=4: expected a dict with keys ['dW', 'db'], got keys ['dW'] (missing 'db')")
     assert_failed(grads, lambda dZ, A: {**grads_ref(dZ, A), "db": dZ.sum(axis=1, keepdims=True)}, capsys,
                   "FAILED  grads: on m=4, key 'db': wrong value at index (0, 0)")
 
@@ -547,3 +547,59 @@ def test_check_stable_takes_any_iterable_of_cases_like_check_function(capsys):
     # It indexed the cases to name the one that warned: a generator raised TypeError.
     assert check_stable("sigmoid", _sigmoid_ref, _sigmoid_ref, iter(_exp_cases()), ["z"])
     assert one_line(capsys) == "PASSED  sigmoid: all 2 cases match the reference"
+
+
+def test_text_is_not_a_number(capsys):
+    # np.asarray parses "0.25" as 0.25: a value returned as str() or as a list of
+    # formatted strings must not pass.
+    def mean(x):
+        return float(np.mean(x))
+
+    cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    check = checker("mean", mean, cases)
+    assert_failed(check, lambda x: str(np.mean(x)), capsys, "expected numbers, got a str '0.5'")
+    each = checker("each", lambda x: x * 2, cases)
+    assert_failed(each, lambda x: [f"{v}" for v in x * 2], capsys, "expected numbers, got text")
+
+
+@pytest.mark.parametrize("got, fragment", [
+    (lambda x: np.array([np.mean(x)]), "expected (), got (1,) (a number inside an array: return a plain number)"),
+    (lambda x: x / len(x), "expected (), got (3,) (one value per example: a sum or a mean over the examples"),
+])
+def test_a_number_expected_names_the_shape_slip(got, fragment, capsys):
+    cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    assert_failed(checker("mean", lambda x: float(np.mean(x)), cases), got, capsys, fragment)
+
+
+def test_a_fitting_hint_replaces_the_guess_from_the_shape(capsys):
+    # On m = 1 a forgotten mean returns a (1,) array, which the shape alone reads as a boxed
+    # number; the hint that fits every case names the real slip, and the guess is left out.
+    def mean(x):
+        return float(np.mean(x))
+
+    cases = [("one number", (np.array([0.25]),)), ("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    hints = [("that is one value per example: take their mean", lambda x: x.copy())]
+    line = assert_failed(checker("mean", mean, cases, hints=hints), lambda x: x * 1.0, capsys,
+                         "expected (), got (1,) (hint: that is one value per example")
+    assert "plain number" not in line
+
+
+# the notebook's data, as a learner's function may read it instead of its arguments
+x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+
+
+def mean_of_notebook_x(values):
+    return float(np.mean(x))
+
+
+def mean_of_argument(values):
+    return float(np.mean(values)) * 2  # wrong, but reads only its argument
+
+
+def test_a_function_reading_the_notebooks_arrays_is_told_so(capsys):
+    cases = [("three numbers", (np.array([0.25, 0.5, 0.75]),))]
+    check = checker("mean", lambda v: float(np.mean(v)), cases)
+    assert_failed(check, mean_of_notebook_x, capsys,
+                  "(hint: your function reads the notebook's x, not only its arguments")
+    line = assert_failed(check, mean_of_argument, capsys, "wrong value")
+    assert "hint" not in line

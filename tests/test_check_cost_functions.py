@@ -183,7 +183,7 @@ def test_log_loss_accepts_the_reference_and_the_textbook_formula(capsys):
     (lambda h, y: None, "returned None"),
     (lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h)), "wrong shape"),                     # no mean at all
     (lambda h, y: -(np.dot(y, np.log(h).T) + np.dot(1 - y, np.log(1 - h).T)) / h.shape[1],         # the np.dot form
-     "wrong shape, expected (), got (1, 1) (same number of entries"),
+     "wrong shape, expected (), got (1, 1) (hint: the cost is right but comes as an array"),
     (lambda h, y: -(np.dot(y, np.log(h).T) + np.dot(1 - y, np.log(1 - h).T)) / h.shape[1],
      "(hint: the cost is right but comes as an array of shape (1, 1): return a plain number"),
 ])
@@ -393,3 +393,66 @@ def test_training_with_both_stubs_says_not_implemented(capsys):
 def test_training_with_the_learners_right_gradient_passes(capsys):
     assert_passed(checked_with(good_gradient_of), loop_with(good_gradient_of), capsys,
                   "all 5 cases match the reference")
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+def test_log_loss_names_a_missing_mean_even_on_one_example(capsys):
+    # The first case has m = 1, where the per-example losses look like one boxed number:
+    # the line must not advise returning that number.
+    line = assert_failed(check.log_loss, lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h)), capsys,
+                         "wrong shape, expected (), got (1, 1)", "hint: that is the loss of each example")
+    assert "return a plain number" not in line
+    assert_failed(check.log_loss, lambda h, y: -np.mean(y * np.log10(h) + (1 - y) * np.log10(1 - h)), capsys,
+                  "hint: use the natural logarithm, np.log")
+
+
+def test_log_loss_gradient_names_a_missing_x_and_a_left_over_sigmoid_slope(capsys):
+    def without_x(w, b, x, y):
+        h = nl.sigmoid(w * x + b)
+        return np.mean(h - y), np.mean(h - y)
+
+    def through_the_slope(w, b, x, y):
+        h = nl.sigmoid(w * x + b)
+        return np.mean((h - y) * h * (1 - h) * x), np.mean((h - y) * h * (1 - h))
+
+    assert_failed(check.log_loss_gradient, without_x, capsys, "hint: dw is missing the factor x_i")
+    assert_failed(check.log_loss_gradient, through_the_slope, capsys, "hint: for log loss the factor h (1 - h)")
+
+
+def nb_log_loss_gradient(w, b, x, y):
+    h = nl.sigmoid(w * x + b)
+    return np.mean((h - y) * x), np.mean(h - y)
+
+
+def train_with_slip(slip):
+    """The learner's training loop with one slip in it."""
+    def train_logistic(x, y, learning_rate, n_steps):
+        w = b = 0.0
+        dw, db = nb_log_loss_gradient(w, b, x, y)
+        for _ in range(n_steps):
+            if slip != "gradient once":
+                dw, db = nb_log_loss_gradient(w, b, x, y)
+            if slip == "swapped":
+                dw, db = db, dw
+            w, b = w - learning_rate * dw, b - learning_rate * db
+            if slip == "return in loop":
+                return w, b
+        return w, b
+    return train_logistic
+
+
+@pytest.mark.parametrize("slip, fragment", [
+    ("return in loop", "hint: only one step was taken"),
+    ("gradient once", "hint: every step used the gradient at the start"),
+    ("swapped", "hint: dw and db are swapped"),
+])
+def test_train_logistic_names_loop_slips(slip, fragment, capsys):
+    result = check.train_logistic(train_with_slip(slip), log_loss_gradient=nb_log_loss_gradient)
+    out = capsys.readouterr().out
+    assert not result and fragment in out, out
+
+
+def test_the_slip_free_loop_passes(capsys):
+    assert check.train_logistic(train_with_slip(None), log_loss_gradient=nb_log_loss_gradient)
+    assert capsys.readouterr().out.startswith("PASSED")

@@ -23,7 +23,7 @@ sgd_solution = digits.train_sgd
 
 
 def sgd_with_layers(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
-    """A correct loop on the package's layers and its own backward, percentages, rng.shuffle, labels to backward."""
+    """A correct loop on the package's layers and its own backward, a tuple, rng.shuffle, labels to backward."""
     p = net.params
     Y = np.eye(net.sizes[-1])[y].T
     idx = np.arange(X.shape[1])
@@ -40,7 +40,7 @@ def sgd_with_layers(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, 
             _, dW1, db1 = dense_backward(dA1 * (Z1 > 0), c1)
             for k, g in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2]):
                 p[k] -= learning_rate * g
-        out.append(100 * net.accuracy(X_val, y_val))
+        out.append(net.accuracy(X_val, y_val))
     return tuple(out)
 
 
@@ -368,3 +368,48 @@ def test_the_handout_reports_not_implemented(capsys):
     namespace = run_cells(_definitions([student for student, _ in students]), NOTEBOOK)
     for name in check_digits.EXERCISES:
         assert_failed(getattr(check, name), namespace[name], capsys, "not implemented yet")
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+@pytest.mark.parametrize("learner", [
+    lambda images: images.reshape(images.shape[0], -1).T / images.max(),
+    lambda images: (lambda x: (x - x.min()) / (x.max() - x.min()))(images.reshape(images.shape[0], -1).T.astype(float)),
+])
+def test_flatten_images_rejects_dividing_by_the_brightest_pixel(capsys, learner):
+    # Random uint8 images nearly always hold a 255, so x / x.max() passed.
+    assert_failed(check.flatten_images, learner, capsys, "on 1 random image",
+                  "hint: divide by 255, the largest value a uint8 pixel can take")
+
+
+def test_to_one_hot_names_ten_rows_hard_coded(capsys):
+    assert_failed(check.to_one_hot, lambda labels, n_classes: np.eye(10)[:, labels], capsys,
+                  "on 4 labels, 3 classes", "hint: take the number of rows from n_classes, not 10")
+
+
+@pytest.mark.parametrize("empty_row", ["nan", "zero"])
+def test_confusion_matrix_names_row_fractions(capsys, empty_row):
+    def fractions(true, predicted, n_classes):
+        C = np.zeros((n_classes, n_classes))
+        np.add.at(C, (true, predicted), 1)
+        totals = C.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            return C / totals if empty_row == "nan" else C / np.maximum(totals, 1)
+
+    assert_failed(check.confusion_matrix, fractions, capsys, "hint: C counts examples")
+
+
+def test_train_sgd_refuses_percentages(capsys):
+    # The notebook's next cells print 100 * accuracy and plot it: percentages there read 9500%.
+    def in_percent(*args):
+        return [100 * a for a in sgd_solution(*args)]
+
+    assert_failed(check.train_sgd, in_percent, capsys, "your accuracies look like percentages",
+                  "return fractions in [0, 1], as net.accuracy gives them")
+
+
+def test_train_sgd_refuses_accuracies_as_text(capsys):
+    def as_text(*args):
+        return [str(a) for a in sgd_solution(*args)]
+
+    assert_failed(check.train_sgd, as_text, capsys, "expected a list of numbers")

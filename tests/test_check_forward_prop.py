@@ -166,3 +166,55 @@ def test_forward_storing_into_params_is_caught(capsys):
 
 def test_forward_learners_exception_is_reported_then_raised(capsys):
     assert_raised(check.forward, lambda X, p, a: G["relu"](p["W0"] @ X), capsys, KeyError, "'W0'")
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+@pytest.mark.parametrize("wrong, fragment", [
+    (lambda A_prev, W, b: A_prev @ W + b, "hint: the product runs the wrong way"),
+    (lambda A_prev, W, b: W * A_prev + b, "hint: * multiplies entry by entry"),
+    (lambda A_prev, W, b: nl.relu(W @ A_prev + b), "hint: dense_forward returns Z, before any activation"),
+])
+def test_dense_forward_names_more_slips(wrong, fragment, capsys):
+    assert_failed(check.dense_forward, wrong, capsys, fragment)
+
+
+ACTIVATIONS = {"relu": nl.relu, "tanh": nl.tanh, "sigmoid": nl.sigmoid, "softmax": nl.softmax}
+
+
+def forward_with(slip):
+    """A learner's forward pass; ``slip`` names the one mistake in it."""
+    def forward(X, params, activations):
+        A, cache = X, {"A0": X}
+        for l, name in enumerate(activations, start=1):
+            Z = params[f"W{l}"] @ (X if slip == "from X" else A) + params[f"b{l}"]
+            if slip == "A before":
+                cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+                A = ACTIVATIONS[name](Z)
+                continue
+            if slip == "relu in place" and name == "relu":
+                A = Z
+                A[A < 0] = 0
+            else:
+                A = ACTIVATIONS["relu" if slip == "relu only" else name](Z)
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+            if slip == "return in loop":
+                return A, cache
+        if slip == "AL key":
+            cache["AL"] = A
+        return (cache, A) if slip == "swapped" else (A, cache)
+    return forward
+
+
+@pytest.mark.parametrize("slip, fragment", [
+    ("return in loop", "hint: only the first layer ran"),
+    ("from X", "hint: every layer was fed X"),
+    ("relu only", "hint: every layer used ReLU"),
+    ("relu in place", "key 'Z1'"),
+    ("relu in place", "hint: Z was changed by the ReLU"),
+    ("A before", "hint: cache['Al'] holds the layer's input"),
+    ("swapped", "hint: return the pair in the order (A_L, cache)"),
+    ("AL key", "(unexpected 'AL')"),
+])
+def test_forward_names_more_slips(slip, fragment, capsys):
+    assert_failed(check.forward, forward_with(slip), capsys, fragment)

@@ -322,3 +322,40 @@ def test_relu_kinks_rejects_wrong_answers(capsys):
     line = assert_failed(check.relu_kinks, lambda W1, b1, W2: nb_relu_kinks(W1, b1, W2) + 1.0, capsys,
                          "wrong value")
     assert "hint" not in line
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+def test_collapse_names_a_return_in_the_loop_a_bias_through_the_product_and_swapped_outputs(capsys):
+    def return_in_loop(layers):
+        W, b = layers[0]
+        for W_l, b_l in layers[1:]:
+            W, b = W_l @ W, W_l @ b + b_l
+            return W, b
+        return W, b
+
+    def bias_through_product(layers):
+        W, b = layers[0]
+        for W_l, b_l in layers[1:]:
+            W = W_l @ W
+            b = W @ b + b_l  # the new W, not W_l
+        return W, b
+
+    def b_first(layers):
+        W, b = nb_collapse(layers)
+        return b, W
+
+    assert_failed(check.collapse, return_in_loop, capsys, "hint: only the first two layers were combined")
+    assert_failed(check.collapse, bias_through_product, capsys, "hint: the bias went through the product so far")
+    assert_failed(check.collapse, b_first, capsys, "hint: return (W, b) in that order")
+
+
+def test_rounded_kinks_show_the_digits_that_differ(capsys):
+    # Rounded to 6 decimals, the answer printed at 6 significant digits looked identical
+    # to the expected one ("expected -0.406216, got -0.406216").
+    def rounded(W1, b1, W2):
+        return np.round(nb_relu_kinks(W1, b1, W2), 6)
+
+    line = assert_failed(check.relu_kinks, rounded, capsys, "expected -0.4062164859, got -0.406216",
+                         "(apart from the 7th digit on: rounded?)")
+    assert "expected -0.406216," not in line

@@ -103,7 +103,7 @@ def test_mse_cost_wrong_answers(capsys):
     assert_failed(check.mse_cost, lambda w, b, x, y: np.mean(w * x + b - y) ** 2, capsys,
                   "hint: you squared the mean error")
     # a wrong answer that matches no known slip gets no hint
-    out = assert_failed(check.mse_cost, lambda w, b, x, y: np.mean(np.abs(w * x + b - y)), capsys,
+    out = assert_failed(check.mse_cost, lambda w, b, x, y: np.mean((b * x + w - y) ** 2), capsys,
                         "wrong value")
     assert "hint" not in out
     # the right cost as a one-entry array: asked for a number, not for keepdims
@@ -329,3 +329,122 @@ def test_an_exception_is_reraised_after_naming_the_earlier_cause(capsys):
         check.gradient_descent(loop_with(nb_mse_cost, crashing_gradient), mse_gradient=crashing_gradient)
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "calls your mse_gradient from exercise 2" in out
+
+
+# ----------------------------------------------------------------- a learner's slips beyond the classic ones
+
+def test_mse_cost_slips_are_named(capsys):
+    def fixed_m(w, b, x, y):  # the 5 examples of the lesson's data, hard-coded
+        return np.sum((w * x + b - y) ** 2) / 5
+
+    def return_in_loop(w, b, x, y):
+        total = 0.0
+        for i in range(len(x)):
+            total += (w * x[i] + b - y[i]) ** 2
+            return total / len(x)
+
+    def absolute(w, b, x, y):
+        return np.mean(np.abs(w * x + b - y))
+
+    def rmse(w, b, x, y):
+        return np.sqrt(np.mean((w * x + b - y) ** 2))
+
+    def as_text(w, b, x, y):  # a printed value is not a returned number
+        return str(np.mean((w * x + b - y) ** 2))
+
+    assert_failed(check.mse_cost, fixed_m, capsys, "on m = 1 example", "hint: you divided by 5")
+    assert_failed(check.mse_cost, return_in_loop, capsys, "hint: only the first example counted")
+    assert_failed(check.mse_cost, absolute, capsys, "hint: you averaged the absolute errors")
+    assert_failed(check.mse_cost, rmse, capsys, "hint: you took the square root")
+    assert_failed(check.mse_cost, as_text, capsys, "expected numbers, got a str '93.5'")
+
+
+def test_mse_gradient_slips_in_one_component_are_named(capsys):
+    def db_as_sum(w, b, x, y):
+        e = w * x + b - y
+        return 2 * np.mean(e * x), 2 * np.sum(e)
+
+    def dw_without_2(w, b, x, y):
+        e = w * x + b - y
+        return np.mean(e * x), 2 * np.mean(e)
+
+    def per_example(w, b, x, y):  # the mean forgotten
+        e = w * x + b - y
+        return 2 * e * x / len(x), 2 * e / len(x)
+
+    assert_failed(check.mse_gradient, db_as_sum, capsys, "value 2 of 2", "hint: db is m times too large")
+    assert_failed(check.mse_gradient, dw_without_2, capsys, "hint: dw is half the expected value")
+    assert_failed(check.mse_gradient, per_example, capsys,
+                  "expected (), got (5,) (one value per example: a sum or a mean over the examples is missing?)")
+
+
+def loop_with_slip(slip):
+    """The learner's descent loop with one slip in it."""
+    def loop(w, b, x, y, lr, n):
+        costs = [nb_mse_cost(w, b, x, y)]
+        dw, db = (nb_mse_gradient(w, b, x, y) if slip == "gradient once" else (0.0, 0.0))
+        for _ in range(n):
+            if slip == "previous gradient":
+                w, b = w - lr * dw, b - lr * db
+            if slip not in ("gradient once",):
+                dw, db = nb_mse_gradient(w, b, x, y)
+            if slip == "swapped":
+                dw, db = db, dw
+            if slip != "previous gradient":
+                w, b = w - lr * dw, b - lr * db
+            if slip == "stops when rising" and nb_mse_cost(w, b, x, y) > costs[-1]:
+                break
+            costs.append(nb_mse_cost(w, b, x, y))
+            if slip == "return in loop":
+                return costs
+        return costs
+    return loop
+
+
+@pytest.mark.parametrize("slip, fragments", [
+    (None, ()),
+    ("return in loop", ("got (2,)", "hint: only the first step was recorded")),
+    ("gradient once", ("hint: every step used the gradient at the start",)),
+    ("previous gradient", ("hint: each step used the gradient of the step before",)),
+    ("swapped", ("hint: dw and db are swapped",)),
+    ("stops when rising", ("hint: your loop stopped when the cost rose",)),
+])
+def test_gradient_descent_loop_slips_are_named(slip, fragments, capsys):
+    if slip is None:
+        assert_passed(check.gradient_descent, loop_with_slip(slip), capsys)
+    else:
+        assert_failed(check.gradient_descent, loop_with_slip(slip), capsys, *fragments)
+
+
+def test_divergence_threshold_slips_are_named(capsys):
+    x_lesson, y_lesson = np.arange(1.0, 6.0), np.arange(1.0, 6.0) + 2.0
+
+    def notebook_data(xs, ys):  # experiments on the notebook's x, y instead of its arguments
+        return bisect_threshold(nb_gradient_descent)(x_lesson, y_lesson)
+
+    def nan_counts_as_converging(x, y):
+        lo, hi = 0.0, 1.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(40):
+                mid = (lo + hi) / 2
+                costs = nb_gradient_descent(0.0, 0.0, x, y, mid, 300)
+                if costs[-1] > costs[0]:  # False for nan
+                    hi = mid
+                else:
+                    lo = mid
+        return (lo + hi) / 2
+
+    assert_failed(check.divergence_threshold, notebook_data, capsys, "on m = 4 examples",
+                  "hint: that is the threshold of the lesson's data")
+    assert_failed(check.divergence_threshold, lambda x, y: 0.0845, capsys,
+                  "hint: that is the threshold of the lesson's data")
+    assert_failed(check.divergence_threshold, nan_counts_as_converging, capsys, "got 1 ",
+                  "hint: at your rate the costs overflow to inf and then nan")
+    assert_failed(check.divergence_threshold, lambda x, y: np.array([bisect_threshold(nb_gradient_descent)(x, y)]),
+                  capsys, "expected (), got (1,) (a number inside an array: return a plain number)")
+
+
+def test_divergence_threshold_refuses_a_formatted_answer(capsys):
+    # float("0.0845") parses, and the tolerance snapped the text to the threshold: it passed.
+    assert_failed(check.divergence_threshold, lambda x, y: f"{reg.largest_stable_learning_rate(x):.4f}", capsys,
+                  "expected numbers, got a str '0.0845'")

@@ -241,7 +241,8 @@ def test_momentum_step_in_place_and_stub(capsys):
 
 
 # ------------------------------------------------------------------ train_with_adam
-def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng):
+def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng, power=2):
+    """``power=1``: the slip of an s that averages the gradients themselves, not their squares."""
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     m = {k: np.zeros_like(p) for k, p in net.params.items()}
     v = {k: np.zeros_like(p) for k, p in net.params.items()}
@@ -256,10 +257,11 @@ def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng):
             t += 1
             for k in net.params:
                 m[k] = beta1 * m[k] + (1 - beta1) * grads[k]
-                v[k] = beta2 * v[k] + (1 - beta2) * grads[k] ** 2
+                v[k] = beta2 * v[k] + (1 - beta2) * grads[k] ** power
                 m_hat = m[k] / (1 - beta1**t)
                 v_hat = v[k] / (1 - beta2**t)
-                net.params[k] = net.params[k] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+                with np.errstate(invalid="ignore"):  # power=1: square roots of negatives
+                    net.params[k] = net.params[k] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
             costs.append(cost)
     return costs
 
@@ -365,3 +367,54 @@ class _Fixed:
     def permutation(self, m):
         return self.order.copy()
 
+
+
+# -- a learner's slips beyond the classic ones ---------------------------------
+
+def test_l2_gradients_names_keys_taken_from_notebook_05(capsys):
+    # notebook 05 named the gradients "dW1", ...; here they are named like the parameters
+    def dW_keys(grads, params, lam, m):
+        return {k: g + lam / m * params[k[1:]] if k.startswith("dW") else g for k, g in grads.items()}
+
+    assert_failed(check.l2_gradients, dW_keys, capsys, "hint: the gradients came back unchanged")
+
+
+def test_a_shallow_copy_changed_in_place_is_explained(capsys):
+    def shallow(grads, params, lam, m):
+        new = dict(grads)
+        for k in new:
+            if k.startswith("W"):
+                new[k] += lam / m * params[k]
+        return new
+
+    assert_failed(check.l2_gradients, shallow, capsys, "modified its input grads in place",
+                  "dict(d) or list(x) copies the container but shares its arrays")
+
+
+def test_dropout_names_the_outputs_swapped(capsys):
+    def swapped(A, keep_prob, rng):
+        A_drop, mask = dropout_forward(A, keep_prob, rng)
+        return mask, A_drop
+
+    assert_failed(check.dropout, swapped, capsys, "hint: return (A_drop, mask) in that order")
+
+
+def test_train_with_adam_names_s_of_unsquared_gradients(capsys):
+    def unsquared(*args):
+        return adam_solution(*args, power=1)
+
+    assert_failed(check.train_with_adam, unsquared, capsys, "hint: s averages the squared gradients")
+
+
+notebook_rng = np.random.default_rng(5)  # a generator of the notebook, not the one passed in
+
+
+def test_train_with_adam_names_a_shuffle_from_another_generator(capsys):
+    def other_rng(net, X, y, epochs, batch_size, learning_rate, rng):
+        return adam_solution(net, X, y, epochs, batch_size, learning_rate, notebook_rng)
+
+    assert_failed(check.train_with_adam, other_rng, capsys, "wrong value",
+                  "hint: two runs with the same rng gave different costs")
+    # a wrong loop that repeats itself is not told about its rng
+    line = assert_failed(check.train_with_adam, lambda *args: adam_solution(*args)[::-1], capsys, "wrong value")
+    assert "same rng" not in line

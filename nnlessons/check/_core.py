@@ -17,6 +17,7 @@ Outputs may be arrays, numbers, tuples (compared value by value) and dicts
 
 import contextlib
 import copy
+import dis
 import functools
 import inspect
 import io
@@ -68,6 +69,12 @@ def _describe(x):
 
 
 def _shape_hint(expected, got):
+    if expected == ():
+        if int(np.prod(got)) == 1:
+            return " (a number inside an array: return a plain number)"
+        if len(got) == 1:
+            return " (one value per example: a sum or a mean over the examples is missing?)"
+        return ""
     if len(expected) == 2 and got == expected[::-1]:
         return " (transposed?)"
     if int(np.prod(expected)) == int(np.prod(got)):
@@ -77,17 +84,23 @@ def _shape_hint(expected, got):
     return ""
 
 
-def _compare(expected, got, where, equal_nan=False):
-    """Return None if ``got`` matches ``expected``, else a one-line description."""
+def _compare(expected, got, where, equal_nan=False, shape_hint=True):
+    """Return None if ``got`` matches ``expected``, else a one-line description.
+
+    ``shape_hint=False`` leaves out the guess at a wrong shape's cause (when a fitting hint names it).
+    """
     if got is None:
         return f"{where}: your function returned None (is a `return` missing?)"
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return f"{where}: expected a dict with keys {sorted(expected)}, got {_describe(got)}"
         if set(got) != set(expected):
-            return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)}"
+            missing, extra = sorted(set(expected) - set(got), key=str), sorted(set(got) - set(expected), key=str)
+            which = "; ".join(f"{label} {', '.join(map(repr, keys))}"
+                              for label, keys in [("missing", missing), ("unexpected", extra)] if keys)
+            return f"{where}: expected a dict with keys {sorted(expected)}, got keys {sorted(got)} ({which})"
         for key in expected:
-            problem = _compare(expected[key], got[key], f"{where}, key {key!r}", equal_nan)
+            problem = _compare(expected[key], got[key], f"{where}, key {key!r}", equal_nan, shape_hint)
             if problem:
                 return problem
         return None
@@ -97,10 +110,13 @@ def _compare(expected, got, where, equal_nan=False):
         if not isinstance(got, kinds) or len(got) != len(expected):
             return f"{where}: expected {_describe(expected)}, got {_describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
-            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}", equal_nan)
+            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}", equal_nan, shape_hint)
             if problem:
                 return problem
         return None
+    if isinstance(got, (str, bytes)):
+        # np.asarray would parse "0.25" as a number, and a printed value could pass.
+        return f"{where}: expected numbers, got a {type(got).__name__} {got!r:.40}: return the value, not its text"
     if isinstance(got, (tuple, dict)):
         # np.asarray would silently stack a tuple of arrays into one array.
         one = "a number" if np.ndim(expected) == 0 else f"one array of shape {np.shape(expected)}"
@@ -115,20 +131,32 @@ def _compare(expected, got, where, equal_nan=False):
                 return (f"{where}: expected real numbers, got complex ones "
                         f"(a square root or a fractional power of a negative number?)")
             got = np.real(got)
+        if np.asarray(got).dtype.kind in "SU":
+            return f"{where}: expected numbers, got text: return the values, not strings of them"
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
         return f"{where}: expected numbers, got {_describe(got)}"
     if arr.shape != exp.shape:
         return (f"{where}: wrong shape, expected {exp.shape}, got {arr.shape}"
-                f"{_shape_hint(exp.shape, arr.shape)}")
+                f"{_shape_hint(exp.shape, arr.shape) if shape_hint else ''}")
     bad = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        pair = _two_numbers(exp[idx], arr[idx])
         if not idx:
-            return f"{where}: wrong value, expected {exp.item():.6g}, got {arr.item():.6g}"
-        return (f"{where}: wrong value at index {idx}, expected {exp[idx]:.6g}, got {arr[idx]:.6g}"
-                f" ({int(bad.sum())} of {bad.size} entries differ)")
+            return f"{where}: wrong value, {pair}"
+        return f"{where}: wrong value at index {idx}, {pair} ({int(bad.sum())} of {bad.size} entries differ)"
     return None
+
+
+def _two_numbers(expected, got):
+    """"expected 0.25, got 0.5", with enough digits to tell them apart (a rounded answer, say)."""
+    for digits in (6, 10, 17):
+        e, g = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if e != g:
+            break
+    close = " (apart from the 7th digit on: rounded?)" if digits > 6 else ""
+    return f"expected {e}, got {g}{close}"
 
 
 def _same(a, b):
@@ -173,6 +201,33 @@ def _fitting_hint(learner, cases, hints):
     return None
 
 
+def _notebook_data_hint(learner):
+    """A hint when ``learner`` reads arrays of the notebook (globals) rather than its arguments, else None."""
+    try:
+        learner = inspect.unwrap(learner)  # through the checkers' wrappers, to the learner's own function
+    except ValueError:
+        return None
+    code, namespace = getattr(learner, "__code__", None), getattr(learner, "__globals__", None)
+    if code is None or namespace is None:
+        return None
+    names, stack = set(), [code]
+    while stack:  # the function and the functions defined inside it
+        c = stack.pop()
+        # LOAD_GLOBAL only: co_names also holds attribute names (the T of X.T)
+        names.update(i.argval for i in dis.get_instructions(c) if i.opname == "LOAD_GLOBAL")
+        stack.extend(k for k in c.co_consts if inspect.iscode(k))
+
+    def data(value):
+        return isinstance(value, np.ndarray) or (
+            isinstance(value, dict) and value and all(isinstance(v, np.ndarray) for v in value.values()))
+
+    read = sorted(n for n in names if data(namespace.get(n)))
+    if not read:
+        return None
+    return (f"your function reads the notebook's {', '.join(read)}, not only its arguments: "
+            f"compute from the arguments it receives")
+
+
 def check_function(name, learner, reference, cases, arg_names=None, hints=()):
     """Run ``learner`` against ``reference`` on ``cases`` and print the verdict.
 
@@ -212,11 +267,17 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
         for i, (before, after) in enumerate(zip(pristine, given)):
             if not _same(before, after):
                 arg = arg_names[i] if arg_names else f"argument {i + 1}"
+                shared = (" (build a new dict or list: dict(d) or list(x) copies the container but shares its "
+                          "arrays, and += on one of them changes the input)"
+                          if isinstance(before, (dict, list, tuple)) else "")
                 return _report(name, False, f"on {description}: your function modified its input "
-                                            f"{arg} in place; compute a new array instead")
+                                            f"{arg} in place; compute a new array instead{shared}")
         problem = _compare(expected, got, f"on {description}")
         if problem:
-            hint = _fitting_hint(learner, cases, hints)
+            hint = _fitting_hint(learner, cases, hints) or _notebook_data_hint(learner)
+            if hint:
+                # The hint names the cause: a guess from the shape alone could contradict it.
+                problem = _compare(expected, got, f"on {description}", shape_hint=False)
             return _report(name, False, f"{problem} (hint: {hint})" if hint else problem)
     return _report(name, True, f"all {len(cases)} cases match the reference")
 

@@ -203,7 +203,12 @@ def _order_problem(order, root):
     known = {id(n) for n in nodes}
     for item in order:
         if id(item) not in known:
-            return f"the list holds {_describe(item)} that is not a node of the graph"
+            if isinstance(item, type(root)):
+                hint = ("a node of another graph, kept from an earlier call? Create the list and the visited "
+                        "set inside the function, not as default arguments (order=[]) or globals")
+            else:
+                hint = "return the nodes themselves, not their .data"
+            return f"the list holds {_describe(item)} that is not a node of the graph (hint: {hint})"
     counts = {}
     for item in order:
         counts[id(item)] = counts.get(id(item), 0) + 1
@@ -284,6 +289,8 @@ GRADIENT_SLIPS = [
 
 def _close(got, expected):
     try:
+        if np.asarray(got).dtype.kind in "SU":
+            return False  # "80.0" parses as a number: a printed gradient must not pass
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
         return False
@@ -373,12 +380,14 @@ def _check_gradients(learner):
                 continue
             where = f"on {description}{attempt}"
             try:
-                shape = np.asarray(got, dtype=np.float64).shape
+                shape = None if np.asarray(got).dtype.kind in "SU" else np.asarray(got, dtype=np.float64).shape
             except (TypeError, ValueError):
                 shape = None
             if shape != (len(expected),):
+                nodes = isinstance(got, (list, tuple)) and any(isinstance(g, type(root)) for g in got)
+                hint = " (hint: return each node's .grad, [w.grad for w in wrt], not the nodes)" if nodes else ""
                 return _report(name, False, f"{where}: expected a list of {len(expected)} numbers (one per "
-                                            f"node of wrt), got {_describe(got)}")
+                                            f"node of wrt), got {_describe(got)}{hint}")
             if attempt:
                 return _report(name, False, f"{where}: the gradients changed from the first call (hint: reset "
                                             "every node's grad to 0 before accumulating)")

@@ -78,8 +78,18 @@ def dense_backward(learner):
          lambda dZ, c: slip(dZ, c, m_from=lambda dZ, c: c[0].shape[0])),
         ("db sums over the examples, the columns: dZ.sum(axis=1, keepdims=True) / m",
          lambda dZ, c: slip(dZ, c, db_axis0=True)),
-        ("return (dA_prev, dW, db) in that order", lambda dZ, c: tuple(reference(dZ, c)[::-1])),
+    ] + [("return (dA_prev, dW, db) in that order", _permuted(reference, order)) for order in _ORDERS] + [
+        ("db averages each row of dZ over the examples: dZ.sum(axis=1, keepdims=True) / m, one entry per neuron",
+         lambda dZ, c: tuple(reference(dZ, c)[:2]) + (np.full(c[2].shape, dZ.mean()),)),
     ])
+
+
+#: the orders of (dA_prev, dW, db) other than the right one
+_ORDERS = [(2, 1, 0), (1, 2, 0), (1, 0, 2), (0, 2, 1), (2, 0, 1)]
+
+
+def _permuted(reference, order):
+    return lambda dZ, c: tuple(reference(dZ, c)[i] for i in order)
 
 
 # ------------------------------------------------------------- whole network
@@ -105,7 +115,7 @@ def _network_case(rng, i):
 
 def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m=False, dW_transposed=False,
           W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False, m_rows=False,
-          db_axis0=False, Z_of_layer_above=False):
+          db_axis0=False, Z_of_layer_above=False, no_derivative=False, dZ_L_everywhere=False):
     """The backward pass with one of the usual slips, returning the reference's format."""
     L = len(activations)
     m = Y.shape[0] if m_rows else cache["A0"].shape[1]
@@ -119,7 +129,11 @@ def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m
         grads[f"dW{l}"] = (A_prev @ dZ.T if dW_transposed else dZ @ A_prev.T) * scale
         db = dZ.sum(axis=1) if flat_db else dZ.sum(axis=1, keepdims=True)
         grads[f"db{l}"] = dZ.sum(axis=0, keepdims=True) * scale if db_axis0 else db * scale
-        if l > 1:
+        if l > 1 and dZ_L_everywhere:
+            continue
+        if l > 1 and no_derivative:
+            dZ = W.T @ dZ
+        elif l > 1:
             dA = (W @ dZ if W_untransposed else W.T @ dZ) / (m if dA_over_m else 1)
             at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l}" if Z_of_layer_above else f"Z{l - 1}"]
             dZ = dA * _DERIVATIVES[activations[l - 2]](at)
@@ -152,6 +166,7 @@ def _own_stub_only(learner):
                 raise
             raise _EarlierExercise(tb.tb_frame.f_code.co_name) from exc
 
+    run.__wrapped__ = learner  # what the learner wrote, for the checker's look at its code
     return run
 
 
@@ -222,6 +237,7 @@ def _with_d_names(learner):
             return {f"d{k}": v for k, v in grads.items()}
         return grads
 
+    run.__wrapped__ = learner  # what the learner wrote, for the checker's look at its code
     return run
 
 
@@ -260,6 +276,10 @@ def backward(learner):
          lambda *a: _slip(*a, m_rows=True)),
         ("db sums over the examples, the columns: dZ.sum(axis=1, keepdims=True) / m",
          lambda *a: _slip(*a, db_axis0=True)),
+        ("every layer used dZ_L: send the gradient back after each layer, "
+         "dZ_(l-1) = (W_l.T @ dZ_l) * g'(Z_(l-1))", lambda *a: _slip(*a, dZ_L_everywhere=True)),
+        ("the activation's derivative is missing: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))",
+         lambda *a: _slip(*a, no_derivative=True)),
     ]))
 
 
@@ -312,6 +332,22 @@ def _steps_hints():
                 net.params[name] -= lr * g
         return net.get_params()
 
+    def gradients_once(X, Y, params, acts, lr, steps):
+        # the gradients of the starting parameters, computed before the loop and reused at every step
+        net = network_from_params(params, acts)
+        grads = net.loss_and_grads(X, Y)[1]
+        for _ in range(steps):
+            for name, g in grads.items():
+                net.params[name] -= lr * g
+        return net.get_params()
+
+    def first_only(X, Y, params, acts, lr, steps):
+        # `return` inside the loop over the parameters: W1 updated once, the rest unchanged
+        out = {k: v.copy() for k, v in params.items()}
+        if steps:
+            out["W1"] = ref(X, Y, params, acts, lr, 1)["W1"]
+        return out
+
     return [
         ("the parameters moved uphill: subtract learning_rate * gradient", uphill),
         ("the parameters did not change: update them at every step and return the updated ones",
@@ -321,6 +357,11 @@ def _steps_hints():
         ("the biases did not change: update every b as well as every W", biases_fixed),
         ("the forward pass ran once, before the loop: run forward at every step, on the current params",
          forward_once),
+        ("every step used the gradients of the starting parameters: run forward and backward inside "
+         "the loop, at every step", gradients_once),
+        ("only W1 changed: is the `return` inside the loop over the parameters?", first_only),
+        ("the learning rate was fixed at 1.0: use the argument learning_rate",
+         lambda X, Y, p, a, lr, s: ref(X, Y, p, a, 1.0, s)),
     ]
 
 

@@ -75,7 +75,11 @@ def log_loss(learner):
              ("the branches are swapped: y log h is the term for y = 1",
               lambda h, y: binary_cross_entropy(h, 1.0 - y)),
              ("the examples with y = 0 cost nothing here: add their branch, (1 - y) log(1 - h)",
-              lambda h, y: -np.sum(y * np.log(h)) / h.shape[1])]
+              lambda h, y: -np.sum(y * np.log(h)) / h.shape[1]),
+             ("that is the loss of each example: take the mean over the examples",
+              lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h))),
+             ("use the natural logarithm, np.log", lambda h, y: binary_cross_entropy(h, y) / np.log(10)),
+             ("use the natural logarithm, np.log", lambda h, y: binary_cross_entropy(h, y) / np.log(2))]
     hints += _boxed_hints(binary_cross_entropy, ["the cost"], [[(1,)], [(1, 1)]])
     return check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
 
@@ -116,7 +120,10 @@ def log_loss_gradient(learner):
               scaled(lambda x: 2.0)),
              ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
              ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
-              lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared")))]
+              lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared"))),
+             ("for log loss the factor h (1 - h) of the sigmoid's slope cancels: dl/dz = h - y",
+              lambda w, b, x, y: [g / 2 for g in reference.gradients(w, b, x, y, "squared")]),
+             ("dw is missing the factor x_i: dz/dw = x", lambda *a: [_reference_log_loss_gradient(*a)[1]] * 2)]
     hints += _boxed_hints(_reference_log_loss_gradient, ["dw", "db"],
                           [[(1, 1), ()], [(1, 1), (1, 1)], [(1,), ()], [(1,), (1,)]])
     return check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
@@ -183,6 +190,15 @@ def train_logistic(learner, log_loss_gradient=None):
         w = w - rate * _log(w, b, x, y)[0]
         return w, b - rate * _log(w, b, x, y)[1]
 
+    def swapped(w, b, x, y, rate):
+        db, dw = _log(w, b, x, y)
+        return w - rate * dw, b - rate * db
+
+    def stale(x, y, rate, n):
+        # the gradient at (0, 0), computed once before the loop, for every step
+        dw, db = _log(0.0, 0.0, x, y)
+        return [-n * rate * dw, -n * rate * db]
+
     hints = [
         ("the parameters move uphill: step against the gradient, w - learning_rate * dw", _descent(uphill)),
         ("that is descent on squared error; this loop descends log loss, whose gradient is your "
@@ -191,7 +207,12 @@ def train_logistic(learner, log_loss_gradient=None):
          _descent(summed)),
         ("b was stepped with the gradient at the new w: compute (dw, db) once, at the old point, "
          "then update both", _descent(one_at_a_time)),
+        ("dw and db are swapped: log_loss_gradient returns (dw, db), in that order", _descent(swapped)),
+        ("every step used the gradient at the start: compute (dw, db) again inside the loop, "
+         "at the current (w, b)", stale),
         ("return (w, b) in that order", lambda *a: _reference_training(*a)[::-1]),
+        ("only one step was taken: is the `return` inside the loop?",
+         lambda x, y, rate, n: _reference_training(x, y, rate, min(n, 1))),
         ("one step too few: take exactly n_steps steps (range(n_steps))",
          lambda x, y, rate, n: _reference_training(x, y, rate, max(n - 1, 0))),
         ("one step too many: take exactly n_steps steps (range(n_steps))",

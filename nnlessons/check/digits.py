@@ -97,13 +97,17 @@ def _accuracies(values, epochs):
         return None, ("your function returned None (is a `return` missing?); it should return the list of "
                       "validation accuracies, one per epoch")
     try:
+        if isinstance(values, (str, bytes)) or np.asarray(values).dtype.kind in "SU":
+            raise TypeError("text parses as numbers: a printed accuracy would pass")
         arr = np.asarray(values, dtype=np.float64).ravel()
     except (TypeError, ValueError):
         return None, "expected a list of numbers (validation accuracy after each epoch)"
     if arr.size != epochs:
         return None, (f"expected one validation accuracy per epoch ({epochs} values), got {arr.size}")
     if np.all((arr >= 0) & (arr <= 100)) and np.any(arr > 1):
-        arr = arr / 100  # given in percent
+        # The notebook's next cells print and plot 100 * accuracy: percentages there would read 9500%.
+        return None, ("your accuracies look like percentages; return fractions in [0, 1], as net.accuracy "
+                      "gives them (the cells below multiply by 100)")
     return arr, None
 
 
@@ -299,8 +303,10 @@ def _to_columns(images):
 def flatten_images(learner):
     """Check ``flatten_images(images)``: uint8 ``(m, 28, 28)`` -> float ``(784, m)`` in [0, 1], one image per column."""
     sizes = [5, 1, 12]
+    # The single image is faint (no pixel above 199): dividing by the largest pixel instead of
+    # 255 then gives other numbers (on the other cases, whose brightest pixel is 255, it does not).
     cases = random_cases(
-        lambda rng, i: (rng.integers(0, 256, size=(sizes[i], 28, 28), dtype=np.uint8),),
+        lambda rng, i: (rng.integers(0, 200 if sizes[i] == 1 else 256, size=(sizes[i], 28, 28), dtype=np.uint8),),
         [f"{m} random image{'s' if m > 1 else ''}" for m in sizes],
         seed=60,
     )
@@ -314,6 +320,10 @@ def flatten_images(learner):
         ("// is integer division and leaves only 0 and 1: divide with /", lambda im: columns(im) // 255),
         ("each image was flattened column by column: flatten it row by row, images.reshape(m, 784)",
          lambda im: columns(im.transpose(0, 2, 1)) / 255),
+        ("divide by 255, the largest value a uint8 pixel can take, not by the largest value in these images",
+         lambda im: columns(im) / im.max()),
+        ("divide by 255, the largest value a uint8 pixel can take, not by the largest value in these images",
+         lambda im: (columns(im) - im.min()) / (float(im.max()) - im.min())),
     ]
     return check_function("flatten_images", learner, _to_columns, cases, ["images"], hints)
 
@@ -331,7 +341,9 @@ def to_one_hot(learner):
     cases = random_cases(make, ["7 labels, 10 classes", "4 labels, 3 classes", "a single label",
                                 "6 labels, none above 4, 10 classes"], seed=61)
     hints = [("take the number of rows from n_classes, not from the largest label: a batch may not contain "
-              "every class", lambda labels, n: one_hot(labels, int(labels.max()) + 1))]
+              "every class", lambda labels, n: one_hot(labels, int(labels.max()) + 1)),
+             ("take the number of rows from n_classes, not 10: the function serves any number of classes",
+              lambda labels, n: one_hot(labels, 10))]
     return check_function("to_one_hot", learner, one_hot, cases, ["labels", "n_classes"], hints)
 
 
@@ -360,8 +372,17 @@ def confusion_matrix(learner):
          "pairs, or use np.add.at(C, (true, predicted), 1)", buffered),
         ("rows are the true classes and columns the predictions: count C[t, p], not C[p, t]",
          lambda true, predicted, n: digits.confusion_matrix(predicted, true, n)),
+        ("C counts examples: return the counts, not the fractions of each row",
+         lambda true, predicted, n: _row_fractions(digits.confusion_matrix(true, predicted, n))),
+        ("C counts examples: return the counts, not the fractions of each row",
+         lambda true, predicted, n: np.nan_to_num(_row_fractions(digits.confusion_matrix(true, predicted, n)))),
         ("take the size from n_classes, not from the labels: a class may never occur",
          lambda true, predicted, n: digits.confusion_matrix(true, predicted, int(max(true.max(), predicted.max())) + 1)),
     ]
     return check_function("confusion_matrix", learner, digits.confusion_matrix, cases,
                           ["true", "predicted", "n_classes"], hints)
+
+
+def _row_fractions(C):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return C / C.sum(axis=1, keepdims=True)

@@ -42,6 +42,11 @@ def dense_forward(learner):
          "keep b as the column (n_out, 1)", lambda A, W, b: W @ A + b.ravel()),
         ("that is Z transposed, the rows layout (examples as rows): here examples are columns, "
          "Z = W @ A_prev + b of shape (n_out, m)", lambda A, W, b: (W @ A + b).T),
+        ("the product runs the wrong way: Z = W @ A_prev, W first", lambda A, W, b: A @ W + b),
+        ("* multiplies entry by entry: the layer needs the matrix product W @ A_prev",
+         lambda A, W, b: W * A + b),
+        ("dense_forward returns Z, before any activation (the activation is applied to its result)",
+         lambda A, W, b: relu(W @ A + b)),
     ])
 
 
@@ -68,13 +73,23 @@ def _network_case(rng, i):
 
 
 def _slip(X, params, activations, *, flat_bias=False, transpose_W=False, softmax_over=0, keep_A0=True,
-          last_activation=True, one_short=False):
+          last_activation=True, one_short=False, first_only=False, from_X=False, relu_only=False,
+          relu_in_place=False, A_before=False):
     """The forward pass with one of the usual slips, returning ``(A_L, cache)`` like the reference."""
     A, cache = X, {"A0": X} if keep_A0 else {}
-    for l, name in enumerate(activations[:-1] if one_short else activations, start=1):
+    layers = activations[:-1] if one_short else activations[:1] if first_only else activations
+    for l, name in enumerate(layers, start=1):
         W, b = params[f"W{l}"], params[f"b{l}"]
-        Z = (W.T if transpose_W else W) @ A + (b.ravel() if flat_bias else b)
-        if l == len(activations) and not last_activation:
+        Z = (W.T if transpose_W else W) @ (X if from_X else A) + (b.ravel() if flat_bias else b)
+        if A_before:  # the layer's input stored as its output
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+            A = _FUNCTIONS[name](Z)
+            continue
+        if relu_only or (relu_in_place and name == "relu"):
+            A = relu(Z)
+            if relu_in_place:  # A = Z; A[A < 0] = 0 changes Z too
+                Z = A
+        elif l == len(activations) and not last_activation:
             A = Z
         elif name == "softmax" and softmax_over is None:
             E = np.exp(Z - Z.max())
@@ -110,4 +125,14 @@ def forward(learner):
         ("the loop stops one layer early: layers 1 to L are range(1, L + 1), with L = len(activations)",
          lambda *a: _slip(*a, one_short=True)),
         ("return the pair (A_L, cache), not A_L alone", lambda *a: _forward(*a)[0]),
+        ("return the pair in the order (A_L, cache)", lambda *a: _forward(*a)[::-1]),
+        ("only the first layer ran: is the `return` inside the loop?", lambda *a: _slip(*a, first_only=True)),
+        ("every layer was fed X: layer l takes the previous layer's output A_(l-1)",
+         lambda *a: _slip(*a, from_X=True)),
+        ("every layer used ReLU: layer l uses its own activation, activations[l - 1]",
+         lambda *a: _slip(*a, relu_only=True)),
+        ("Z was changed by the ReLU: A = Z then A[A < 0] = 0 changes Z too (one array, two names); "
+         "compute a new array, e.g. np.maximum(Z, 0)", lambda *a: _slip(*a, relu_in_place=True)),
+        ("cache['Al'] holds the layer's input: store A_l = g_l(Z_l) after applying the activation",
+         lambda *a: _slip(*a, A_before=True)),
     ])

@@ -66,6 +66,11 @@ _COLLAPSE_HINTS = [
      lambda layers: _collapse_folded(layers, lambda W, b, W_l, b_l: (W_l @ W, b + b_l))),
     ("the earlier biases are lost: b <- W_l @ b + b_l keeps them, carried through the later layers",
      lambda layers: _collapse_folded(layers, lambda W, b, W_l, b_l: (W_l @ W, b_l))),
+    ("the bias went through the product so far: b <- W_l @ b + b_l, with the layer's own W_l",
+     lambda layers: _collapse_folded(layers, lambda W, b, W_l, b_l: (W_l @ W, (W_l @ W) @ b + b_l))),
+    ("only the first two layers were combined: is the `return` inside the loop?",
+     lambda layers: _collapse_folded(layers[:2], lambda W, b, W_l, b_l: (W_l @ W, W_l @ b + b_l))),
+    ("return (W, b) in that order", lambda layers: linear_collapse.collapse(layers)[::-1]),
 ]
 
 

@@ -132,6 +132,14 @@ def mse_cost(learner):
          lambda w, b, x, y: reference.sum_of_errors(w, b, x, y) / len(x)),
         ("you squared the mean error: square each error first, then take the mean",
          lambda w, b, x, y: (reference.sum_of_errors(w, b, x, y) / len(x)) ** 2),
+        ("you divided by 5, the number of examples of the lesson's data: divide by m = len(x)",
+         lambda w, b, x, y: reference.sum_squared_error(w, b, x, y) / 5),
+        ("you averaged the absolute errors: square each error instead",
+         lambda w, b, x, y: float(np.mean(np.abs(reference.signed_errors(w, b, x, y))))),
+        ("you took the square root of the mean: J is the mean of the squares itself",
+         lambda w, b, x, y: np.sqrt(reference.mse_cost(w, b, x, y))),
+        ("only the first example counted: is the `return` inside the loop?",
+         lambda w, b, x, y: reference.sum_squared_error(w, b, x[:1], y[:1]) / len(x)),
     ] + _boxed_hints(reference.mse_cost, ["the cost"], [[(1,)], [(1, 1)]]))
 
 
@@ -150,6 +158,14 @@ def mse_gradient(learner):
          lambda *a: [g * len(a[2]) for g in ref(*a)]),
         ("dw is missing the factor x_i: d(w x_i + b)/dw = x_i",
          lambda *a: [ref(*a)[1], ref(*a)[1]]),
+        ("dw is half the expected value: the derivative of e^2 is 2 e, for w as for b",
+         lambda *a: [ref(*a)[0] / 2, ref(*a)[1]]),
+        ("db is m times too large: it is a mean over the examples too (divide by m)",
+         lambda *a: [ref(*a)[0], ref(*a)[1] * len(a[2])]),
+        ("you divided by 5, the number of examples of the lesson's data: divide by m = len(x)",
+         lambda *a: [g * len(a[2]) / 5 for g in ref(*a)]),
+        ("only the first example counted: is the `return` inside the loop?",
+         lambda w, b, x, y: [g / len(x) for g in ref(w, b, x[:1], y[:1])]),
     ])
 
 
@@ -193,6 +209,33 @@ def gradient_descent(learner, mse_cost=None, mse_gradient=None):
             costs.append(reference.mse_cost(w, b, x, y))
         return costs
 
+    def stale(w, b, x, y, lr, n):
+        # The gradient of the start, computed once before the loop, used for every step.
+        dw, db = reference.mse_gradient(w, b, x, y)
+        return [reference.mse_cost(w - k * lr * dw, b - k * lr * db, x, y) for k in range(n + 1)]
+
+    def lagging(w, b, x, y, lr, n):
+        # Each step uses the gradient computed at the step before (none before the first).
+        costs, dw, db = [reference.mse_cost(w, b, x, y)], 0.0, 0.0
+        for _ in range(n):
+            w, b = w - lr * dw, b - lr * db
+            dw, db = reference.mse_gradient(w, b, x, y)
+            costs.append(reference.mse_cost(w, b, x, y))
+        return costs
+
+    def swapped(w, b, x, y, lr, n):
+        costs = [reference.mse_cost(w, b, x, y)]
+        for _ in range(n):
+            db, dw = reference.mse_gradient(w, b, x, y)
+            w, b = w - lr * dw, b - lr * db
+            costs.append(reference.mse_cost(w, b, x, y))
+        return costs
+
+    def stops_when_rising(*a):
+        costs = _reference_costs(*a)
+        rise = next((k for k in range(1, len(costs)) if costs[k] > costs[k - 1]), len(costs))
+        return costs[:rise]
+
     def run():
         return check_function("gradient_descent", learner, _reference_costs, cases,
                               ["w", "b", "x", "y", "learning_rate", "n_steps"], hints=[
@@ -203,6 +246,15 @@ def gradient_descent(learner, mse_cost=None, mse_gradient=None):
             ("the costs rise: step against the gradient", uphill),
             ("b was stepped with the gradient at the new w: compute (dw, db) once, at the old point, "
              "then update both", one_at_a_time),
+            ("only the first step was recorded: is the `return` inside the loop?",
+             lambda *a: _reference_costs(*a)[:2]),
+            ("every step used the gradient at the start: compute (dw, db) again inside the loop, "
+             "at the current (w, b)", stale),
+            ("each step used the gradient of the step before: compute (dw, db) at the current (w, b), "
+             "then update", lagging),
+            ("dw and db are swapped: mse_gradient returns (dw, db), in that order", swapped),
+            ("your loop stopped when the cost rose: take all n_steps steps, a diverging run included",
+             stops_when_rising),
         ])
 
     return _using("gradient_descent", run, [("exercise 1", globals()["mse_cost"], mse_cost),
@@ -238,10 +290,25 @@ def divergence_threshold(learner, gradient_descent=None):
          lambda x, y: 2.0 / reference.w_curvature(x)),
         ("that is half the threshold: rates up to twice 1 / curvature still converge, zigzagging",
          lambda x, y: ref(x) / 2),
+        ("that is the threshold of the lesson's data (x -> x + 2) on every case: experiment on the "
+         "x and y your function receives", lambda x, y: ref(np.arange(1.0, 6.0))),
     ]
+    overflow = ("at your rate the costs overflow to inf and then nan, and nan compares False with "
+                "everything (nan > J0 is False): count a cost that is not finite (np.isfinite) as diverging")
+
+    def runs_to_nan(rate, x, y):
+        # 300 steps from (0, 0), as the exercise suggests, in the lesson's formulas.
+        w = b = 0.0
+        with np.errstate(all="ignore"):
+            for _ in range(300):
+                e = w * x + b - y
+                w, b = w - rate * 2 * np.mean(e * x), b - rate * 2 * np.mean(e)
+            return not np.isfinite(np.mean((w * x + b - y) ** 2))
     answers = {}  # the learner's answer on each case, as it returned it
 
     def near(got, target):
+        if isinstance(got, (str, bytes)):
+            return False  # float("0.0845") parses: a printed answer would pass
         try:
             return abs(float(got) / target - 1.0) <= THRESHOLD_RTOL
         except (TypeError, ValueError):
@@ -257,10 +324,22 @@ def divergence_threshold(learner, gradient_descent=None):
         # A slip matches the learner's answer when that answer is within the tolerance of it.
         def wrong(x, y):
             got = answers.get((x.tobytes(), y.tobytes()))
+            if near(got, ref(x)):  # snapped to the threshold, as the learner's answer was
+                return ref(x)
             return got if near(got, slip(x, y)) else slip(x, y)
         return wrong
 
     hints = [(message, tolerant(slip)) for message, slip in slips]
+
+    def nan_verdict(x, y):
+        # Fits an answer well above the threshold at which the run ends in nan.
+        got = answers.get((x.tobytes(), y.tobytes()))
+        try:
+            fits = float(got) > (1 + THRESHOLD_RTOL) * ref(x) and runs_to_nan(float(got), x, y)
+        except (TypeError, ValueError):
+            fits = False
+        return got if fits else ref(x)
+    hints.append((overflow, nan_verdict))
 
     def run():
         if not callable(learner):

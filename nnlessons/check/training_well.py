@@ -11,6 +11,10 @@ the learner's pair in a small network matches central differences.
 compares every mini-batch cost with the package's ``optim.Adam`` in the same loop.
 """
 
+import contextlib
+import copy
+import io
+
 import numpy as np
 
 from .. import regularization
@@ -50,6 +54,9 @@ def l2_gradients(learner):
             k: g + term(params[k], lam, m) if k.startswith("W") else g for k, g in grads.items()}
 
     hints = [
+        ("the gradients came back unchanged: add lambda / m W to every weight gradient (the keys here are "
+         "named like the parameters, 'W1', 'b1', ..., not 'dW1')",
+         lambda grads, params, lam, m: {k: g.copy() for k, g in grads.items()}),
         ("weight decay is for the weights only: leave every db as it is",
          lambda grads, params, lam, m: {k: g + lam / m * params[k] for k, g in grads.items()}),
         ("divide by m: the penalty is lambda / (2 m) times the sum of squares, so its gradient is lambda / m W",
@@ -119,7 +126,9 @@ def _forward(forward, A, keep_prob, seed):
                       "draw per unit AND per example, rng.random(A.shape) < keep_prob)")
     # A mask of 0/1 or of 0/(1 / keep_prob) are both fine: only which units are kept matters.
     if not (np.all(mask[kept] == 1) or np.allclose(mask[kept], 1.0 / keep_prob)):
-        raise _Failed("dropout_forward's mask must hold 0 (dropped) and 1 (kept)")
+        first = np.asarray(out[0], dtype=np.float64)
+        swapped = " (hint: return (A_drop, mask) in that order)" if np.all((first == 0) | (first == 1)) else ""
+        raise _Failed(f"dropout_forward's mask must hold 0 (dropped) and 1 (kept){swapped}")
     return A_drop, kept, out[1]
 
 
@@ -316,7 +325,8 @@ def _adam_loop_slip(net, X, y, epochs, batch_size, learning_rate, rng, *, shuffl
     return costs
 
 
-def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, eps_inside=False, no_sqrt=False):
+def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, eps_inside=False, no_sqrt=False,
+                unsquared=False):
     """A reference with one classic slip, for the hints."""
 
     def train(net, X, y, epochs, batch_size, learning_rate, rng):
@@ -333,10 +343,11 @@ def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, ep
                     state["t"] += 1
                 t = state["t"]
                 m1[k] = b1 * m1[k] + (1 - b1) * g
-                m2[k] = b2 * m2[k] + (1 - b2) * g * g
+                m2[k] = b2 * m2[k] + (1 - b2) * (g if unsquared else g * g)
                 mh = m1[k] / (1 - b1**t) if correct else m1[k]
                 vh = m2[k] / (1 - b2**t) if correct else m2[k]
-                denom = vh + eps if no_sqrt else (np.sqrt(vh + eps) if eps_inside else np.sqrt(vh) + eps)
+                with np.errstate(invalid="ignore"):  # the unsquared slip takes square roots of negatives
+                    denom = vh + eps if no_sqrt else (np.sqrt(vh + eps) if eps_inside else np.sqrt(vh) + eps)
                 params[k] = params[k] - learning_rate * mh / denom
 
         costs = []
@@ -375,6 +386,7 @@ def train_with_adam(learner):
         ("t counts every step since the start; do not reset it each epoch", _wrong_adam(reset_each_epoch=True)),
         ("eps goes outside the square root: sqrt(s_hat) + eps", _wrong_adam(eps_inside=True)),
         ("divide by the square root of s_hat", _wrong_adam(no_sqrt=True)),
+        ("s averages the squared gradients: s = beta2 s + (1 - beta2) dp * dp", _wrong_adam(unsquared=True)),
         ("shuffle every epoch with order = rng.permutation(m), as in notebook 06",
          lambda net, X, y, epochs, batch, lr, rng: _adam_loop(
              net, X, y, epochs, batch, lr, _Unshuffled())),
@@ -385,8 +397,31 @@ def train_with_adam(learner):
     ]
     cases = random_cases(make, ["a [4, 6, 3] ReLU network, 30 examples in batches of 8, 2 epochs",
                                 "a [3, 5, 5, 2] tanh network, 24 examples in batches of 6, 3 epochs"], seed=704)
-    return check_function("train_with_adam", learner, _adam_loop, cases,
-                          ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng"), hints)
+    __tracebackhide__ = True
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = check_function("train_with_adam", learner, _adam_loop, cases,
+                                    ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng"), hints)
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    if result or "(hint: " in result.message or not _unrepeatable(learner, cases[0][1]):
+        print(printed.getvalue(), end="")
+        return result
+    # No slip fits, and the loop does not repeat itself: it shuffles with some other generator.
+    return _report("train_with_adam", False, f"{result.message} (hint: two runs with the same rng gave different "
+                                             "costs: shuffle with the rng argument, order = rng.permutation(m), "
+                                             "not a generator of the notebook or np.random)")
+
+
+def _unrepeatable(learner, args):
+    """True when two runs of ``learner`` on copies of the same ``args`` return different results."""
+    try:
+        first, second = (learner(*copy.deepcopy(args)) for _ in range(2))
+    except Exception:
+        return False  # its error was reported already
+    return _compare(first, second, "", equal_nan=True) is not None
 
 
 class _Unshuffled(np.random.Generator):
