@@ -309,6 +309,8 @@ def divergence_threshold(learner, gradient_descent=None):
     def near(got, target):
         if isinstance(got, (str, bytes)):
             return False  # float("0.0845") parses: a printed answer would pass
+        if np.ndim(got) != 0:
+            return False  # numpy 1 reads float(np.array([r])) as r: a boxed answer would pass
         try:
             return abs(float(got) / target - 1.0) <= THRESHOLD_RTOL
         except (TypeError, ValueError):
@@ -335,7 +337,8 @@ def divergence_threshold(learner, gradient_descent=None):
         # Fits an answer well above the threshold at which the run ends in nan.
         got = answers.get((x.tobytes(), y.tobytes()))
         try:
-            fits = float(got) > (1 + THRESHOLD_RTOL) * ref(x) and runs_to_nan(float(got), x, y)
+            fits = (np.ndim(got) == 0 and float(got) > (1 + THRESHOLD_RTOL) * ref(x)
+                    and runs_to_nan(float(got), x, y))
         except (TypeError, ValueError):
             fits = False
         return got if fits else ref(x)
