@@ -12,7 +12,10 @@ from nnlessons.layers import dense_backward as package_dense_backward
 from nnlessons.lessons import backprop as bp
 from nnlessons.lessons.forward_prop import forward
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_passed, assert_raised
+from verdicts import assert_failed, assert_passed, assert_raised, package_answers_allowed  # noqa: F401 (a fixture)
+
+# The package's references serve as answers here; test_check_reference.py tests their refusal.
+pytestmark = pytest.mark.usefixtures("package_answers_allowed")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_backprop.ipynb"
@@ -76,19 +79,19 @@ def test_dense_backward_right_answers(fn, capsys):
 
 @pytest.mark.parametrize("fn, fragments", [
     (altered(dW=lambda dZ, A, W, m: dZ @ A.T, db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)),
-     ["value 2 of 3: wrong value", "hint: dW and db are m times too large"]),
+     ["value 2 of 3 (dW): wrong value", "hint: dW and db are m times too large"]),
     (altered(db=lambda dZ, A, W, m: dZ.sum(axis=1) / m),
-     ["value 3 of 3: wrong shape, expected (3, 1), got (3,)", "hint: db must be a column (n_out, 1)"]),
-    (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), ["value 1 of 3: wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
-    (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m), ["value 2 of 3: wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
-    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3: wrong value", "hint: dW is m times too large"]),
+     ["value 3 of 3 (db): wrong shape, expected (3, 1), got (3,)", "hint: db must be a column (n_out, 1)"]),
+    (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), ["value 1 of 3 (dA_prev): wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
+    (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m), ["value 2 of 3 (dW): wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
+    (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3 (dW): wrong value", "hint: dW is m times too large"]),
     (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m),
      ["expected (3, 1), got (1, 5)", "hint: db sums over the examples"]),
     (altered(dW=lambda dZ, A, W, m: dZ @ A.T / dZ.shape[0], db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)
-             / dZ.shape[0]), ["value 2 of 3: wrong value", "hint: m is the number of examples"]),
+             / dZ.shape[0]), ["value 2 of 3 (dW): wrong value", "hint: m is the number of examples"]),
     (altered(dW=lambda dZ, A, W, m: dZ @ A.T / A.shape[0], db=lambda dZ, A, W, m: dZ.sum(axis=1, keepdims=True)
-             / A.shape[0]), ["value 2 of 3: wrong value", "hint: m is the number of examples"]),
-    (altered(dW=lambda dZ, A, W, m: -dZ @ A.T / m), ["value 2 of 3: wrong value"]),
+             / A.shape[0]), ["value 2 of 3 (dW): wrong value", "hint: m is the number of examples"]),
+    (altered(dW=lambda dZ, A, W, m: -dZ @ A.T / m), ["value 2 of 3 (dW): wrong value"]),
     (lambda dZ, cache: solution_dense_backward(dZ, cache)[::-1], ["hint: return (dA_prev, dW, db) in that order"]),
     (lambda dZ, cache: solution_dense_backward(dZ, cache)[1:], ["expected a tuple of 3 values"]),
 ])

@@ -11,7 +11,10 @@ from nnlessons.check import forward_prop as checks
 from nnlessons.layers import dense_forward as package_dense_forward
 from nnlessons.lessons import forward_prop as fw
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_passed, assert_raised
+from verdicts import assert_failed, assert_passed, assert_raised, package_answers_allowed  # noqa: F401 (a fixture)
+
+# The package's references serve as answers here; test_check_reference.py tests their refusal.
+pytestmark = pytest.mark.usefixtures("package_answers_allowed")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04_forward_prop.ipynb"
@@ -31,8 +34,8 @@ def test_the_notebooks_solutions_pass(capsys):
     sources = exercise_sources(NOTEBOOK)
     assert [s.rstrip().splitlines()[-1] for s in sources] == [f"check.{n}({n})" for n in checks.EXERCISES]
     run_cells(sources, NOTEBOOK)
-    assert capsys.readouterr().out.splitlines() == [f"PASSED  {c.__name__}: all 4 cases match the reference"
-                                                    for c in CHECKERS]
+    assert capsys.readouterr().out.splitlines() == [f"PASSED  {c.__name__}: all {n} cases match the reference"
+                                                    for c, n in zip(CHECKERS, (4, 6))]
 
 
 def test_the_handout_reports_not_implemented(capsys):
@@ -110,7 +113,7 @@ def rows_forward(X, params, activations):
 @pytest.mark.parametrize("fn", [right_forward, rows_forward, fw.forward,
                                 lambda X, p, a: fw.network_from_params(p, a).forward(X)])
 def test_forward_right_answers(fn, capsys):
-    assert_passed(check.forward, fn, capsys, "all 4 cases match the reference")
+    assert_passed(check.forward, fn, capsys, "all 6 cases match the reference")
 
 
 def slipped(**kw):
@@ -126,7 +129,7 @@ def slipped(**kw):
     (slipped(last_activation=False), ["hint: the last layer's activation is missing"]),
     (slipped(one_short=True), ["wrong value", "hint: the loop stops one layer early"]),
     (lambda *a: right_forward(*a)[0], ["expected a tuple of 2 values", "hint: return the pair (A_L, cache)"]),
-    (lambda *a: right_forward(*a)[::-1], ["value 1 of 2: expected one array of shape (3, 3), got a dict"]),
+    (lambda *a: right_forward(*a)[::-1], ["value 1 of 2 (A_L): expected one array of shape (3, 3), got a dict"]),
 ])
 def test_forward_wrong_answers_are_named(fn, fragments, capsys):
     assert_failed(check.forward, fn, capsys, *fragments)

@@ -8,7 +8,10 @@ from nnlessons import check
 from nnlessons.lessons import linear_collapse as lc
 from nnlessons.activations import relu_derivative, sigmoid_derivative
 from notebook_cells import ROOT, exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed
+from verdicts import assert_failed, assert_passed, package_answers_allowed  # noqa: F401 (a fixture)
+
+# The package's references serve as answers here; test_check_reference.py tests their refusal.
+pytestmark = pytest.mark.usefixtures("package_answers_allowed")
 
 NOTEBOOK = ROOT / "notebooks" / "03_linear_collapse.ipynb"
 
@@ -123,19 +126,19 @@ def accumulates_into_the_layers(layers):
 
 def test_collapse_rejects_wrong_order(capsys):
     # the slip raises on non-square layers, and is still named
-    assert_failed(check.collapse, wrong_order, capsys, "on three 3x3 layers, value 1 of 2: wrong value",
+    assert_failed(check.collapse, wrong_order, capsys, "on three 3x3 layers, value 1 of 2 (W): wrong value",
                   "hint: the product runs the wrong way")
 
 
 @pytest.mark.parametrize("fn, hint", [(biases_not_carried, "hint: the earlier biases must pass through"),
                                       (last_bias_only, "hint: the earlier biases are lost")])
 def test_collapse_rejects_biases_not_carried(fn, hint, capsys):
-    assert_failed(check.collapse, fn, capsys, "on three 3x3 layers, value 2 of 2: wrong value", hint)
+    assert_failed(check.collapse, fn, capsys, "on three 3x3 layers, value 2 of 2 (b): wrong value", hint)
 
 
 def test_collapse_names_no_slip_for_an_unrelated_mistake(capsys):
     line = assert_failed(check.collapse, lambda layers: (nb_collapse(layers)[0] * 2, nb_collapse(layers)[1]), capsys,
-                         "on one layer 2 -> 3, value 1 of 2: wrong value")
+                         "on one layer 2 -> 3, value 1 of 2 (W): wrong value")
     assert "hint" not in line
     line = assert_failed(check.collapse, transposed, capsys, "on one layer 2 -> 3")
     assert "hint" not in line
@@ -143,9 +146,9 @@ def test_collapse_names_no_slip_for_an_unrelated_mistake(capsys):
 
 def test_collapse_rejects_transposed_and_misshaped(capsys):
     assert_failed(check.collapse, transposed, capsys,
-                  "on one layer 2 -> 3, value 1 of 2: wrong shape, expected (3, 2), got (2, 3) (transposed?)")
+                  "on one layer 2 -> 3, value 1 of 2 (W): wrong shape, expected (3, 2), got (2, 3) (transposed?)")
     assert_failed(check.collapse, bias_as_vector, capsys,
-                  "value 2 of 2: wrong shape, expected (3, 1), got (3,)")
+                  "value 2 of 2 (b): wrong shape, expected (3, 1), got (3,)")
 
 
 def test_collapse_rejects_none_and_a_single_array(capsys):

@@ -6,7 +6,10 @@ import pytest
 from nnlessons import check
 from nnlessons.lessons import regression as reg
 from notebook_cells import ROOT, exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, assert_raised, stub
+from verdicts import assert_failed, assert_passed, assert_raised, stub, package_answers_allowed  # noqa: F401 (a fixture)
+
+# The package's references serve as answers here; test_check_reference.py tests their refusal.
+pytestmark = pytest.mark.usefixtures("package_answers_allowed")
 
 NOTEBOOK = ROOT / "notebooks" / "01_regression.ipynb"
 
@@ -161,8 +164,8 @@ def test_mse_gradient_wrong_answers(capsys):
         e = w * x + b - y
         return 2 * np.mean(e), 2 * np.mean(e)
 
-    assert_failed(check.mse_gradient, swapped, capsys, "value 1 of 2: wrong value", "hint: your (dw, db) come out as (db, dw)")
-    assert_failed(check.mse_gradient, no_two, capsys, "value 1 of 2: wrong value", "hint: both values are half")
+    assert_failed(check.mse_gradient, swapped, capsys, "value 1 of 2 (dw): wrong value", "hint: your (dw, db) come out as (db, dw)")
+    assert_failed(check.mse_gradient, no_two, capsys, "value 1 of 2 (dw): wrong value", "hint: both values are half")
     assert_failed(check.mse_gradient, sign, capsys, "hint: both values have the wrong sign")
     assert_failed(check.mse_gradient, no_mean, capsys, "hint: both values are m times too large")
     assert_failed(check.mse_gradient, no_x, capsys, "hint: dw is missing the factor x_i")

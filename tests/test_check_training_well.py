@@ -9,7 +9,10 @@ import pytest
 from nnlessons import check
 from nnlessons.check import training_well as ctw
 from notebook_cells import exercise_sources, run_cells
-from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, package_answers_allowed  # noqa: F401 (a fixture)
+
+# The package's references serve as answers here; test_check_reference.py tests their refusal.
+pytestmark = pytest.mark.usefixtures("package_answers_allowed")
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "07_training_well.ipynb"
 

@@ -54,3 +54,16 @@ def assert_raised(checker, learner, capsys, exc_type, *fragments):
     for fragment in (f"your function raised {exc_type.__name__}",) + fragments:
         assert fragment in out, out
     return out.rstrip("\n")
+
+
+@pytest.fixture
+def package_answers_allowed(monkeypatch):
+    """Checkers that do not watch for calls of the package's answers (``check._reference``).
+
+    For the tests of the cases and hints, whose right and wrong answers are built from the
+    package's references; tests/test_check_reference.py tests the watch itself, and the
+    notebooks' solutions are run with it on (there and in tools/mutants.py).
+    """
+    from nnlessons.check import _reference
+
+    monkeypatch.setattr(_reference, "REFERENCES", {})

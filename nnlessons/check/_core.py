@@ -26,6 +26,8 @@ import warnings
 
 import numpy as np
 
+from . import _reference
+
 #: how close a learner's numbers must be to the reference's
 RTOL, ATOL = 1e-6, 1e-9
 #: the same for an answer computed in float32, whose rounding alone (about 6e-8 a step)
@@ -37,10 +39,14 @@ _CRASHED = object()
 
 
 class CheckResult:
-    """The verdict of one checker: truthy when passed; ``message`` is the line printed."""
+    """The verdict of one checker: truthy when passed; ``message`` is the line printed.
 
-    def __init__(self, name, passed, message):
-        self.name, self.passed, self.message = name, passed, message
+    ``copied`` is True when it failed because the learner's function called the package's own
+    answer to the exercise (``_reference.REFERENCES``); the grader reads it.
+    """
+
+    def __init__(self, name, passed, message, copied=False):
+        self.name, self.passed, self.message, self.copied = name, passed, message, copied
 
     def __bool__(self):
         return self.passed
@@ -54,10 +60,21 @@ class CheckResult:
         pass
 
 
-def _report(name, passed, message):
+def _report(name, passed, message, copied=False):
     line = f"{'PASSED' if passed else 'FAILED'}  {name}: {message}"
     print(line)
-    return CheckResult(name, passed, message)
+    return CheckResult(name, passed, message, copied)
+
+
+def watching(name):
+    """``_reference.watch`` over the references of checker ``name`` (``REFERENCES[name]``)."""
+    return _reference.watch(_reference.REFERENCES.get(name, ()))
+
+
+def report_copied(name, seen, where=None):
+    """The FAILED line of a learner's function that called the package's answer (``seen.called``)."""
+    message = _reference.message(seen.called)
+    return _report(name, False, f"{where}: {message}" if where else message, copied=True)
 
 
 def _describe(x):
@@ -84,10 +101,11 @@ def _shape_hint(expected, got):
     return ""
 
 
-def _compare(expected, got, where, equal_nan=False, shape_hint=True):
+def _compare(expected, got, where, equal_nan=False, shape_hint=True, names=None):
     """Return None if ``got`` matches ``expected``, else a one-line description.
 
     ``shape_hint=False`` leaves out the guess at a wrong shape's cause (when a fitting hint names it).
+    ``names`` names the values of a tuple or list ``expected`` ("value 1 of 2 (A_L)").
     """
     if got is None:
         return f"{where}: your function returned None (is a `return` missing?)"
@@ -110,7 +128,8 @@ def _compare(expected, got, where, equal_nan=False, shape_hint=True):
         if not isinstance(got, kinds) or len(got) != len(expected):
             return f"{where}: expected {_describe(expected)}, got {_describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
-            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}", equal_nan, shape_hint)
+            named = f" ({names[i]})" if names and i < len(names) else ""
+            problem = _compare(e, g, f"{where}, value {i + 1} of {len(expected)}{named}", equal_nan, shape_hint)
             if problem:
                 return problem
         return None
@@ -228,7 +247,8 @@ def _notebook_data_hint(learner):
             f"compute from the arguments it receives")
 
 
-def check_function(name, learner, reference, cases, arg_names=None, hints=()):
+def check_function(name, learner, reference, cases, arg_names=None, hints=(), references=None, names=None,
+                   on_error=None):
     """Run ``learner`` against ``reference`` on ``cases`` and print the verdict.
 
     ``cases`` is a list of ``(description, args)`` with ``args`` a tuple of
@@ -237,6 +257,11 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
     ``hints`` is a list of ``(message, wrong_reference)`` for the usual slips
     (a missing 1/m, a sign error): when a wrong answer matches one of them on
     every case, its message is added to the line, e.g. "(hint: divide by m)".
+    ``names`` names the returned values when there are several ("A_L", "cache"), for the
+    messages. A call of one of ``references`` (default ``REFERENCES[name]``, the package's own
+    answers) while the learner's function runs makes it fail, with ``copied`` set.
+    ``on_error(description, args, exc)`` may name the cause of an exception the learner's
+    function raised (a hint added to the line), or return None.
     Returns a ``CheckResult`` (truthy when passed).
     """
     __tracebackhide__ = True  # IPython and pytest show the learner's frames, not this one
@@ -248,21 +273,27 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
                             f"got {type(args).__name__}")
     if not callable(learner):
         return _report(name, False, f"expected a function, got {_describe(learner)}")
+    refs = _reference.REFERENCES.get(name, ()) if references is None else references
     for description, args in cases:
         expected = reference(*copy.deepcopy(args))
         pristine = copy.deepcopy(args)
         given = copy.deepcopy(args)
         try:
-            got = learner(*given)
+            with _reference.watch(refs) as seen:
+                got = learner(*given)
         except NotImplementedError:
             return _report(name, False, NOT_IMPLEMENTED)
         except Exception as exc:
             # The first line of the message keeps the verdict on one line; the
             # whole message follows with the traceback.
             first = (str(exc).strip().splitlines() or [""])[0]
+            hint = on_error(description, args, exc) if on_error is not None else None
             _report(name, False, f"on {description}, your function raised "
-                                 f"{type(exc).__name__}{': ' + first if first else ''} (traceback below)")
+                                 f"{type(exc).__name__}{': ' + first if first else ''}"
+                                 f"{f' (hint: {hint})' if hint else ''} (traceback below)")
             raise
+        if seen:
+            return report_copied(name, seen)
         # Checked first: an input changed in place is often why the value is wrong.
         for i, (before, after) in enumerate(zip(pristine, given)):
             if not _same(before, after):
@@ -272,12 +303,12 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=()):
                           if isinstance(before, (dict, list, tuple)) else "")
                 return _report(name, False, f"on {description}: your function modified its input "
                                             f"{arg} in place; compute a new array instead{shared}")
-        problem = _compare(expected, got, f"on {description}")
+        problem = _compare(expected, got, f"on {description}", names=names)
         if problem:
             hint = _fitting_hint(learner, cases, hints) or _notebook_data_hint(learner)
             if hint:
                 # The hint names the cause: a guess from the shape alone could contradict it.
-                problem = _compare(expected, got, f"on {description}", shape_hint=False)
+                problem = _compare(expected, got, f"on {description}", shape_hint=False, names=names)
             return _report(name, False, f"{problem} (hint: {hint})" if hint else problem)
     return _report(name, True, f"all {len(cases)} cases match the reference")
 
@@ -312,7 +343,7 @@ def unsilenced(learner):
     return run
 
 
-def check_stable(name, learner, reference, cases, arg_names, hints=()):
+def check_stable(name, learner, reference, cases, arg_names, hints=(), names=None):
     """``check_function``, and a failure if numpy warned inside the learner's function.
 
     The series' one warning policy for numerical exercises (notebook 02's stable
@@ -321,7 +352,7 @@ def check_stable(name, learner, reference, cases, arg_names, hints=()):
     """
     cases = list(cases)  # indexed below, as check_function accepts any iterable
     if not callable(learner):
-        return check_function(name, learner, reference, cases, arg_names, hints)
+        return check_function(name, learner, reference, cases, arg_names, hints, names=names)
     run, calls, warned = unsilenced(learner), [0], []
 
     def watched(*args):
@@ -343,7 +374,7 @@ def check_stable(name, learner, reference, cases, arg_names, hints=()):
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):
-            result = check_function(name, watched, reference, cases, arg_names, hints)
+            result = check_function(name, watched, reference, cases, arg_names, hints, names=names)
     except BaseException:
         print(printed.getvalue(), end="")
         raise

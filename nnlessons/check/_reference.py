@@ -17,8 +17,51 @@ import inspect
 import sys
 import threading
 
-#: checker name -> the package functions that are that exercise's answer
-REFERENCES = {}
+#: checker name -> the package functions that are that exercise's answer. Functions that a right
+#: answer may use (an activation inside ``forward``, the package's ``forward`` that notebook 05
+#: imports for ``train_gd``, ``Network.forward`` inside 06's loop) are not listed.
+_R = "nnlessons.lessons."
+REFERENCES = {
+    # 01 regression
+    "mse_cost": (_R + "regression:mse_cost", _R + "regression:mse", _R + "regression:sum_squared_error"),
+    "mse_gradient": (_R + "regression:mse_gradient",),
+    "gradient_descent": (_R + "regression:gradient_descent", _R + "regression:gradient_descent_step"),
+    "divergence_threshold": (_R + "regression:largest_stable_learning_rate",),
+    # 02 cost functions
+    "stable_sigmoid": ("nnlessons.activations:sigmoid", _R + "cost_functions:predict"),
+    "log_loss": ("nnlessons.losses:binary_cross_entropy", _R + "cost_functions:cost"),
+    "log_loss_gradient": (_R + "cost_functions:gradients",),
+    "train_logistic": (_R + "cost_functions:train_logistic", _R + "cost_functions:gradient_descent"),
+    # 03 linear collapse
+    "collapse": (_R + "linear_collapse:collapse",),
+    "relu_derivative": ("nnlessons.activations:relu_derivative",),
+    "sigmoid_derivative": ("nnlessons.activations:sigmoid_derivative",),
+    "relu_kinks": (_R + "linear_collapse:relu_kinks",),
+    # 04 forward propagation
+    "dense_forward": ("nnlessons.layers:dense_forward", "nnlessons.layers:forward"),
+    "forward": (_R + "forward_prop:forward", "nnlessons.network:Network.forward"),
+    # 05 backpropagation
+    "dense_backward": ("nnlessons.layers:dense_backward", "nnlessons.layers:backward"),
+    "backward": (_R + "backprop:backward", "nnlessons.network:Network.backward"),
+    "train_gd": (_R + "backprop:train_gd", "nnlessons.network:Network.fit"),
+    # 06 digits
+    "train_sgd": (_R + "digits:train_sgd",),
+    "flatten_images": ("nnlessons.mnist:to_columns",),
+    "to_one_hot": ("nnlessons.losses:one_hot",),
+    "confusion_matrix": (_R + "digits:confusion_matrix",),
+    # 07 training well
+    "l2_gradients": ("nnlessons.regularization:l2_gradients",),
+    "dropout": ("nnlessons.regularization:dropout_forward", "nnlessons.regularization:dropout_backward",
+                "nnlessons.regularization:dropout_mask"),
+    "momentum_step": ("nnlessons.optim:Momentum.step",),
+    "train_with_adam": ("nnlessons.optim:Adam.step", "nnlessons.network:Network.fit"),
+    # 08 autodiff
+    "backward_rules": tuple(f"nnlessons.autodiff:{op}_backward"
+                            for op in ("add", "mul", "pow", "exp", "log", "tanh", "relu")),
+    "topological_order": ("nnlessons.autodiff:topological_order",),
+    "gradients": ("nnlessons.autodiff:Value.backward",),
+    "unbroadcast": ("nnlessons.autodiff:unbroadcast",),
+}
 
 
 def resolve(spec):
@@ -83,7 +126,11 @@ def watch(functions):
 
 
 def message(called):
-    """The line a checker prints when the learner's function called the package's reference."""
-    names = ", ".join(n.rsplit(".", 1)[-1] for n in called)
-    return (f"you called nnlessons' own {names} ({', '.join(called)}): that is the course's answer, "
+    """The line a checker prints when the learner's function called the package's reference.
+
+    ``called`` lists the references in the order first called: the first is the one the
+    learner's code called (the others, if any, are what it calls in turn).
+    """
+    first = called[0]
+    return (f"you called nnlessons' own {first.rsplit('.', 1)[-1]} ({first}): that is the course's answer, "
             f"not yours; write your own")

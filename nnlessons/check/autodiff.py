@@ -13,7 +13,9 @@ import math
 import numpy as np
 
 from .. import autodiff as ad
-from ._core import NOT_IMPLEMENTED, CheckResult, _describe, _report, check_function, random_cases
+from . import _reference
+from ._core import (NOT_IMPLEMENTED, CheckResult, _describe, _report, check_function, random_cases, report_copied,
+                    watching)
 
 __all__ = ["backward_rules", "topological_order", "gradients", "unbroadcast"]
 
@@ -122,7 +124,9 @@ def backward_rules(*rules):
         printed = io.StringIO()
         try:
             with contextlib.redirect_stdout(printed):
-                result = check_function(rule_name, learner, reference, cases, names, hints)
+                result = check_function(rule_name, learner, reference, cases, names, hints,
+                                        references=_reference.REFERENCES.get(name, ()),
+                                        names=("the gradient for a", "the gradient for b"))
         except Exception:
             # The learner's error: say which rule raised it, then let its traceback show.
             line = printed.getvalue().strip().split("  ", 1)[-1]
@@ -131,7 +135,7 @@ def backward_rules(*rules):
         if not result:
             # A stub reads as the stub of the whole exercise, as in every other checker.
             message = result.message if result.message == NOT_IMPLEMENTED else f"{rule_name}: {result.message}"
-            return _report(name, False, message)
+            return _report(name, False, message, copied=result.copied)
     if len(rules) != len(RULES):
         return _report(name, False, f"expected the {len(RULES)} rules {', '.join(RULES)} in that order, "
                                     f"got {len(rules)} function{'s' if len(rules) != 1 else ''}")
@@ -180,7 +184,8 @@ def _call(name, learner, description, args):
     """Run the learner once: its value, or a verdict when it cannot be judged (stub, exception, None)."""
     __tracebackhide__ = True
     try:
-        got = learner(*args)
+        with watching(name) as seen:
+            got = learner(*args)
     except NotImplementedError:
         return None, _report(name, False, NOT_IMPLEMENTED)
     except Exception as exc:
@@ -188,6 +193,8 @@ def _call(name, learner, description, args):
         _report(name, False, f"on {description}, your function raised "
                              f"{type(exc).__name__}{': ' + first if first else ''} (traceback below)")
         raise
+    if seen:
+        return None, report_copied(name, seen)
     if got is None:
         return None, _report(name, False, f"on {description}: your function returned None "
                                           "(is a `return` missing?)")
@@ -344,12 +351,12 @@ def gradients(learner):
     except Exception:
         print(_with_earlier(printed.getvalue(), learner), end="")
         raise
-    if result or result.message == NOT_IMPLEMENTED:
+    if result or result.message == NOT_IMPLEMENTED or result.copied:
         print(printed.getvalue(), end="")
         return result
     line = _with_earlier(printed.getvalue(), learner)
     print(line, end="")
-    return CheckResult(result.name, False, line.strip().split(": ", 1)[1])
+    return CheckResult(result.name, False, line.strip().split(": ", 1)[1], result.copied)
 
 
 def _with_earlier(line, learner):

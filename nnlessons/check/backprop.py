@@ -24,7 +24,7 @@ from ..datasets import moons, train_test_split
 from ..lessons import backprop as _bp
 from ..lessons.forward_prop import forward as _forward, network_from_params
 from ..network import Network
-from ._core import CheckResult, _report, check_function, random_cases
+from ._core import CheckResult, _report, check_function, random_cases, report_copied, watching
 from .forward_prop import square_params
 
 __all__ = ["dense_backward", "backward", "train_gd"]
@@ -64,7 +64,8 @@ def dense_backward(learner):
     cases = random_cases(make, ["3 neurons, 4 inputs, 5 examples", "one output neuron, 6 examples",
                                 "a single example", "a square layer (3 neurons, 3 inputs, 3 examples)"],
                          seed=502)
-    return check_function("dense_backward", learner, reference, cases, ("dZ", "cache"), hints=[
+    return check_function("dense_backward", learner, reference, cases, ("dZ", "cache"),
+                          names=("dA_prev", "dW", "db"), hints=[
         ("dW and db are m times too large: they are gradients of the mean cost, divide by m",
          lambda dZ, c: slip(dZ, c, per_m=False)),
         ("db must be a column (n_out, 1): sum with keepdims=True", lambda dZ, c: slip(dZ, c, flat_db=True)),
@@ -218,14 +219,14 @@ def _earlier_failing(learner):
 
 def _failed_with_note(result, printed, learner):
     """Print a failed verdict, with a note naming the learner's failing earlier exercises it calls."""
-    failing = _earlier_failing(learner)
+    failing = _earlier_failing(learner) if not result.copied else []
     if not failing:
         print(printed, end="")
         return result
     note = (f" (note: your {learner.__name__} calls your {' and '.join(failing)}, which does not pass its "
             "checker yet: make it pass first)")
     print(printed.rstrip("\n") + note)
-    return CheckResult(result.name, False, result.message + note)
+    return CheckResult(result.name, False, result.message + note, result.copied)
 
 
 def _with_d_names(learner):
@@ -395,11 +396,14 @@ def train_gd(learner):
     sizes, activations = MOONS_NETWORK
     start = Network(sizes, activations, "binary_cross_entropy", rng=rng).get_params()
     try:
-        trained = learner(X_train, y_train.reshape(1, -1).astype(np.float64), start, list(activations),
-                          LEARNING_RATE, STEPS)
+        with watching("train_gd") as seen:
+            trained = learner(X_train, y_train.reshape(1, -1).astype(np.float64), start, list(activations),
+                              LEARNING_RATE, STEPS)
     except Exception as exc:
         _report("train_gd", False, f"on two moons, your function raised {type(exc).__name__} (traceback below)")
         raise
+    if seen:
+        return report_copied("train_gd", seen, "on two moons")
     if not isinstance(trained, dict) or sorted(trained) != sorted(start):
         return _report("train_gd", False, f"on two moons: expected the trained params {sorted(start)}, "
                                           f"got {type(trained).__name__}")

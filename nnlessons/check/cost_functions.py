@@ -127,7 +127,7 @@ def log_loss_gradient(learner):
     hints += _boxed_hints(_reference_log_loss_gradient, ["dw", "db"],
                           [[(1, 1), ()], [(1, 1), (1, 1)], [(1,), ()], [(1,), (1,)]])
     return check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
-                          ["w", "b", "x", "y"], hints)
+                        ["w", "b", "x", "y"], hints, names=("dw", "db"))
 
 
 # --------------------------------------------------------------------------- train_logistic
@@ -222,6 +222,6 @@ def train_logistic(learner, log_loss_gradient=None):
 
     def run():
         return check_function("train_logistic", learner, _reference_training, cases,
-                              ["x", "y", "learning_rate", "n_steps"], hints)
+                              ["x", "y", "learning_rate", "n_steps"], hints, names=("w", "b"))
 
     return _using("train_logistic", run, [("exercise 3", globals()["log_loss_gradient"], log_loss_gradient)])

@@ -6,7 +6,7 @@ from ..activations import relu, relu_derivative, softmax
 from ..lessons import digits
 from ..losses import one_hot
 from ..network import Network
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases
+from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_copied, watching
 
 __all__ = ["train_sgd", "flatten_images", "to_one_hot", "confusion_matrix"]
 
@@ -252,15 +252,21 @@ def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
     if not callable(learner):
         return _report(name, False, f"expected a function, got a {type(learner).__name__}")
     try:
-        problem = _inspect_small(learner)
+        with watching(name) as seen:
+            problem = _inspect_small(learner)
+        if seen:
+            return report_copied(name, seen)
         if problem is None and data is not None:
             X, y, X_val, y_val = data
             recipe = dict(digits.RECIPE)
             if epochs is not None:
                 recipe["epochs"] = epochs
             net = Network([X.shape[0], 128, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=_SEED)
-            values = learner(net, X, y, X_val, y_val, recipe["epochs"], recipe["batch_size"],
-                             recipe["learning_rate"], np.random.default_rng(_SEED))
+            with watching(name) as seen:
+                values = learner(net, X, y, X_val, y_val, recipe["epochs"], recipe["batch_size"],
+                                 recipe["learning_rate"], np.random.default_rng(_SEED))
+            if seen:
+                return report_copied(name, seen)
     except NotImplementedError:
         return _report(name, False, NOT_IMPLEMENTED)
     except Exception as exc:

@@ -2,10 +2,13 @@
 
 Each checker compares the learner's function with the package's reference
 (``layers.dense_forward``; ``Network.forward`` for a whole network) on cases from
-its own seeded generator. The whole-network cases keep every layer as wide as
+its own seeded generator. The first whole-network cases keep every layer as wide as
 its input and the batch as wide as the layers (or one example): then the usual
 slips (a transposed ``W``, a flat bias ``(n,)``, softmax over the wrong axis)
-give numbers instead of a numpy error, and the checker can name the slip.
+give numbers instead of a numpy error, and the checker can name the slip. The
+last cases have layers of other widths than their inputs and a batch of yet
+another size, so that an answer which takes a layer's shape from its input
+(``Z = np.zeros(A.shape)``) cannot pass by accident.
 """
 
 import numpy as np
@@ -58,23 +61,53 @@ _NETWORKS = [(3, 2, 3, ["relu", "softmax"]),
              (4, 3, 4, ["relu", "tanh", "sigmoid"]),
              (2, 1, 2, ["sigmoid"]),
              (5, 2, 1, ["tanh", "softmax"])]
+#: (layer sizes, batch size, activations): each layer of another width than its input, the batch
+#: of a size no layer has
+_UNEVEN = [([3, 5, 2], 7, ["tanh", "softmax"]),
+           ([4, 6, 3, 1], 5, ["relu", "tanh", "sigmoid"])]
 
 
 def square_params(rng, n, depth):
     """``W1, b1, ..., W_depth, b_depth`` of a network whose every layer has ``n`` units and ``n`` inputs."""
-    return {name: rng.normal(size=(n, n) if name[0] == "W" else (n, 1))
-            for l in range(1, depth + 1) for name in (f"W{l}", f"b{l}")}
+    return sized_params(rng, [n] * (depth + 1))
+
+
+def sized_params(rng, sizes):
+    """``W1, b1, ...`` of a network with the layer sizes ``sizes`` (inputs first)."""
+    return {name: rng.normal(size=(n_out, n_in) if name[0] == "W" else (n_out, 1))
+            for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)
+            for name in (f"W{l}", f"b{l}")}
 
 
 def _network_case(rng, i):
+    if i >= len(_NETWORKS):
+        sizes, m, activations = _UNEVEN[i - len(_NETWORKS)]
+        return rng.normal(size=(sizes[0], m)), sized_params(rng, sizes), list(activations)
     n, depth, m, activations = _NETWORKS[i]
     params = square_params(rng, n, depth)
     return rng.normal(size=(n, m)), params, list(activations)
 
 
+def _uneven_error(description, args, exc):
+    """The hint for an exception on a network whose layers change width, after the square ones passed."""
+    X, params, activations = args
+    if X.shape[0] == params["W1"].shape[0] or not isinstance(exc, (ValueError, IndexError)):
+        return None  # a square network: the error is the learner's own, reported as it is
+    text = str(exc).replace(" ", "")
+    for l in range(1, len(activations) + 1):
+        W = params[f"W{l}"]
+        z, a = f"({W.shape[0]},{X.shape[1]})", f"({W.shape[1]},{X.shape[1]})"
+        if z in text and a in text:
+            return (f"layer {l}'s Z has shape {z.replace(',', ', ')}, W{l} @ A{l - 1} + b{l}, not the shape "
+                    f"{a.replace(',', ', ')} of its input: an array made with the input's shape "
+                    "(np.zeros(A.shape)) cannot hold it; let Z = W @ A + b make its own array")
+    return ("the networks whose layers are as wide as their inputs passed; here each layer changes the width: "
+            "Z_l has shape (n_l, m), from W_l (n_l, n_(l-1)), not the shape of the layer's input")
+
+
 def _slip(X, params, activations, *, flat_bias=False, transpose_W=False, softmax_over=0, keep_A0=True,
           last_activation=True, one_short=False, first_only=False, from_X=False, relu_only=False,
-          relu_in_place=False, A_before=False):
+          relu_in_place=False, A_before=False, first_activation=False):
     """The forward pass with one of the usual slips, returning ``(A_L, cache)`` like the reference."""
     A, cache = X, {"A0": X} if keep_A0 else {}
     layers = activations[:-1] if one_short else activations[:1] if first_only else activations
@@ -85,6 +118,8 @@ def _slip(X, params, activations, *, flat_bias=False, transpose_W=False, softmax
             cache[f"Z{l}"], cache[f"A{l}"] = Z, A
             A = _FUNCTIONS[name](Z)
             continue
+        if first_activation:
+            name = activations[0]
         if relu_only or (relu_in_place and name == "relu"):
             A = relu(Z)
             if relu_in_place:  # A = Z; A[A < 0] = 0 changes Z too
@@ -110,8 +145,16 @@ def forward(learner):
     """
     descriptions = [f"a {' -> '.join([str(n)] * (depth + 1))} network ({', '.join(acts)}) "
                     f"on {m} example{'s' * (m > 1)}" for n, depth, m, acts in _NETWORKS]
+    descriptions += [f"a {' -> '.join(map(str, sizes))} network ({', '.join(acts)}) on {m} examples"
+                     for sizes, m, acts in _UNEVEN]
     cases = random_cases(_network_case, descriptions, seed=404)
-    return check_function("forward", learner, _forward, cases, ["X", "params", "activations"], hints=[
+
+    def returns_Z(*a):
+        A_L, cache = _forward(*a)
+        return cache[f"Z{len(a[2])}"], cache
+
+    return check_function("forward", learner, _forward, cases, ["X", "params", "activations"],
+                          names=("A_L", "cache"), on_error=_uneven_error, hints=[
         ("the bias was added as a flat (n,) vector: keep b as the column (n, 1), so that bias j goes to "
          "neuron (row) j of every example", lambda *a: _slip(*a, flat_bias=True)),
         ("W is transposed: Z = W @ A_prev with W of shape (n_out, n_in)", lambda *a: _slip(*a, transpose_W=True)),
@@ -131,6 +174,10 @@ def forward(learner):
          lambda *a: _slip(*a, from_X=True)),
         ("every layer used ReLU: layer l uses its own activation, activations[l - 1]",
          lambda *a: _slip(*a, relu_only=True)),
+        ("every layer used the first activation, activations[0]: layer l uses its own, activations[l - 1]",
+         lambda *a: _slip(*a, first_activation=True)),
+        ("the first value returned is Z_L, before the activation: return A_L = g_L(Z_L), as stored in "
+         "the cache", returns_Z),
         ("Z was changed by the ReLU: A = Z then A[A < 0] = 0 changes Z too (one array, two names); "
          "compute a new array, e.g. np.maximum(Z, 0)", lambda *a: _slip(*a, relu_in_place=True)),
         ("cache['Al'] holds the layer's input: store A_l = g_l(Z_l) after applying the activation",

@@ -49,7 +49,7 @@ def collapse(learner):
     if callable(learner) and _collapse_slip(learner, square):
         cases = square
     return check_function("collapse", learner, linear_collapse.collapse, cases, arg_names=["layers"],
-                          hints=_COLLAPSE_HINTS)
+                          hints=_COLLAPSE_HINTS, names=("W", "b"))
 
 
 def _collapse_folded(layers, step):

@@ -22,7 +22,8 @@ from ..datasets import minibatches
 from ..gradcheck import numerical_gradient, relative_error
 from ..network import Network
 from ..optim import Adam, Momentum
-from ._core import NOT_IMPLEMENTED, _compare, _describe, _report, _same, check_function, random_cases
+from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, _same, check_function, random_cases,
+                    report_copied, watching)
 
 __all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam"]
 
@@ -224,11 +225,16 @@ def dropout(forward, backward=None):
         if not callable(fn) and not (fn is None and what == "dropout_backward"):
             return _report("dropout", False, f"{what}: expected a function, got {_describe(fn)}")
     try:
-        _check_dropout(forward, backward)
+        with watching("dropout") as seen:
+            _check_dropout(forward, backward)
     except NotImplementedError:
         return _report("dropout", False, NOT_IMPLEMENTED)
     except _Failed as failed:
+        if seen:
+            return report_copied("dropout", seen)
         return _report("dropout", False, str(failed))
+    if seen:
+        return report_copied("dropout", seen)
     return _report("dropout", True, "mask, scaling and backward right; the gradient through your dropout "
                                     "in a network matches central differences (relative error below 1e-7)")
 
@@ -291,7 +297,8 @@ def momentum_step(learner):
                                 "a [2, 3, 1] network, learning rate 0.05, beta 0.5",
                                 "one layer, beta 0 (plain gradient descent)"], seed=703)
     return check_function("momentum_step", learner, _momentum_reference, cases,
-                          ("params", "grads", "velocity", "learning_rate", "beta"), hints)
+                          ("params", "grads", "velocity", "learning_rate", "beta"), hints,
+                          names=("new_params", "new_velocity"))
 
 
 # ------------------------------------------------------------------ Adam, end to end
