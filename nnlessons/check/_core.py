@@ -343,12 +343,13 @@ def unsilenced(learner):
     return run
 
 
-def check_stable(name, learner, reference, cases, arg_names, hints=(), names=None):
+def check_stable(name, learner, reference, cases, arg_names, hints=(), names=None, overflow_advice=None):
     """``check_function``, and a failure if numpy warned inside the learner's function.
 
     The series' one warning policy for numerical exercises (notebook 02's stable
     functions, notebook 03's sigmoid derivative): right values computed through an overflow
     do not pass; a learner's own ``np.errstate`` does not hide the warning (``unsilenced``).
+    ``overflow_advice`` replaces the general advice after an overflow (it may name the exercise's usual one).
     """
     cases = list(cases)  # indexed below, as check_function accepts any iterable
     if not callable(learner):
@@ -383,8 +384,8 @@ def check_stable(name, learner, reference, cases, arg_names, hints=(), names=Non
         # Drop the PASSED line: the numbers were right, the computation was not stable.
         print("".join(text.splitlines(keepends=True)[:-1]), end="")
         description, message = warned[0]
-        advice = ("rearrange it so that exp never receives a large positive number" if "overflow" in message
-                  else "a stable computation gives numpy nothing to warn about")
+        advice = ((overflow_advice or "rearrange it so that exp never receives a large positive number")
+                  if "overflow" in message else "a stable computation gives numpy nothing to warn about")
         hidden = " (np.errstate hides numpy's warning, not the overflow)" if run is not learner else ""
         return _report(name, False, f"on {description}, numpy warned '{message}': even where the values "
                                     f"come out right, the computation fails on the way; {advice}{hidden}")

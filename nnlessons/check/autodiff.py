@@ -7,6 +7,7 @@ each after its inputs), since a graph has many right orders.
 """
 
 import contextlib
+import copy
 import io
 import math
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .. import autodiff as ad
 from . import _reference
-from ._core import (NOT_IMPLEMENTED, CheckResult, _describe, _report, check_function, random_cases, report_copied,
+from ._core import (NOT_IMPLEMENTED, CheckResult, _compare, _describe, _report, check_function, random_cases, report_copied,
                     watching)
 
 __all__ = ["backward_rules", "topological_order", "gradients", "unbroadcast"]
@@ -405,34 +406,154 @@ def _check_gradients(learner):
                 if _close(got, wrong):
                     return _report(name, False, f"{message} (hint: {hint})")
             return _report(name, False, message)
-    return _report(name, True, f"all {len(cases)} graphs match central differences, also when called twice")
+    problem = _exponential_paths_problem(learner)
+    if problem is not None:
+        return problem
+    return _report(name, True, f"all {len(cases)} graphs match central differences, also when called twice; "
+                               f"a graph of 2^{PATH_LEVELS} paths walked once per node")
+
+
+#: the levels of the graph y = y + y, each doubling the number of paths from the root to x
+PATH_LEVELS = 40
+#: grad updates allowed on that graph: a walk in topological order makes about 2 per node
+PATH_BUDGET = 20_000
+
+
+class _TooManyUpdates(BaseException):
+    """Raised inside the learner's ``gradients`` when the graph's nodes received ``PATH_BUDGET`` updates.
+
+    Not an ``Exception``: the learner's own ``except Exception`` must not swallow it.
+    """
+
+
+class _Counted(ad.Value):
+    """A ``Value`` that counts the assignments to its ``grad`` (of all nodes together), up to a budget.
+
+    Counting updates rather than timing them: the verdict does not depend on the machine's speed.
+    """
+
+    updates = [0]
+
+    @property
+    def grad(self):
+        return self.__dict__.get("_grad", 0.0)
+
+    @grad.setter
+    def grad(self, value):
+        _Counted.updates[0] += 1
+        if _Counted.updates[0] > PATH_BUDGET:
+            raise _TooManyUpdates()
+        self.__dict__["_grad"] = value
+
+
+def _exponential_paths_problem(learner):
+    """None when ``learner`` differentiates y = y + y, 40 times over, in a number of steps linear in its size.
+
+    The graph has 41 nodes and 2^40 paths from the root to x: pushing each contribution along
+    every path (a recursion from the root without an order) gives the right numbers in
+    exponential time, and never ends here.
+    """
+    __tracebackhide__ = True
+    x = _Counted(1.5, label="x")
+    y = x
+    for _ in range(PATH_LEVELS):
+        y = y + y
+    description = f"y = y + y repeated {PATH_LEVELS} times (a graph of 2^{PATH_LEVELS} paths from y to x)"
+    _Counted.updates[0] = 0
+    try:
+        got, verdict = _call("gradients", learner, description, (y, [x]))
+    except _TooManyUpdates:
+        return _report("gradients", False, f"on {description}: still updating grads after {PATH_BUDGET:,} updates "
+                                           f"on {PATH_LEVELS + 1} nodes (hint: your function pushes each "
+                                           "contribution along every path, 2^40 of them; walk the nodes once, in "
+                                           "reversed topological order, so that each node passes on its complete "
+                                           "grad a single time)")
+    if verdict is not None:
+        return verdict
+    if not _close(got, [2.0 ** PATH_LEVELS]):
+        return _report("gradients", False, f"on {description}: expected [{2.0 ** PATH_LEVELS:.6g}], got {got!r:.60}")
+    return None
 
 
 # -------------------------------------------------------------- unbroadcast
 def unbroadcast(learner):
     """Check ``unbroadcast(grad, shape)``: ``grad`` summed down to ``shape`` over the broadcast axes."""
 
+    # (grad's shape, shape): the 2-D cases first, then extra leading axes together with size-1 axes
+    specs = [((3, 5), (3, 1)), ((3, 5), (1, 5)), ((3, 5), (3, 5)), ((3, 5), (5,)), ((3, 5), (1, 1)),
+             ((2, 3, 5), (3, 1)), ((4, 2, 3, 5), (1, 5)), ((2, 4, 3, 5), (4, 1, 5)), ((2, 3, 4), (1, 1, 4))]
+
     def make(rng, i):
-        shape = [(3, 1), (1, 5), (3, 5), (5,), (1, 1)][i]
-        return rng.standard_normal((3, 5)), shape
+        grad_shape, shape = specs[i]
+        return rng.standard_normal(grad_shape), shape
 
     cases = random_cases(make, ["a bias (3, 1) added to every column of (3, 5)",
                                 "a row (1, 5) added to every row of (3, 5)",
                                 "no broadcasting: (3, 5) to (3, 5)",
                                 "a vector (5,) broadcast to (3, 5)",
-                                "a (1, 1) constant broadcast to (3, 5)"], seed=801)
+                                "a (1, 1) constant broadcast to (3, 5)",
+                                "a (3, 1) broadcast to (2, 3, 5): one leading axis and a size-1 axis",
+                                "a (1, 5) broadcast to (4, 2, 3, 5): two leading axes and a size-1 axis",
+                                "a (4, 1, 5) broadcast to (2, 4, 3, 5)",
+                                "a (1, 1, 4) broadcast to (2, 3, 4): no leading axis, two size-1 axes"],
+                         seed=801)
     hints = [("sum, not mean: a bias added to every column receives every column's gradient in full",
               lambda grad, shape: _reduce(grad, shape, np.mean, lambda size: size == 1)),
              ("sum over the axes where shape has size 1 (those were broadcast), not the others",
-              lambda grad, shape: _reduce(grad, shape, np.sum, lambda size: size != 1))]
-    return check_function("unbroadcast", learner, ad.unbroadcast, cases, ("grad", "shape"), hints)
+              lambda grad, shape: _reduce(grad, shape, np.sum, lambda size: size != 1)),
+             ("one `if` removes one leading axis; grad may have several: `while grad.ndim > len(shape)`",
+              lambda grad, shape: _reduce(grad, shape, np.sum, lambda size: size == 1, leading_once=True)),
+             ("remove the leading axes first, then sum the size-1 axes: until grad has len(shape) axes, axis i "
+              "of shape is not axis i of grad", _sized_first)]
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = check_function("unbroadcast", learner, ad.unbroadcast, cases, ("grad", "shape"), hints,
+                                    on_error=_unbroadcast_error)
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    if result or result.copied or "(hint: " in result.message or not _right_on(learner, cases[:5]):
+        print(printed.getvalue(), end="")
+        return result
+    return _report("unbroadcast", False, f"{result.message} (hint: {_TWO_D})")
 
 
-def _reduce(grad, shape, how, summed):
+_TWO_D = ("right on the 2-D cases, not beyond: grad and shape may have any number of axes; remove leading axes "
+          "while grad.ndim > len(shape), then sum each axis where shape has size 1")
+
+
+def _right_on(learner, cases):
+    """True when ``learner`` matches ``ad.unbroadcast`` on every case of ``cases``."""
+    try:
+        return all(_compare(ad.unbroadcast(*args), learner(*copy.deepcopy(args)), "") is None
+                   for _, args in cases)
+    except Exception:
+        return False
+
+
+def _reduce(grad, shape, how, summed, leading_once=False):
     """``unbroadcast`` with another reduction, or over other axes: the usual slips."""
     while grad.ndim > len(shape):
         grad = how(grad, axis=0)
+        if leading_once:
+            break
     for axis, size in enumerate(shape):
         if summed(size) and grad.shape[axis] != 1:
             grad = how(grad, axis=axis, keepdims=True)
     return grad
+
+
+def _sized_first(grad, shape):
+    """The size-1 axes of ``shape`` summed on grad's axes of the same index, before the leading axes go."""
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    return grad
+
+
+def _unbroadcast_error(description, args, exc):
+    grad, shape = args
+    return _TWO_D if grad.ndim > 2 or len(shape) > 2 else None

@@ -93,6 +93,8 @@ def _gradient_cases():
             return 0.0, 0.0, x, y
         if i == 1:
             return 1.5, -0.5, np.array([[2.0]]), np.array([[0.0]])
+        if i == 4:  # logits of -1000 and 1000, as the notebook promises: a naive sigmoid overflows
+            return 500.0, 0.0, np.array([[-2.0, -1.0, 0.5, 2.0]]), np.array([[0.0, 1.0, 1.0, 0.0]])
         m = [None, None, 5, 12][i]
         x = rng.uniform(-3.0, 3.0, (1, m))
         y = (rng.uniform(size=(1, m)) < 0.5).astype(np.float64)
@@ -100,7 +102,8 @@ def _gradient_cases():
         return w, b, x, y
 
     return random_cases(make, ["the red-ball data (m = 40) at w = 0, b = 0", "m = 1 example",
-                               "m = 5 examples", "m = 12 examples with saturated predictions (w = -15)"],
+                               "m = 5 examples", "m = 12 examples with saturated predictions (w = -15)",
+                               "m = 4 examples with logits z = w x + b from -1000 to 1000 (w = 500)"],
                         seed=22)
 
 
@@ -127,7 +130,9 @@ def log_loss_gradient(learner):
     hints += _boxed_hints(_reference_log_loss_gradient, ["dw", "db"],
                           [[(1, 1), ()], [(1, 1), (1, 1)], [(1,), ()], [(1,), (1,)]])
     return check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
-                        ["w", "b", "x", "y"], hints, names=("dw", "db"))
+                        ["w", "b", "x", "y"], hints, names=("dw", "db"), overflow_advice=(
+                            "the sigmoid written as 1 / (1 + np.exp(-z)) overflows at z = -1000: compute h with "
+                            "a stable sigmoid (your stable_sigmoid of exercise 1, or nl.sigmoid)"))
 
 
 # --------------------------------------------------------------------------- train_logistic

@@ -25,8 +25,8 @@ class _Recorder(Network):
     """A Network that remembers every step taken through its ``forward`` and ``backward``.
 
     A step is a ``backward`` on the cache of a ``forward`` whose inputs are
-    training columns; it records which columns, the parameters when the
-    forward ran, and a copy of the gradients returned.
+    training columns; it records which columns, the targets given (one-hot), the
+    parameters when the forward ran, and a copy of the gradients returned.
     """
 
     def __init__(self, sizes, X, *, rng):
@@ -50,7 +50,8 @@ class _Recorder(Network):
         grads = super().backward(Y, cache)
         ids = [self._column.get(float(v)) for v in cache["A0"][0]]
         if None not in ids and id(cache) in self._params_at:
-            self.steps.append({"batch": np.array(ids), "params": self._params_at[id(cache)][1],
+            self.steps.append({"batch": np.array(ids), "targets": np.array(self.targets(Y), dtype=np.float64),
+                               "params": self._params_at[id(cache)][1],
                                "grads": {k: np.array(v, dtype=np.float64) for k, v in grads.items()}})
         return grads
 
@@ -202,6 +203,13 @@ def _inspect_small(learner):
                 "every epoch)")
     if all(np.array_equal(order, per_epoch[0]) for order in per_epoch):
         return f"{where}: the examples were shuffled once, in the same order every epoch (shuffle every epoch)"
+    # each batch is fed its own targets: the labels of its columns, not of others
+    Y = one_hot(y, s["sizes"][-1])
+    for k, st in enumerate(steps):
+        if not np.array_equal(st["targets"], Y[:, st["batch"]]):
+            return (f"{where}, step {k + 1}: the targets given to backward do not belong to the batch's columns "
+                    "(index X and the one-hot Y with the same batch of indices: X[:, batch] and Y[:, batch], "
+                    "one permutation for both)")
     # every step is -learning_rate * the gradients of its own batch
     after = [st["params"] for st in steps[1:]] + [net.params]
     if len(steps) > 1 and _close(after[0], steps[0]["params"]) and _close(
