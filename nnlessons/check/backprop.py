@@ -116,7 +116,8 @@ def _network_case(rng, i):
 
 def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m=False, dW_transposed=False,
           W_untransposed=False, sign=1.0, output_derivative=False, derivative_of_A=False, m_rows=False,
-          db_axis0=False, Z_of_layer_above=False, no_derivative=False, dZ_L_everywhere=False):
+          db_axis0=False, Z_of_layer_above=False, no_derivative=False, dZ_L_everywhere=False,
+          relu_everywhere=False):
     """The backward pass with one of the usual slips, returning the reference's format."""
     L = len(activations)
     m = Y.shape[0] if m_rows else cache["A0"].shape[1]
@@ -137,7 +138,7 @@ def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m
         elif l > 1:
             dA = (W @ dZ if W_untransposed else W.T @ dZ) / (m if dA_over_m else 1)
             at = cache[f"A{l - 1}"] if derivative_of_A else cache[f"Z{l}" if Z_of_layer_above else f"Z{l - 1}"]
-            dZ = dA * _DERIVATIVES[activations[l - 2]](at)
+            dZ = dA * _DERIVATIVES["relu" if relu_everywhere else activations[l - 2]](at)
     return grads
 
 
@@ -281,6 +282,8 @@ def backward(learner):
          "dZ_(l-1) = (W_l.T @ dZ_l) * g'(Z_(l-1))", lambda *a: _slip(*a, dZ_L_everywhere=True)),
         ("the activation's derivative is missing: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))",
          lambda *a: _slip(*a, no_derivative=True)),
+        ("every hidden layer used ReLU's derivative: layer l - 1 uses the derivative of its own activation, "
+         "activations[l - 2]", lambda *a: _slip(*a, relu_everywhere=True)),
     ]))
 
 
@@ -363,6 +366,9 @@ def _steps_hints():
         ("only W1 changed: is the `return` inside the loop over the parameters?", first_only),
         ("the learning rate was fixed at 1.0: use the argument learning_rate",
          lambda X, Y, p, a, lr, s: ref(X, Y, p, a, 1.0, s)),
+        ("every step is m times too short: the gradients from backward are already means over the examples "
+         "(backward divides by m); do not divide by m again in the update",
+         lambda X, Y, p, a, lr, s: ref(X, Y, p, a, lr / X.shape[1], s)),
     ]
 
 

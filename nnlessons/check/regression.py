@@ -140,7 +140,13 @@ def mse_cost(learner):
          lambda w, b, x, y: np.sqrt(reference.mse_cost(w, b, x, y))),
         ("only the first example counted: is the `return` inside the loop?",
          lambda w, b, x, y: reference.sum_squared_error(w, b, x[:1], y[:1]) / len(x)),
-    ] + _boxed_hints(reference.mse_cost, ["the cost"], [[(1,)], [(1, 1)]]))
+    ] + _boxed_hints(reference.mse_cost, ["the cost"], [[(1,)], [(1, 1)]]) + [
+        (f"your cost is rounded to {digits} decimal{'s' * (digits != 1)}: return the value itself "
+         "(round only where you print it)", _rounded(reference.mse_cost, digits)) for digits in range(7)])
+
+
+def _rounded(fn, digits):
+    return lambda *args: round(float(fn(*args)), digits)
 
 
 def mse_gradient(learner):

@@ -333,7 +333,7 @@ def _adam_loop_slip(net, X, y, epochs, batch_size, learning_rate, rng, *, shuffl
 
 
 def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, eps_inside=False, no_sqrt=False,
-                unsquared=False):
+                unsquared=False, efficient=False):
     """A reference with one classic slip, for the hints."""
 
     def train(net, X, y, epochs, batch_size, learning_rate, rng):
@@ -353,6 +353,10 @@ def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, ep
                 m2[k] = b2 * m2[k] + (1 - b2) * (g if unsquared else g * g)
                 mh = m1[k] / (1 - b1**t) if correct else m1[k]
                 vh = m2[k] / (1 - b2**t) if correct else m2[k]
+                if efficient:  # Kingma and Ba's form: the corrections folded into the step size
+                    step_size = learning_rate * np.sqrt(1 - b2**t) / (1 - b1**t)
+                    params[k] = params[k] - step_size * m1[k] / (np.sqrt(m2[k]) + eps)
+                    continue
                 with np.errstate(invalid="ignore"):  # the unsquared slip takes square roots of negatives
                     denom = vh + eps if no_sqrt else (np.sqrt(vh + eps) if eps_inside else np.sqrt(vh) + eps)
                 params[k] = params[k] - learning_rate * mh / denom
@@ -406,10 +410,18 @@ def train_with_adam(learner):
                                 "a [3, 5, 5, 2] tanh network, 24 examples in batches of 6, 3 epochs"], seed=704)
     __tracebackhide__ = True
     printed = io.StringIO()
+    arg_names = ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng")
     try:
         with contextlib.redirect_stdout(printed):
-            result = check_function("train_with_adam", learner, _adam_loop, cases,
-                                    ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng"), hints)
+            result = check_function("train_with_adam", learner, _adam_loop, cases, arg_names, hints)
+            if not result and not result.copied and callable(learner):
+                # Kingma and Ba's efficient form puts eps elsewhere (eps * sqrt(1 - beta2^t) in the
+                # corrected terms): as right, and compared with that form itself.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    efficient = check_function("train_with_adam", learner, _wrong_adam(efficient=True), cases,
+                                               arg_names)
+                if efficient:
+                    printed, result = io.StringIO(f"PASSED  train_with_adam: {efficient.message}\n"), efficient
     except BaseException:
         print(printed.getvalue(), end="")
         raise
