@@ -72,8 +72,11 @@ def watching(name):
 
 
 def report_copied(name, seen, where=None):
-    """The FAILED line of a learner's function that called the package's answer (``seen.called``)."""
-    message = _reference.message(seen.called)
+    """The FAILED line of a learner's function that called the package's answer.
+
+    ``seen``: what ``watching`` yielded, or the list of the references' names called.
+    """
+    message = _reference.message(getattr(seen, "called", seen))
     return _report(name, False, f"{where}: {message}" if where else message, copied=True)
 
 

@@ -86,7 +86,7 @@ RULES = {
     "relu_backward": (
         # at the kink a = 0 no derivative exists; the rule's convention (the notebook's table) is 0
         lambda grad, a: 0.0 * grad if a == 0 else _unary(lambda t: max(t, 0.0), lambda t: t)(grad, a),
-        [(0.7, 1.2), (-1.9, -0.8), (2.5, 3.0), (1.6, -2.0), (1.3, 0.0)],
+        [(0.7, 1.2), (-1.9, -0.8), (2.5, 3.0), (1.6, -2.0), (1.3, 0.0), (0.9, 0.5)],
         [("the slope of relu is 1 where a > 0 (and 0 elsewhere), not a", lambda grad, a: grad * max(a, 0.0)),
          ("relu passes the gradient back only where its input was positive: grad * (a > 0)",
           lambda grad, a: grad),

@@ -22,7 +22,7 @@ import io
 import numpy as np
 
 from ..lessons import regression as reference
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases
+from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_copied, watching
 
 __all__ = ["mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold"]
 EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
@@ -322,10 +322,14 @@ def divergence_threshold(learner, gradient_descent=None):
         except (TypeError, ValueError):
             return False
 
+    copied = []  # the references the learner's function called, if any
+
     def snapped(x, y):
         # An experiment's answer within the tolerance of the threshold stands for it;
         # any other answer is compared, and shown, as the learner returned it.
-        got = answers[x.tobytes(), y.tobytes()] = learner(x, y)
+        with watching("divergence_threshold") as seen:  # the learner's call alone: snapped calls ref
+            got = answers[x.tobytes(), y.tobytes()] = learner(x, y)
+        copied.extend(seen.called)
         return ref(x) if near(got, ref(x)) else got
 
     def tolerant(slip):
@@ -353,8 +357,18 @@ def divergence_threshold(learner, gradient_descent=None):
     def run():
         if not callable(learner):
             return check_function("divergence_threshold", learner, ref, cases)
-        return check_function("divergence_threshold", snapped, lambda x, y: ref(x), cases, ["x", "y"],
-                              hints=hints)
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                result = check_function("divergence_threshold", snapped, lambda x, y: ref(x), cases, ["x", "y"],
+                                        hints=hints, references=())
+        except BaseException:
+            print(printed.getvalue(), end="")
+            raise
+        if copied:
+            return report_copied("divergence_threshold", copied)
+        print(printed.getvalue(), end="")
+        return result
 
     return _using("divergence_threshold", run,
                   [("exercise 3", globals()["gradient_descent"], gradient_descent)])

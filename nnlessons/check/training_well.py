@@ -333,11 +333,11 @@ def _adam_loop_slip(net, X, y, epochs, batch_size, learning_rate, rng, *, shuffl
 
 
 def _wrong_adam(*, correct=True, per_parameter=False, reset_each_epoch=False, eps_inside=False, no_sqrt=False,
-                unsquared=False, efficient=False):
+                unsquared=False, efficient=False, eps=1e-8):
     """A reference with one classic slip, for the hints."""
 
     def train(net, X, y, epochs, batch_size, learning_rate, rng):
-        b1, b2, eps = 0.9, 0.999, 1e-8
+        b1, b2 = 0.9, 0.999
         m1 = {k: np.zeros_like(v) for k, v in net.params.items()}
         m2 = {k: np.zeros_like(v) for k, v in net.params.items()}
         state = {"t": 0}
@@ -411,6 +411,7 @@ def train_with_adam(learner):
     __tracebackhide__ = True
     printed = io.StringIO()
     arg_names = ("net", "X", "y", "epochs", "batch_size", "learning_rate", "rng")
+    efficient = False
     try:
         with contextlib.redirect_stdout(printed):
             result = check_function("train_with_adam", learner, _adam_loop, cases, arg_names, hints)
@@ -422,9 +423,13 @@ def train_with_adam(learner):
                                                arg_names)
                 if efficient:
                     printed, result = io.StringIO(f"PASSED  train_with_adam: {efficient.message}\n"), efficient
+                efficient = bool(efficient)
+            problem = _eps_problem(learner, efficient) if result else None
     except BaseException:
         print(printed.getvalue(), end="")
         raise
+    if problem:
+        return _report("train_with_adam", False, problem)
     if result or "(hint: " in result.message or not _unrepeatable(learner, cases[0][1]):
         print(printed.getvalue(), end="")
         return result
@@ -432,6 +437,40 @@ def train_with_adam(learner):
     return _report("train_with_adam", False, f"{result.message} (hint: two runs with the same rng gave different "
                                              "costs: shuffle with the rng argument, order = rng.permutation(m), "
                                              "not a generator of the notebook or np.random)")
+
+
+def _eps_problem(learner, efficient):
+    """What is wrong with the trained parameters where a gradient is far below eps, or None.
+
+    The costs cannot show eps: where it matters, a parameter's gradient is tiny, and so is its
+    effect on the cost. The parameters show it: one input row scaled by 1e-7 makes the weights
+    that read it receive gradients of about 1e-8, whose steps eps sets.
+    """
+    rng = np.random.default_rng(705)
+    net = Network([4, 5, 3], ["relu", "softmax"], "categorical_cross_entropy", rng=705)
+    X = rng.standard_normal((4, 20))
+    X[0] *= 1e-7
+    args = (net, X, rng.integers(0, 3, 20), 2, 5, 0.01)
+    where = "on a [4, 5, 3] network whose first input is 1e-7 times the others, the trained net.params"
+
+    def trained(train, seed=7051):
+        fresh = copy.deepcopy(args)
+        train(*fresh, np.random.default_rng(seed))
+        return fresh[0].get_params()
+
+    got = trained(learner)
+    problem = _compare(trained(_wrong_adam(efficient=efficient)), got, where)
+    if problem is None:
+        return None
+    for message, slip in [("eps is added to the square root, sqrt(s_hat) + eps: it sets the step where s_hat is "
+                           "about 0", _wrong_adam(efficient=efficient, eps=-1e-8)),
+                          ("add eps to the square root, sqrt(s_hat) + eps: it sets the step where s_hat is about 0",
+                           _wrong_adam(efficient=efficient, eps=0.0)),
+                          ("eps is 1e-8", _wrong_adam(efficient=efficient, eps=1e-7))]:
+        with np.errstate(all="ignore"):
+            if _compare(trained(slip), got, where, equal_nan=True) is None:
+                return f"{problem} (hint: {message})"
+    return problem
 
 
 def _unrepeatable(learner, args):
