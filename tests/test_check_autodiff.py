@@ -1,5 +1,7 @@
 """The checkers of notebook 08 pass right answers and name the usual autodiff mistakes."""
 
+import contextlib
+import io
 import math
 import pathlib
 
@@ -451,3 +453,106 @@ def test_gradients_returned_as_text_fail(capsys):
         return [str(w.grad) for w in wrt]
 
     fails(check.gradients, as_text, capsys=capsys, fragments=["on h = (5x + 3)^2: expected a list of 1 numbers"])
+
+
+# ------------------------------------- unbroadcast: extra leading axes with size-1 axes
+def unbroadcast_if(grad, shape):
+    if grad.ndim > len(shape):  # one leading axis removed, however many there are
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+def unbroadcast_size_one_first(grad, shape):
+    for axis, size in enumerate(shape):  # before the leading axes are gone, axis i of shape is not axis i of grad
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    return grad
+
+
+def unbroadcast_2d(grad, shape):
+    if len(shape) == 1:
+        return grad.sum(axis=0)
+    if shape[0] == 1:
+        grad = grad.sum(axis=0, keepdims=True)
+    if shape[1] == 1:
+        grad = grad.sum(axis=1, keepdims=True)
+    return grad
+
+
+def unbroadcast_2d_rows_and_columns(grad, shape):
+    rows, columns = shape if len(shape) == 2 else (1, shape[0])
+    if rows == 1:
+        grad = grad.sum(axis=0, keepdims=len(shape) == 2)
+    if columns == 1:
+        grad = grad.sum(axis=1, keepdims=True)
+    return grad
+
+
+@pytest.mark.parametrize("fn, fragments", [
+    (unbroadcast_if, ["on a (1, 5) broadcast to (4, 2, 3, 5): two leading axes and a size-1 axis",
+                      "hint: one `if` removes one leading axis", "while grad.ndim > len(shape)"]),
+    (unbroadcast_size_one_first, ["on a (3, 1) broadcast to (2, 3, 5)",
+                                  "hint: remove the leading axes first, then sum the size-1 axes"]),
+    (unbroadcast_2d, ["on a (3, 1) broadcast to (2, 3, 5)", "hint: right on the 2-D cases, not beyond"]),
+    (unbroadcast_2d_rows_and_columns, ["hint: right on the 2-D cases, not beyond"]),
+])
+def test_unbroadcast_answers_right_on_2d_alone_are_named(fn, fragments, capsys):
+    try:
+        fails(check.unbroadcast, fn, capsys=capsys, fragments=fragments)
+    except ValueError:  # raised on a case with more axes: the line, then the learner's traceback
+        out = capsys.readouterr().out
+        assert all(f in out for f in fragments[1:]), out
+
+
+def test_unbroadcast_cases_combine_leading_and_size_one_axes():
+    seen = []
+
+    def recording(grad, shape):
+        seen.append((grad.ndim - len(shape), shape.count(1)))
+        return unbroadcast_loop(grad, shape)
+
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        assert check.unbroadcast(recording)
+    assert "all 9 cases" in printed.getvalue()
+    assert (2, 1) in seen and (1, 1) in seen and (0, 2) in seen, seen  # (leading axes, size-1 axes)
+
+
+# ----------------------------------------- gradients: a graph with 2^40 paths from root to x
+def along_every_path(root, wrt):
+    """Right numbers, exponential time: each contribution pushed down every path, no order."""
+    for node in dfs(root):
+        node.grad = 0.0
+
+    def push(node, grad):
+        node.grad += grad
+        if node.rule is not None:
+            grads = node.rule(grad, *node.saved)
+            for parent, g in zip(node.parents, (grads,) if len(node.parents) == 1 else grads):
+                push(parent, g)
+
+    push(root, 1.0)
+    return [w.grad for w in wrt]
+
+
+def test_gradients_along_every_path_fails_naming_the_topological_order(capsys):
+    assert along_every_path(*(lambda r: (r, [r.parents[0]]))(ad.Value(2.0) * 3.0)) == [3.0]  # right numbers
+    fails(check.gradients, along_every_path, capsys=capsys, fragments=[
+        "on y = y + y repeated 40 times (a graph of 2^40 paths from y to x)", "updates on 41 nodes",
+        "hint: your function pushes each contribution along every path", "reversed topological order"])
+
+
+def test_gradients_path_budget_leaves_a_right_walk_far_below_it():
+    check_autodiff._Counted.updates[0] = 0
+    x = check_autodiff._Counted(1.5)
+    y = x
+    for _ in range(check_autodiff.PATH_LEVELS):
+        y = y + y
+    check_autodiff._Counted.updates[0] = 0
+    assert walk(y, [x]) == [2.0 ** check_autodiff.PATH_LEVELS]
+    # about 2 updates per node: the verdict counts steps, so no machine is too slow for it
+    assert check_autodiff._Counted.updates[0] < 5 * (check_autodiff.PATH_LEVELS + 1) < check_autodiff.PATH_BUDGET

@@ -12,7 +12,8 @@ from nnlessons.layers import dense_backward as package_dense_backward
 from nnlessons.lessons import backprop as bp
 from nnlessons.lessons.forward_prop import forward
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_passed, assert_raised, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_passed, assert_raised
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")
@@ -82,8 +83,10 @@ def test_dense_backward_right_answers(fn, capsys):
      ["value 2 of 3 (dW): wrong value", "hint: dW and db are m times too large"]),
     (altered(db=lambda dZ, A, W, m: dZ.sum(axis=1) / m),
      ["value 3 of 3 (db): wrong shape, expected (3, 1), got (3,)", "hint: db must be a column (n_out, 1)"]),
-    (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m), ["value 1 of 3 (dA_prev): wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
-    (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m), ["value 2 of 3 (dW): wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
+    (altered(dA_prev=lambda dZ, A, W, m: W.T @ dZ / m),
+     ["value 1 of 3 (dA_prev): wrong value", "hint: dA_prev = W.T @ dZ has no 1/m"]),
+    (altered(dW=lambda dZ, A, W, m: A @ dZ.T / m),
+     ["value 2 of 3 (dW): wrong shape, expected (3, 4), got (4, 3) (transposed?)"]),
     (altered(dW=lambda dZ, A, W, m: dZ @ A.T), ["value 2 of 3 (dW): wrong value", "hint: dW is m times too large"]),
     (altered(db=lambda dZ, A, W, m: dZ.sum(axis=0, keepdims=True) / m),
      ["expected (3, 1), got (1, 5)", "hint: db sums over the examples"]),
@@ -451,3 +454,18 @@ def test_train_gd_reading_the_notebooks_data_is_told_so(capsys):
     # the checker wraps the learner's function; the hint looks through the wrapper
     assert_failed(check.train_gd, train_gd_on_notebook_data, capsys,
                   "hint: your function reads the notebook's X_tr, Y_tr, not only its arguments")
+
+
+# --------------------------------------------------------------- slips that had no hint
+def test_backward_with_relu_derivative_for_every_layer_is_named(capsys):
+    def relu_everywhere(Y, cache, params, activations):
+        return written_backward()(Y, cache, params, ["relu"] * (len(activations) - 1) + activations[-1:])
+    assert_failed(check.backward, relu_everywhere, capsys, "(relu, tanh, sigmoid)",
+                  "hint: every hidden layer used ReLU's derivative")
+
+
+def test_train_gd_dividing_by_m_twice_is_named(capsys):
+    def over_m(X, Y, params, activations, learning_rate, steps):
+        return right_train_gd(X, Y, params, activations, learning_rate / X.shape[1], steps)
+    assert_failed(check.train_gd, over_m, capsys, "on a 2 -> 3 -> 1 network, 1 step",
+                  "hint: every step is m times too short", "do not divide by m again")

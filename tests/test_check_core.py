@@ -13,7 +13,8 @@ import pytest
 
 from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, check_stable, random_cases
 from nnlessons.check._core import RTOL
-from verdicts import assert_failed, assert_not_implemented, assert_passed, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_not_implemented, assert_passed
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")

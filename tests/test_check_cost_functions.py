@@ -18,7 +18,8 @@ from nnlessons import check
 from nnlessons.lessons import cost_functions as logistic
 from nnlessons.check import cost_functions as costs
 from notebook_cells import exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, stub, verdict, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_passed, stub, verdict
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")
@@ -459,3 +460,36 @@ def test_train_logistic_names_loop_slips(slip, fragment, capsys):
 def test_the_slip_free_loop_passes(capsys):
     assert check.train_logistic(train_with_slip(None), log_loss_gradient=nb_log_loss_gradient)
     assert capsys.readouterr().out.startswith("PASSED")
+
+
+# ------------------------------------------------ the gradient at logits of -1000 and 1000
+def naive_gradient(w, b, x, y):
+    h = 1 / (1 + np.exp(-(w * x + b)))  # overflows in exp at z = -1000
+    dz = h - y
+    return np.mean(dz * x), np.mean(dz)
+
+
+def naive_gradient_silenced(w, b, x, y):
+    with np.errstate(over="ignore"):
+        h = 1 / (1 + np.exp(-(w * x + b)))
+    dz = h - y
+    return np.mean(dz * x), np.mean(dz)
+
+
+def test_gradient_cases_reach_logits_of_1000():
+    z = [w * x + b for _, (w, b, x, y) in costs._gradient_cases()]
+    assert max(np.max(np.abs(v)) for v in z) == 1000
+
+
+@pytest.mark.parametrize("fn", [naive_gradient, naive_gradient_silenced])
+def test_gradient_with_the_naive_sigmoid_fails_naming_the_overflow(fn, capsys):
+    assert_failed(check.log_loss_gradient, fn, capsys, "logits z = w x + b from -1000 to 1000",
+                  "numpy warned 'overflow encountered in exp'", "1 / (1 + np.exp(-z)) overflows at z = -1000",
+                  "stable sigmoid")
+
+
+def test_gradient_with_a_stable_sigmoid_passes_the_five_cases(capsys):
+    def stable(w, b, x, y):
+        dz = nl.sigmoid(w * x + b) - y
+        return np.mean(dz * x), np.mean(dz)
+    assert_passed(check.log_loss_gradient, stable, capsys, "all 5 cases match the reference")

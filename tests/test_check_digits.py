@@ -12,7 +12,8 @@ from nnlessons.layers import dense_backward, dense_forward
 from nnlessons.lessons import digits
 from nnlessons.mnist import to_columns
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, verdict, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, verdict
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")
@@ -416,3 +417,46 @@ def test_train_sgd_refuses_accuracies_as_text(capsys):
         return [str(a) for a in sgd_solution(*args)]
 
     assert_failed(check.train_sgd, as_text, capsys, "expected a list of numbers")
+
+
+# ------------------------------------------------------- each batch fed its own targets
+def sgd_two_permutations(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+    """X and Y shuffled by two different permutations: every batch's labels belong to other columns."""
+    Y = nl.one_hot(y, 10)
+    m = X.shape[1]
+    accs = []
+    for _ in range(epochs):
+        X_shuffled, Y_shuffled = X[:, rng.permutation(m)], Y[:, rng.permutation(m)]
+        for start in range(0, m, batch_size):
+            _, cache = net.forward(X_shuffled[:, start:start + batch_size])
+            grads = net.backward(Y_shuffled[:, start:start + batch_size], cache)
+            for name in net.params:
+                net.params[name] -= learning_rate * grads[name]
+        accs.append(net.accuracy(X_val, y_val))
+    return accs
+
+
+def sgd_neighbours_labels(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+    """Each batch given the labels of the batch before it (the first batch its own)."""
+    Y = nl.one_hot(y, 10)
+    m = X.shape[1]
+    accs = []
+    for _ in range(epochs):
+        order = rng.permutation(m)
+        previous = None
+        for start in range(0, m, batch_size):
+            batch = order[start:start + batch_size]
+            labels = batch if previous is None else previous[:batch.size]
+            _, cache = net.forward(X[:, batch])
+            grads = net.backward(Y[:, labels], cache)
+            for name in net.params:
+                net.params[name] -= learning_rate * grads[name]
+            previous = batch
+        accs.append(net.accuracy(X_val, y_val))
+    return accs
+
+
+@pytest.mark.parametrize("learner, step", [(sgd_two_permutations, "step 1"), (sgd_neighbours_labels, "step 2")])
+def test_train_sgd_refuses_targets_that_belong_to_other_columns(capsys, learner, step):
+    assert_failed(check.train_sgd, learner, capsys, f"{SMALL}, {step}: the targets given to backward do not "
+                                                    "belong to the batch's columns", "X[:, batch] and Y[:, batch]")

@@ -11,7 +11,8 @@ from nnlessons.check import forward_prop as checks
 from nnlessons.layers import dense_forward as package_dense_forward
 from nnlessons.lessons import forward_prop as fw
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_passed, assert_raised, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_passed, assert_raised
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")
@@ -221,3 +222,61 @@ def forward_with(slip):
 ])
 def test_forward_names_more_slips(slip, fragment, capsys):
     assert_failed(check.forward, forward_with(slip), capsys, fragment)
+
+
+# ------------------------------------------- answers that passed the square networks alone
+def _loop_forward(make_Z, activation=lambda name, l, activations: name):
+    def forward(X, params, activations):
+        A, cache = X, {"A0": X}
+        for l, name in enumerate(activations, start=1):
+            Z = make_Z(A, params[f"W{l}"], params[f"b{l}"])
+            A = G[activation(name, l, activations)](Z)
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+        return A, cache
+    return forward
+
+
+def _preallocated_assign(A, W, b):
+    Z = np.zeros(A.shape)  # the output takes the input's shape: right only while they agree
+    Z[:] = W @ A + b
+    return Z
+
+
+def _preallocated_add(A, W, b):
+    Z = np.zeros(A.shape)
+    Z += W @ A + b
+    return Z
+
+
+@pytest.mark.parametrize("make_Z", [_preallocated_assign, _preallocated_add])
+def test_forward_preallocating_Z_with_the_inputs_shape_fails_naming_it(make_Z, capsys):
+    line = assert_raised(check.forward, _loop_forward(make_Z), capsys, ValueError,
+                         "on a 3 -> 5 -> 2 network (tanh, softmax) on 7 examples",
+                         "hint: layer 1's Z has shape (5, 7)", "np.zeros(A.shape)")
+    assert "cannot hold it" in line
+
+
+def test_forward_cases_include_uneven_layers_and_a_batch_of_another_size():
+    for _, (X, params, activations) in [c for c in
+                                        checks.random_cases(checks._network_case, ["x"] * 6, seed=404)[4:]]:
+        widths = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, len(activations) + 1)]
+        assert all(a != b for a, b in zip(widths, widths[1:])), widths
+        assert X.shape[1] not in widths
+
+
+def test_forward_returning_Z_L_is_named(capsys):
+    def returns_Z(X, params, activations):
+        A, cache = right_forward(X, params, activations)
+        return cache[f"Z{len(activations)}"], cache
+    assert_failed(check.forward, returns_Z, capsys, "value 1 of 2 (A_L): wrong value",
+                  "hint: the first value returned is Z_L, before the activation")
+
+
+def test_forward_using_the_first_activation_everywhere_is_named(capsys):
+    first = _loop_forward(lambda A, W, b: W @ A + b, activation=lambda name, l, acts: acts[0])
+    assert_failed(check.forward, first, capsys, "hint: every layer used the first activation, activations[0]")
+
+
+def test_forward_right_loop_passes_the_uneven_networks(capsys):
+    assert_passed(check.forward, _loop_forward(lambda A, W, b: W @ A + b), capsys,
+                  "all 6 cases match the reference")

@@ -8,7 +8,8 @@ from nnlessons import check
 from nnlessons.lessons import linear_collapse as lc
 from nnlessons.activations import relu_derivative, sigmoid_derivative
 from notebook_cells import ROOT, exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_passed
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")

@@ -6,7 +6,8 @@ import pytest
 from nnlessons import check
 from nnlessons.lessons import regression as reg
 from notebook_cells import ROOT, exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, assert_raised, stub, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_passed, assert_raised, stub
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")
@@ -164,7 +165,8 @@ def test_mse_gradient_wrong_answers(capsys):
         e = w * x + b - y
         return 2 * np.mean(e), 2 * np.mean(e)
 
-    assert_failed(check.mse_gradient, swapped, capsys, "value 1 of 2 (dw): wrong value", "hint: your (dw, db) come out as (db, dw)")
+    assert_failed(check.mse_gradient, swapped, capsys, "value 1 of 2 (dw): wrong value",
+                  "hint: your (dw, db) come out as (db, dw)")
     assert_failed(check.mse_gradient, no_two, capsys, "value 1 of 2 (dw): wrong value", "hint: both values are half")
     assert_failed(check.mse_gradient, sign, capsys, "hint: both values have the wrong sign")
     assert_failed(check.mse_gradient, no_mean, capsys, "hint: both values are m times too large")
@@ -451,3 +453,14 @@ def test_divergence_threshold_refuses_a_formatted_answer(capsys):
     # float("0.0845") parses, and the tolerance snapped the text to the threshold: it passed.
     assert_failed(check.divergence_threshold, lambda x, y: f"{reg.largest_stable_learning_rate(x):.4f}", capsys,
                   "expected numbers, got a str '0.0845'")
+
+
+@pytest.mark.parametrize("digits", [2, 4])
+@pytest.mark.parametrize("rounding", [round, np.round])
+def test_mse_cost_rounded_is_named(capsys, digits, rounding):
+    assert_failed(check.mse_cost, lambda w, b, x, y: rounding(nb_mse_cost(w, b, x, y), digits), capsys,
+                  "wrong value", f"hint: your cost is rounded to {digits} decimals")
+
+
+def test_the_value_named_in_a_pair(capsys):
+    assert_failed(check.mse_gradient, lambda w, b, x, y: (0.0, 0.0), capsys, "value 1 of 2 (dw): wrong value")

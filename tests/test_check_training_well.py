@@ -9,7 +9,8 @@ import pytest
 from nnlessons import check
 from nnlessons.check import training_well as ctw
 from notebook_cells import exercise_sources, run_cells
-from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, package_answers_allowed  # noqa: F401 (a fixture)
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised
+from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
 pytestmark = pytest.mark.usefixtures("package_answers_allowed")
@@ -421,3 +422,48 @@ def test_train_with_adam_names_a_shuffle_from_another_generator(capsys):
     # a wrong loop that repeats itself is not told about its rng
     line = assert_failed(check.train_with_adam, lambda *args: adam_solution(*args)[::-1], capsys, "wrong value")
     assert "same rng" not in line
+
+
+# ------------------------------------------------------------- Adam: where eps sits
+def adam_written(eps_term="+", efficient=False):
+    """Adam as a learner writes it: ``eps_term`` "+" (right), "-" or "none"; ``efficient``: Kingma and Ba's form."""
+    def train(net, X, y, epochs, batch_size, learning_rate, rng):
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        eps = {"+": eps, "-": -eps, "none": 0.0}[eps_term]
+        v = {k: np.zeros_like(p) for k, p in net.params.items()}
+        s = {k: np.zeros_like(p) for k, p in net.params.items()}
+        t, costs, m = 0, [], X.shape[1]
+        for _ in range(epochs):
+            order = rng.permutation(m)
+            for start in range(0, m, batch_size):
+                idx = order[start:start + batch_size]
+                cost, grads = net.loss_and_grads(X[:, idx], y[idx])
+                t += 1
+                for k, g in grads.items():
+                    v[k] = beta1 * v[k] + (1 - beta1) * g
+                    s[k] = beta2 * s[k] + (1 - beta2) * g * g
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        if efficient:  # the corrections folded into the step size
+                            step = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+                            net.params[k] = net.params[k] - step * v[k] / (np.sqrt(s[k]) + eps)
+                        else:
+                            v_hat, s_hat = v[k] / (1 - beta1**t), s[k] / (1 - beta2**t)
+                            net.params[k] = net.params[k] - learning_rate * v_hat / (np.sqrt(s_hat) + eps)
+                costs.append(cost)
+        return costs
+    return train
+
+
+def test_train_with_adam_accepts_kingma_and_bas_efficient_form(capsys):
+    assert_passed(check.train_with_adam, adam_written(efficient=True), capsys, "all 2 cases match the reference")
+
+
+@pytest.mark.parametrize("eps_term, hint", [("-", "hint: eps is added to the square root, sqrt(s_hat) + eps"),
+                                            ("none", "hint: add eps to the square root")])
+@pytest.mark.parametrize("efficient", [False, True])
+def test_train_with_adam_names_eps_on_a_near_zero_gradient(capsys, eps_term, hint, efficient):
+    # on the costs already, or on the parameters of a network where eps sets the steps
+    line = assert_failed(check.train_with_adam, adam_written(eps_term, efficient), capsys, hint)
+    assert "rounded?" not in line
+    if not efficient:
+        assert "on a [4, 5, 3] network whose first input is 1e-7 times the others, the trained net.params" in line

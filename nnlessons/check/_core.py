@@ -171,13 +171,16 @@ def _compare(expected, got, where, equal_nan=False, shape_hint=True, names=None)
     return None
 
 
+_ROUNDED = " (apart from the 7th digit on: rounded?)"
+
+
 def _two_numbers(expected, got):
     """"expected 0.25, got 0.5", with enough digits to tell them apart (a rounded answer, say)."""
     for digits in (6, 10, 17):
         e, g = f"{expected:.{digits}g}", f"{got:.{digits}g}"
         if e != g:
             break
-    close = " (apart from the 7th digit on: rounded?)" if digits > 6 else ""
+    close = _ROUNDED if digits > 6 else ""
     return f"expected {e}, got {g}{close}"
 
 
@@ -312,6 +315,7 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=(), re
             if hint:
                 # The hint names the cause: a guess from the shape alone could contradict it.
                 problem = _compare(expected, got, f"on {description}", shape_hint=False, names=names)
+                problem = problem.replace(_ROUNDED, "")
             return _report(name, False, f"{problem} (hint: {hint})" if hint else problem)
     return _report(name, True, f"all {len(cases)} cases match the reference")
 

@@ -405,7 +405,8 @@ def train_with_adam(learner):
          "at the start of every epoch", lambda *args: _adam_loop_slip(*args, shuffle_once=True)),
         ("the last, smaller batch of each epoch was skipped: range(0, m, batch_size) keeps it",
          lambda *args: _adam_loop_slip(*args, drop_last=True)),
-    ]
+    ] + [(message, _wrong_adam(efficient=form, eps=eps)) for form in (False, True)
+         for message, eps in _EPS_SLIPS]
     cases = random_cases(make, ["a [4, 6, 3] ReLU network, 30 examples in batches of 8, 2 epochs",
                                 "a [3, 5, 5, 2] tanh network, 24 examples in batches of 6, 3 epochs"], seed=704)
     __tracebackhide__ = True
@@ -439,6 +440,12 @@ def train_with_adam(learner):
                                              "not a generator of the notebook or np.random)")
 
 
+#: (hint, the eps of the slip): where eps sits, what it is
+_EPS_SLIPS = [("eps is added to the square root, sqrt(s_hat) + eps: it sets the step where s_hat is about 0", -1e-8),
+              ("add eps to the square root, sqrt(s_hat) + eps: it sets the step where s_hat is about 0", 0.0),
+              ("eps is 1e-8", 1e-7)]
+
+
 def _eps_problem(learner, efficient):
     """What is wrong with the trained parameters where a gradient is far below eps, or None.
 
@@ -462,11 +469,8 @@ def _eps_problem(learner, efficient):
     problem = _compare(trained(_wrong_adam(efficient=efficient)), got, where)
     if problem is None:
         return None
-    for message, slip in [("eps is added to the square root, sqrt(s_hat) + eps: it sets the step where s_hat is "
-                           "about 0", _wrong_adam(efficient=efficient, eps=-1e-8)),
-                          ("add eps to the square root, sqrt(s_hat) + eps: it sets the step where s_hat is about 0",
-                           _wrong_adam(efficient=efficient, eps=0.0)),
-                          ("eps is 1e-8", _wrong_adam(efficient=efficient, eps=1e-7))]:
+    for message, eps in _EPS_SLIPS:
+        slip = _wrong_adam(efficient=efficient, eps=eps)
         with np.errstate(all="ignore"):
             if _compare(trained(slip), got, where, equal_nan=True) is None:
                 return f"{problem} (hint: {message})"
