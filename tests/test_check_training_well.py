@@ -245,9 +245,11 @@ def test_momentum_step_in_place_and_stub(capsys):
 
 
 # ------------------------------------------------------------------ train_with_adam
-def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng, power=2):
-    """``power=1``: the slip of an s that averages the gradients themselves, not their squares."""
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng, power=2, eps_term="+", efficient=False):
+    """``power=1``: the slip of an s that averages the gradients themselves, not their squares;
+    ``eps_term`` "-" or "none": eps subtracted or left out; ``efficient``: Kingma and Ba's form (right)."""
+    beta1, beta2 = 0.9, 0.999
+    eps = {"+": 1e-8, "-": -1e-8, "none": 0.0}[eps_term]
     m = {k: np.zeros_like(p) for k, p in net.params.items()}
     v = {k: np.zeros_like(p) for k, p in net.params.items()}
     t = 0
@@ -264,8 +266,12 @@ def adam_solution(net, X, y, epochs, batch_size, learning_rate, rng, power=2):
                 v[k] = beta2 * v[k] + (1 - beta2) * grads[k] ** power
                 m_hat = m[k] / (1 - beta1**t)
                 v_hat = v[k] / (1 - beta2**t)
-                with np.errstate(invalid="ignore"):  # power=1: square roots of negatives
-                    net.params[k] = net.params[k] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+                with np.errstate(invalid="ignore", divide="ignore"):  # power=1: square roots of negatives
+                    if efficient:  # the corrections folded into the step size
+                        step = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+                        net.params[k] = net.params[k] - step * m[k] / (np.sqrt(v[k]) + eps)
+                    else:
+                        net.params[k] = net.params[k] - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
             costs.append(cost)
     return costs
 
@@ -426,32 +432,8 @@ def test_train_with_adam_names_a_shuffle_from_another_generator(capsys):
 
 # ------------------------------------------------------------- Adam: where eps sits
 def adam_written(eps_term="+", efficient=False):
-    """Adam as a learner writes it: ``eps_term`` "+" (right), "-" or "none"; ``efficient``: Kingma and Ba's form."""
-    def train(net, X, y, epochs, batch_size, learning_rate, rng):
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
-        eps = {"+": eps, "-": -eps, "none": 0.0}[eps_term]
-        v = {k: np.zeros_like(p) for k, p in net.params.items()}
-        s = {k: np.zeros_like(p) for k, p in net.params.items()}
-        t, costs, m = 0, [], X.shape[1]
-        for _ in range(epochs):
-            order = rng.permutation(m)
-            for start in range(0, m, batch_size):
-                idx = order[start:start + batch_size]
-                cost, grads = net.loss_and_grads(X[:, idx], y[idx])
-                t += 1
-                for k, g in grads.items():
-                    v[k] = beta1 * v[k] + (1 - beta1) * g
-                    s[k] = beta2 * s[k] + (1 - beta2) * g * g
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        if efficient:  # the corrections folded into the step size
-                            step = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
-                            net.params[k] = net.params[k] - step * v[k] / (np.sqrt(s[k]) + eps)
-                        else:
-                            v_hat, s_hat = v[k] / (1 - beta1**t), s[k] / (1 - beta2**t)
-                            net.params[k] = net.params[k] - learning_rate * v_hat / (np.sqrt(s_hat) + eps)
-                costs.append(cost)
-        return costs
-    return train
+    """Adam with ``eps_term`` "+" (right), "-" or "none"; ``efficient``: Kingma and Ba's form."""
+    return lambda *args: adam_solution(*args, eps_term=eps_term, efficient=efficient)
 
 
 def test_train_with_adam_accepts_kingma_and_bas_efficient_form(capsys):
