@@ -66,9 +66,9 @@ def _report(name, passed, message, copied=False):
     return CheckResult(name, passed, message, copied)
 
 
-def watching(name):
+def watching(name, budget=None):
     """``_reference.watch`` over the references of checker ``name`` (``REFERENCES[name]``)."""
-    return _reference.watch(_reference.REFERENCES.get(name, ()))
+    return _reference.watch(_reference.REFERENCES.get(name, ()), budget)
 
 
 def report_copied(name, seen, where=None):

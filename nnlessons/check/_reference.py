@@ -79,10 +79,19 @@ def _code(func):
     return getattr(func, "__code__", None)
 
 
-class _Watch:
-    """What ``watch`` yields: ``called`` lists the references' names, in the order first called."""
+class OverBudget(BaseException):
+    """Raised inside the watched code when it made more Python calls than ``watch``'s budget.
 
-    def __init__(self, functions):
+    Not an ``Exception``: the learner's own ``except Exception`` must not swallow it.
+    """
+
+
+class _Watch:
+    """What ``watch`` yields: ``called`` lists the references' names, in the order first called;
+    ``calls`` counts the Python function calls made inside the block."""
+
+    def __init__(self, functions, budget=None):
+        self.budget, self.calls = budget, 0
         self._codes = {}
         for f in functions:
             if isinstance(f, str):
@@ -94,6 +103,9 @@ class _Watch:
 
     def _hook(self, frame, event, arg):
         if event == "call":
+            self.calls += 1
+            if self.budget is not None and self.calls > self.budget:
+                raise OverBudget(self.calls)
             name = self._codes.get(frame.f_code)
             if name is not None and name not in self.called:
                 self.called.append(name)
@@ -103,15 +115,19 @@ class _Watch:
 
 
 @contextlib.contextmanager
-def watch(functions):
+def watch(functions, budget=None):
     """Record calls of ``functions`` (callables or ``"module:qualname"``) made inside the block.
+
+    With a ``budget``, the Python function calls made inside the block are counted, and the
+    one past the budget raises ``OverBudget`` there: a count of steps, which no machine's
+    speed changes, where a time limit could misfire on a slow machine.
 
     The profile hooks in place before are restored afterwards; a hook the learner's code
     sets inside the block replaces this one, which is why ``watch`` is a detector of honest
     shortcuts, not a sandbox.
     """
-    w = _Watch(functions)
-    if not w._codes:
+    w = _Watch(functions, budget)
+    if not w._codes and budget is None:
         yield w
         return
     previous = sys.getprofile()

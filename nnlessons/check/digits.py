@@ -206,7 +206,7 @@ def _inspect_small(learner):
     # each batch is fed its own targets: the labels of its columns, not of others
     Y = one_hot(y, s["sizes"][-1])
     for k, st in enumerate(steps):
-        if not np.array_equal(st["targets"], Y[:, st["batch"]]):
+        if "targets" in st and not np.array_equal(st["targets"], Y[:, st["batch"]]):
             return (f"{where}, step {k + 1}: the targets given to backward do not belong to the batch's columns "
                     "(index X and the one-hot Y with the same batch of indices: X[:, batch] and Y[:, batch], "
                     "one permutation for both)")

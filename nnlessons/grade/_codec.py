@@ -278,7 +278,7 @@ def _recorder(data, depth, graph):
         raise CodecError(f"recorder steps that are not a list of at most {MAX_STEPS}")
     checked = []
     for step in steps:
-        if not isinstance(step, dict) or set(step) != {"batch", "params", "grads"}:
+        if not isinstance(step, dict) or set(step) - {"targets"} != {"batch", "params", "grads"}:
             raise CodecError("malformed recorder step")
         batch = step["batch"]
         if not (isinstance(batch, np.ndarray) and batch.ndim == 1 and batch.dtype.kind in "iu"
@@ -289,6 +289,12 @@ def _recorder(data, depth, graph):
         checked.append({"batch": batch.astype(np.int64),
                         "params": {k: np.array(v, dtype=np.float64) for k, v in step["params"].items()},
                         "grads": {k: np.array(v, dtype=np.float64) for k, v in step["grads"].items()}})
+        if "targets" in step:  # the targets given to backward (one-hot), for the checker's pairing check
+            targets = step["targets"]
+            if not (isinstance(targets, np.ndarray) and targets.dtype == np.float64
+                    and targets.shape == (sizes[-1], batch.size) and np.all(np.isfinite(targets))):
+                raise CodecError("recorder step with malformed targets")
+            checked[-1]["targets"] = targets
     used_fit = data["used_fit"]
     if not isinstance(used_fit, bool):
         raise CodecError("malformed recorder used_fit")
