@@ -46,12 +46,14 @@ def test_the_table_in_instructors_md_is_the_tools_output(measured):
 
 # ------------------------------------------------------------ the tool itself, fast
 def test_mutations_cover_the_usual_slips():
-    source = ("def f(A, W, b, m, n, shape):\n"
+    source = ("def f(A, W, b, m, n, shape, params):\n"
               "    # BEGIN SOLUTION\n"
               "    Z = W @ A.T + b\n"
               "    s = Z.sum(axis=0, keepdims=True) / m\n"
               "    for i in range(n):\n"
               "        s += 1\n"
+              "    W = params[f\"W{n}\"]\n"
+              "    s = np.maximum(s, W)\n"
               "    while len(shape) > 2:\n"
               "        shape = shape[1:]\n"
               "    return s, Z\n"
@@ -63,7 +65,8 @@ def test_mutations_cover_the_usual_slips():
     for what in ["Add -> Sub", "MatMult -> Mult", "drop .T", "add .T on the left", "axis=0 -> axis=1",
                  "drop keepdims=", "range(n) -> range(1, n)", "drop the right operand",
                  "augmented -> plain assignment", "while -> if", "Gt -> GtE", "1 + 1",
-                 "swap the first two returned values", ".sum -> .mean", "delete the statement"]:
+                 "swap the first two returned values", ".sum -> .mean", "delete the statement",
+                 "{i} -> {i + 1} in an f-string", "swap the two arguments"]:
         assert what in found, (what, sorted(found))
     for m in mutants.mutants(exercise):
         tree = ast.parse(m.source)  # each mutant is valid Python without the checker call

@@ -270,6 +270,11 @@ def _variants(node):
         elts = list(node.value.elts)
         elts[0], elts[1] = elts[1], elts[0]
         out.append(("swap the first two returned values", ast.Return(ast.Tuple(elts, ast.Load()))))
+    elif isinstance(node, ast.FormattedValue) and isinstance(node.value, (ast.Name, ast.BinOp)):
+        # the layer number inside a key, f"W{l}": the neighbouring layer's
+        for op, sign in ((ast.Add, "+"), (ast.Sub, "-")):
+            out.append((f"{{i}} -> {{i {sign} 1}} in an f-string",
+                        ast.FormattedValue(ast.BinOp(node.value, op(), _num(1)), node.conversion, node.format_spec)))
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
         s = node.slice
         if s.lower is None and s.upper is not None:
@@ -287,6 +292,9 @@ def _call_variants(node):
         args = list(node.args)
         args[0] = ast.BinOp(args[0], ast.Add(), _num(1))
         out.append(("range(a, b) -> range(a + 1, b)", ast.Call(node.func, args, node.keywords)))
+    if name != "range" and len(node.args) == 2 and not node.keywords and not any(
+            isinstance(a, ast.Starred) for a in node.args):
+        out.append(("swap the two arguments", ast.Call(node.func, node.args[::-1], [])))
     if name == "reversed" and len(node.args) == 1:
         out.append(("reversed(x) -> x", node.args[0]))
     for i, kw in enumerate(node.keywords):
