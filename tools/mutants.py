@@ -31,6 +31,7 @@ import os
 import pathlib
 import signal
 import sys
+import threading
 import warnings
 
 from tools import handouts
@@ -394,8 +395,10 @@ def _alarm(signum, frame):
 def run(exercise, source):
     """``"passed"``, ``"failed"``, ``"raised"`` or ``"timeout"``: the checker's verdict on ``source``."""
     namespace = _namespace(exercise.notebook, exercise.index)
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    timed = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     try:
         with _quiet():
             exec(compile(source, f"<{exercise.name}>", "exec"), namespace)
@@ -403,13 +406,12 @@ def run(exercise, source):
         return "passed" if all(results) else "failed"
     except _Timeout:
         return "timeout"
-    except RecursionError:
-        return "raised"
     except Exception:
         return "raised"
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def measure(notebook, exercise_index):
