@@ -69,7 +69,7 @@ def test_mutations_cover_the_usual_slips():
                  "drop keepdims=", "range(n) -> range(1, n)", "drop the right operand",
                  "augmented -> plain assignment", "while -> if", "Gt -> GtE", "1 + 1",
                  "swap the first two returned values", ".sum -> .mean", "delete the statement",
-                 "{i} -> {i + 1} in an f-string", "swap the two arguments"]:
+                 "{i} -> {i + 1} in an f-string", "swap the two arguments", "return Z for s"]:
         assert what in found, (what, sorted(found))
     for m in mutants.mutants(exercise):
         tree = ast.parse(m.source)  # each mutant is valid Python without the checker call

@@ -6,7 +6,7 @@ between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and ends with its checker ca
 between the markers (with the ``ast`` module: ``+``/``-``, ``*``/``@``, a dropped or added
 ``.T``, ``axis=0``/``axis=1``, a dropped ``keepdims``, ``range(n)`` -> ``range(1, n)``, a
 dropped ``/ m``, ``=`` for ``+=``, ``if`` for ``while``, constants off by one, flipped
-comparisons, ...), runs the cell in a namespace built from the notebook's imports and its
+comparisons, another variable returned, ...), runs the cell in a namespace built from the notebook's imports and its
 earlier exercise cells, and counts the mutant as killed when the checker does not pass (it
 fails, the learner's code raises, or it runs past ``TIME_LIMIT`` seconds).
 
@@ -324,6 +324,7 @@ def mutants(exercise):
             continue
         for what, replacement in _variants(node):
             sites.append((node, what, replacement))
+    sites += _returned_names(tree, exercise.solution_lines)
     found, seen = [], {}
     for node, what, replacement in sites:
         original = ast.unparse(node).splitlines()[0]
@@ -341,6 +342,28 @@ def mutants(exercise):
             continue  # a mutation that Python refuses (e.g. an assignment to an expression)
         found.append(Mutant(exercise, description, source))
     return found
+
+
+def _returned_names(tree, lines):
+    """Mutations that return another variable of the function (``Z`` for ``A``): ``(node, what, replacement)``."""
+    sites = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        local = sorted({n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                        and getattr(n, "lineno", None) in lines}
+                       | {a.arg for a in function.args.args})
+        for ret in ast.walk(function):
+            if not (isinstance(ret, ast.Return) and ret.lineno in lines and ret.value is not None):
+                continue
+            values = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
+            for value in values:
+                if not isinstance(value, ast.Name):
+                    continue
+                for other in local:
+                    if other != value.id:
+                        sites.append((value, f"return {other} for {value.id}", ast.Name(other, ast.Load())))
+    return sites
 
 
 def _replaced(tree, target, replacement):
