@@ -22,7 +22,8 @@ NOTEBOOK = ROOT / "notebooks" / "08_autodiff.ipynb"
 CHECKERS = [check.backward_rules, check.topological_order, check.gradients, check.unbroadcast]
 PASS_LINES = {
     "backward_rules": "all 7 rules match central differences on every case",
-    "topological_order": "all 5 graphs ordered, each node after its inputs",
+    "topological_order": "all 5 graphs ordered, each node after its inputs; "
+                         "a graph of 2^40 paths visited once per node",
     "gradients": "all 4 graphs match central differences, also when called twice; "
                  "a graph of 2^40 paths walked once per node",
     "unbroadcast": "all 9 cases match the reference",
@@ -557,3 +558,25 @@ def test_gradients_path_budget_leaves_a_right_walk_far_below_it():
         assert walk(y, [x]) == [2.0 ** check_autodiff.PATH_LEVELS]
     # a few calls per node: the verdict counts steps, so no machine is too slow for a right walk
     assert counted.calls < 10 * (check_autodiff.PATH_LEVELS + 1) < check_autodiff.PATH_BUDGET / 50
+
+
+def order_along_every_path(root):
+    """A right order, in exponential time: a node is visited again along every path to it."""
+    order = []
+
+    def visit(node):
+        for parent in node.parents:
+            visit(parent)
+        if node not in order:
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+def test_an_order_that_visits_every_path_fails_naming_the_visited_set(capsys):
+    root = ad.Value(2.0) * 3.0 + 1.0
+    assert order_along_every_path(root) == dfs(root)  # right on a small graph
+    fails(check.topological_order, order_along_every_path, capsys=capsys, fragments=[
+        "on y = y + y repeated 40 times", "hint: your function visits a node again along every path to it",
+        "add a node to the visited set when you first reach it"])

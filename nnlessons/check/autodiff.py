@@ -205,6 +205,12 @@ def _call(name, learner, description, args, budget=None):
     return got, None
 
 
+#: the levels of the graph y = y + y, each doubling the number of paths from the root to x
+PATH_LEVELS = 40
+#: Python calls allowed on that graph: a walk in topological order makes a few per node
+PATH_BUDGET = 50_000
+
+
 # ------------------------------------------------------- topological order
 def _order_problem(order, root):
     """Why ``order`` is not a topological order of ``root``'s graph, or None."""
@@ -258,7 +264,30 @@ def topological_order(learner):
         problem = _order_problem(order, root)
         if problem:
             return _report(name, False, f"on {description}: {problem}")
-    return _report(name, True, f"all {len(cases)} graphs ordered, each node after its inputs")
+    y, _, description = _doubling_graph()
+    try:
+        order, verdict = _call(name, learner, description, (y,), budget=PATH_BUDGET)
+    except _reference.OverBudget:
+        return _report(name, False, f"on {description}: still running after {PATH_BUDGET:,} function calls on "
+                                    f"{PATH_LEVELS + 1} nodes (hint: your function visits a node again along every "
+                                    "path to it, 2^40 of them; add a node to the visited set when you first reach "
+                                    "it, and skip it ever after)")
+    if verdict is not None:
+        return verdict
+    problem = _order_problem(order, y)
+    if problem:
+        return _report(name, False, f"on {description}: {problem}")
+    return _report(name, True, f"all {len(cases)} graphs ordered, each node after its inputs; a graph of "
+                               f"2^{PATH_LEVELS} paths visited once per node")
+
+
+def _doubling_graph():
+    """``(y, x, description)``: y = y + y, ``PATH_LEVELS`` times from x: 2^PATH_LEVELS paths from y to x."""
+    x = ad.Value(1.5, label="x")
+    y = x
+    for _ in range(PATH_LEVELS):
+        y = y + y
+    return y, x, f"y = y + y repeated {PATH_LEVELS} times (a graph of 2^{PATH_LEVELS} paths from y to x)"
 
 
 # --------------------------------------------------------------- gradients
@@ -416,12 +445,6 @@ def _check_gradients(learner):
                                f"a graph of 2^{PATH_LEVELS} paths walked once per node")
 
 
-#: the levels of the graph y = y + y, each doubling the number of paths from the root to x
-PATH_LEVELS = 40
-#: Python calls allowed on that graph: a walk in topological order makes a few per node
-PATH_BUDGET = 50_000
-
-
 def _exponential_paths_problem(learner):
     """None when ``learner`` differentiates y = y + y, 40 times over, in a number of steps linear in its size.
 
@@ -430,11 +453,7 @@ def _exponential_paths_problem(learner):
     exponential time, and never ends here.
     """
     __tracebackhide__ = True
-    x = ad.Value(1.5, label="x")
-    y = x
-    for _ in range(PATH_LEVELS):
-        y = y + y
-    description = f"y = y + y repeated {PATH_LEVELS} times (a graph of 2^{PATH_LEVELS} paths from y to x)"
+    y, x, description = _doubling_graph()
     try:
         got, verdict = _call("gradients", learner, description, (y, [x]), budget=PATH_BUDGET)
     except _reference.OverBudget:
