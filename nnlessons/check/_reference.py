@@ -101,14 +101,26 @@ class _Watch:
                 self._codes[code] = f"{f.__module__}.{getattr(f, '__qualname__', f.__name__)}"
         self.called = []
 
-    def _hook(self, frame, event, arg):
-        if event == "call":
-            self.calls += 1
-            if self.budget is not None and self.calls > self.budget:
-                raise OverBudget(self.calls)
-            name = self._codes.get(frame.f_code)
-            if name is not None and name not in self.called:
-                self.called.append(name)
+    def hook(self):
+        """The profile function: a closure over locals, as it runs at every call of the block."""
+        lookup, called = self._codes.get, self.called
+        if self.budget is None:
+            def profile(frame, event, arg):
+                if event == "call":
+                    name = lookup(frame.f_code)
+                    if name is not None and name not in called:
+                        called.append(name)
+            return profile
+
+        def counting(frame, event, arg):
+            if event == "call":
+                self.calls += 1
+                if self.calls > self.budget:
+                    raise OverBudget(self.calls)
+                name = lookup(frame.f_code)
+                if name is not None and name not in called:
+                    called.append(name)
+        return counting
 
     def __bool__(self):
         return bool(self.called)
@@ -132,8 +144,9 @@ def watch(functions, budget=None):
         return
     previous = sys.getprofile()
     previous_thread = threading.getprofile() if hasattr(threading, "getprofile") else None
-    sys.setprofile(w._hook)
-    threading.setprofile(w._hook)
+    hook = w.hook()
+    sys.setprofile(hook)
+    threading.setprofile(hook)
     try:
         yield w
     finally:
