@@ -42,7 +42,7 @@ def solution_bodies(solved_source):
             bodies.append("\n".join(row[len(indent):] for row in block))
             block = None
         elif block is not None:
-            block.append(row if (row := line).strip() else "")
+            block.append(line if line.strip() else "")
     return bodies
 
 
