@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import nnlessons as nl
+from nnlessons import optim, regularization
 from nnlessons.lessons import regression
 from nnlessons.lessons import training_well as tw
 
@@ -119,3 +120,120 @@ def test_step_lengths_and_adam_bias_correction_on_the_valley():
     assert lengths[0] == pytest.approx(0.1 * np.sqrt(2), rel=1e-6)
     raw, _ = tw.valley_run(nl.optim.Adam(0.1, bias_correction=False), x, y, [-4.0, -4.0], 5)
     assert tw.step_lengths(raw)[0] == pytest.approx(0.1 * np.sqrt(2) * 0.1 / np.sqrt(0.001), rel=1e-6)
+
+
+# -- the learner's functions assembled into training runs (tw.train) ----------------------------
+
+
+DROPOUT = (regularization.dropout_forward, regularization.dropout_backward)
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    return tw.digits_split(120, 60, rng=5)
+
+
+def _net(seed=1):
+    return nl.Network([784, 12, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=seed)
+
+
+FIT_AND_TRAIN = {
+    "L2": ({"learning_rate": 0.1, "weight_decay": 3.0},
+           {"learning_rate": 0.1, "weight_decay": 3.0, "l2_gradients": regularization.l2_gradients}),
+    "dropout": ({"learning_rate": 0.1, "keep_prob": 0.5}, {"learning_rate": 0.1, "keep_prob": 0.5, "dropout": DROPOUT}),
+    "schedule": ({"schedule": optim.CosineDecay(0.3, epochs=4), "keep_prob": 0.8},
+                 {"schedule": optim.CosineDecay(0.3, epochs=4), "keep_prob": 0.8, "dropout": DROPOUT}),
+    "Adam": ({"optimizer": optim.Adam(0.003), "keep_prob": 0.5, "weight_decay": 1.0},
+             {"adam": tw.train_with_adam, "learning_rate": 0.003, "keep_prob": 0.5, "dropout": DROPOUT,
+              "weight_decay": 1.0, "l2_gradients": regularization.l2_gradients}),
+}
+
+
+@pytest.mark.parametrize("kind", FIT_AND_TRAIN)
+def test_train_with_the_package_s_functions_is_fit(kind, small_digits):
+    (X, y), (Xv, yv) = small_digits
+    fit_options, train_options = FIT_AND_TRAIN[kind]
+    a, b = _net(), _net()
+    h_fit = a.fit(X, y, epochs=4, batch_size=16, rng=np.random.default_rng(2), validation=(Xv, yv),
+                  restore_best=True, **fit_options)
+    h_train = tw.train(b, X, y, (Xv, yv), epochs=4, batch_size=16, rng=np.random.default_rng(2), **train_options)
+    assert h_train["best_epoch"] == h_fit["best_epoch"]
+    for key in ["loss", "accuracy", "val_loss", "val_accuracy"]:
+        np.testing.assert_allclose(h_train[key], h_fit[key], rtol=1e-12, atol=0)
+    for name in a.params:
+        np.testing.assert_allclose(b.params[name], a.params[name], rtol=1e-12, atol=1e-14)
+
+
+def test_train_runs_the_learner_s_functions(small_digits):
+    (X, y), (Xv, yv) = small_digits
+    calls = {"l2": 0, "forward": 0, "backward": 0, "adam": 0}
+
+    def l2_without_m(grads, params, lam, m):  # a slip: the 1/m missing
+        calls["l2"] += 1
+        return {k: g + lam * params[k] if k.startswith("W") else g for k, g in grads.items()}
+
+    def dropout_forward(A, keep_prob, rng):
+        calls["forward"] += 1
+        return regularization.dropout_forward(A, keep_prob, rng)
+
+    def dropout_backward(dA, mask, keep_prob):
+        calls["backward"] += 1
+        return regularization.dropout_backward(dA, mask, keep_prob)
+
+    def adam(net, X, y, epochs, batch_size, learning_rate, rng):
+        calls["adam"] += 1
+        return tw.train_with_adam(net, X, y, epochs, batch_size, learning_rate, rng)
+
+    right, wrong = _net(), _net()
+    tw.train(right, X, y, (Xv, yv), epochs=2, batch_size=30, rng=3, learning_rate=0.1, weight_decay=2.0,
+             l2_gradients=regularization.l2_gradients)
+    tw.train(wrong, X, y, (Xv, yv), epochs=2, batch_size=30, rng=3, learning_rate=0.1, weight_decay=2.0,
+             l2_gradients=l2_without_m)
+    assert calls["l2"] == 8  # 4 batches of 30 per epoch, 2 epochs
+    assert np.abs(wrong.params["W1"]).sum() < np.abs(right.params["W1"]).sum()  # decayed 120 times harder
+    history = tw.train(_net(), X, y, (Xv, yv), epochs=3, batch_size=40, rng=3, learning_rate=0.01, keep_prob=0.5,
+                       dropout=(dropout_forward, dropout_backward), adam=adam)
+    assert calls["adam"] == 1 and calls["forward"] == calls["backward"] == 9  # one hidden layer, 9 batches
+    assert len(history["val_accuracy"]) == 3 and 1 <= history["best_epoch"] <= 3
+
+
+def test_assembled_refuses_what_it_cannot_run(small_digits):
+    (X, y), (Xv, yv) = small_digits
+    regression_net = nl.Network([784, 4, 1], ["relu", "identity"], "mse", rng=0)
+    with pytest.raises(ValueError, match="softmax or sigmoid output"):
+        tw.Assembled(regression_net, m=10, validation=(Xv, yv))
+    with pytest.raises(TypeError, match="dropout_forward, dropout_backward"):
+        tw.Assembled(_net(), m=10, validation=(Xv, yv), keep_prob=0.5, rng=0)
+    with pytest.raises(TypeError, match="l2_gradients"):
+        tw.Assembled(_net(), m=10, validation=(Xv, yv), weight_decay=1.0)
+    with pytest.raises(ValueError, match="keep_prob"):
+        tw.Assembled(_net(), m=10, validation=(Xv, yv), keep_prob=0.0, dropout=DROPOUT, rng=0)
+    with pytest.raises(TypeError, match="exactly one of learning_rate and schedule"):
+        tw.train(_net(), X, y, (Xv, yv), epochs=1, batch_size=32, rng=0)
+    with pytest.raises(TypeError, match="schedule is for plain SGD"):
+        tw.train(_net(), X, y, (Xv, yv), epochs=1, batch_size=32, rng=0, schedule=optim.CosineDecay(0.1, epochs=1),
+                 adam=tw.train_with_adam)
+
+
+def test_momentum_step_and_train_with_adam_are_the_optimisers(small_digits):
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.standard_normal((3, 2)), "b1": rng.standard_normal((3, 1))}
+    grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+    velocity = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+    before = {k: v.copy() for k, v in params.items()}
+    new_params, new_velocity = tw.momentum_step(params, grads, velocity, 0.1, 0.9)
+    opt = optim.Momentum(0.1, beta=0.9)
+    opt.velocity = {k: v.copy() for k, v in velocity.items()}
+    stepped = {k: v.copy() for k, v in params.items()}
+    opt.step(stepped, grads)
+    for k in params:
+        np.testing.assert_allclose(new_params[k], stepped[k], rtol=1e-15)
+        np.testing.assert_allclose(new_velocity[k], opt.velocity[k], rtol=1e-15)
+        assert np.array_equal(params[k], before[k])
+    (X, y), _ = small_digits
+    a, b = _net(), _net()
+    costs = tw.train_with_adam(a, X, y, 2, 50, 0.01, np.random.default_rng(4))
+    b.fit(X, y, epochs=2, batch_size=50, optimizer=optim.Adam(0.01), rng=np.random.default_rng(4))
+    assert len(costs) == 6
+    for k in a.params:
+        np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-12, atol=1e-14)

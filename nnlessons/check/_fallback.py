@@ -1,0 +1,164 @@
+"""Run All survives a wrong answer: ``check.use`` hands later cells a function that works.
+
+A cell after an exercise writes, for notebook 04's ``forward``::
+
+    forward = check.use(check.forward, forward)
+
+``use`` runs the checker again, quietly, on the same function(s). If they pass, it returns
+them unchanged, and the cells below run the learner's code. If not (a wrong answer, a stub,
+an exception), it prints one line and returns the package's version of each, with the same
+signature, so the cells below still run:
+
+    forward did not pass its check: the cells below use nnlessons' forward
+
+The learner's mistake stays on screen in the checker's line above; fixing the exercise and
+running the cells again brings their own function back. Keyword arguments go to the checker
+as in the exercise cell (``check.use(check.gradient_descent, gradient_descent,
+mse_cost=mse_cost, mse_gradient=mse_gradient)``); a checker of several functions (notebook
+07's dropout pair, notebook 08's seven rules) returns a tuple of as many.
+
+The rebinding belongs in a cell of its own after the exercise cell, never in it: the grader
+judges the names an exercise cell leaves behind, which must be the learner's own.
+"""
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+
+from ._core import NOT_IMPLEMENTED
+
+#: the attribute that marks a stand-in returned by ``use`` (its value: the exercise's name)
+MARK = "__nnlessons_stand_in__"
+
+
+def _stand_ins():
+    """{checker name: the package's versions of its functions, with the exercises' signatures}."""
+    from .. import activations, autodiff as ad, layers, losses, optim, regularization
+    from ..datasets import minibatches
+    from ..lessons import (backprop, cost_functions, digits, forward_prop, linear_collapse, regression,
+                           training_well)
+
+    def gradient_descent(w, b, x, y, learning_rate, n_steps):
+        return list(regression.gradient_descent(w, b, x, y, learning_rate, n_steps)[1])
+
+    def divergence_threshold(x, y):
+        return regression.largest_stable_learning_rate(x)
+
+    def log_loss_gradient(w, b, x, y):
+        return tuple(cost_functions.gradients(w, b, x, y, "log"))
+
+    def train_logistic(x, y, learning_rate, n_steps):
+        return tuple(cost_functions.train_logistic(x, y, learning_rate, n_steps))
+
+    def dense_forward(A_prev, W, b):
+        return layers.dense_forward(A_prev, W, b)[0]
+
+    def dense_backward(dZ, cache):
+        return layers.dense_backward(dZ, cache)
+
+    def flatten_images(images):
+        return np.asarray(images).reshape(len(images), -1).T / 255.0
+
+    def gradients(root, wrt):
+        root.backward()
+        return [w.grad for w in wrt]
+
+    return {
+        "mse_cost": (regression.mse_cost,),
+        "mse_gradient": (regression.mse_gradient,),
+        "gradient_descent": (gradient_descent,),
+        "divergence_threshold": (divergence_threshold,),
+        "stable_sigmoid": (activations.sigmoid,),
+        "log_loss": (losses.binary_cross_entropy,),
+        "log_loss_gradient": (log_loss_gradient,),
+        "train_logistic": (train_logistic,),
+        "collapse": (linear_collapse.collapse,),
+        "relu_derivative": (activations.relu_derivative,),
+        "sigmoid_derivative": (activations.sigmoid_derivative,),
+        "relu_kinks": (linear_collapse.relu_kinks,),
+        "dense_forward": (dense_forward,),
+        "forward": (forward_prop.forward,),
+        "dense_backward": (dense_backward,),
+        "backward": (backprop.backward,),
+        "train_gd": (backprop.train_gd,),
+        "train_sgd": (digits.train_sgd,),
+        "flatten_images": (flatten_images,),
+        "to_one_hot": (losses.one_hot,),
+        "confusion_matrix": (digits.confusion_matrix,),
+        "l2_gradients": (regularization.l2_gradients,),
+        "dropout": (regularization.dropout_forward, regularization.dropout_backward),
+        "momentum_step": (training_well.momentum_step,),
+        "train_with_adam": (training_well.train_with_adam,),
+        "backward_rules": (ad.add_backward, ad.mul_backward, ad.pow_backward, ad.exp_backward,
+                           ad.log_backward, ad.tanh_backward, ad.relu_backward),
+        "topological_order": (ad.topological_order,),
+        "gradients": (gradients,),
+        "unbroadcast": (ad.unbroadcast,),
+    }
+
+
+def stand_ins(name):
+    """The package's versions of the functions checked by checker ``name``, as a tuple."""
+    table = _stand_ins()
+    if name not in table:
+        raise ValueError(f"no stand-in for the exercise {name!r}; known: {', '.join(sorted(table))}")
+    return table[name]
+
+
+def _names(functions, fallback, checker_name):
+    """How the line names the functions: "forward", "dropout_forward and dropout_backward", "the 7 rules"."""
+    names = [getattr(f, "__name__", None) or g.__name__ for f, g in zip(functions, fallback)]
+    if len(names) > 2:
+        return f"the {len(names)} functions of {checker_name}", f"nnlessons' {len(names)}"
+    text = " and ".join(names)
+    return text, f"nnlessons' {text}"
+
+
+def _marked(function, name, exercise_name):
+    """``function`` as a stand-in named like the learner's function: a thin wrapper carrying ``MARK``."""
+    def stand_in(*args, **kwargs):
+        return function(*args, **kwargs)
+    stand_in.__name__ = stand_in.__qualname__ = name
+    stand_in.__doc__ = f"nnlessons' {name}, standing in for yours (exercise {exercise_name!r})."
+    stand_in.__wrapped__ = function
+    setattr(stand_in, MARK, exercise_name)
+    return stand_in
+
+
+def use(checker, *functions, **earlier):
+    """Your function(s) if ``checker`` passes them, else the package's, with one line saying so.
+
+    ``checker(*functions, **earlier)`` runs with its output hidden (the exercise cell above
+    already printed its verdict). Returns one function, or a tuple for a checker of several.
+    """
+    name = getattr(checker, "__name__", None)
+    if not callable(checker) or not name:
+        raise TypeError(f"checker must be a checker of nnlessons.check (check.forward), got {type(checker).__name__}")
+    if not functions:
+        raise TypeError("use needs the function(s) the checker judges, as in the exercise cell: "
+                        f"check.use(check.{name}, your_function)")
+    fallback = stand_ins(name)
+    if len(functions) != len(fallback):
+        raise TypeError(f"check.{name} judges {len(fallback)} function(s), got {len(functions)}")
+    verdict, raised = None, None
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            verdict = checker(*functions, **earlier)
+        except Exception as exc:  # the exercise cell showed its traceback already
+            raised = exc
+    if verdict is not None and bool(verdict):
+        return functions[0] if len(functions) == 1 else functions
+    names, theirs = _names(functions, fallback, name)
+    several = len(functions) > 1
+    if raised is not None:
+        why = f"raised {type(raised).__name__} in {'their' if several else 'its'} check"
+    elif getattr(verdict, "message", "").endswith(NOT_IMPLEMENTED):
+        why = f"{'are' if several else 'is'} not written yet"
+    else:
+        why = f"did not pass {'their' if several else 'its'} check"
+    print(f"{names} {why}: the cells below use {theirs}")
+    chosen = tuple(_marked(g, getattr(f, "__name__", None) or g.__name__, name) for f, g in zip(functions, fallback))
+    return chosen[0] if len(chosen) == 1 else chosen
