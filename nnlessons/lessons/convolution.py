@@ -180,8 +180,12 @@ def plot_sliding(image, kernel_size=3, positions=((4, 6), (12, 14)), kernel=None
     return fig, out
 
 
-def plot_maps(maps, titles=None, lim=None, n_cols=8, size=1.1, label="value"):
-    """Images ``(k, h, w)`` on one symmetric colour scale ``[-lim, lim]`` (red positive, blue negative), with a colour bar."""
+def plot_maps(maps, titles=None, lim=None, n_cols=8, size=1.1, label="value", signed=True):
+    """Images ``(k, h, w)`` on one colour scale, with a colour bar.
+
+    ``signed``: symmetric ``[-lim, lim]``, red positive, blue negative, white 0; else
+    ``[0, lim]`` in shades of red (for maps after a ReLU). ``lim`` defaults to the largest |value|.
+    """
     import matplotlib.pyplot as plt
 
     maps = as_float_array(maps, "maps", ndim=3)
@@ -194,7 +198,8 @@ def plot_maps(maps, titles=None, lim=None, n_cols=8, size=1.1, label="value"):
         ax.set_xticks([])
         ax.set_yticks([])
         if k < maps.shape[0]:
-            im = ax.imshow(maps[k], cmap="bwr", vmin=-lim, vmax=lim, interpolation="nearest")
+            im = ax.imshow(maps[k], cmap="bwr" if signed else "Reds", vmin=-lim if signed else 0.0, vmax=lim,
+                           interpolation="nearest")
             if titles is not None:
                 ax.set_title(titles[k], fontsize=8)
         else:
