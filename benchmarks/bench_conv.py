@@ -16,7 +16,9 @@ set before numpy and torch load), repetitions alternating between contenders. Re
 median and the minimum time, their ratios to PyTorch's in the same precision, and the share of
 the matrix-product peak (the best time of 2048 x 2048 products in that precision, measured in
 the same run) that the useful FLOPs reach at the minimum time: 2 F C kh kw Ho Wo m for each of
-Z, dW and dX. On a machine shared with other jobs the minimum is the steadier figure.
+Z, dW and dX. Times are CPU times of this one-thread process (``time.process_time``), which a
+machine shared with other jobs inflates far less than wall-clock times; the minimum is the
+steadier figure.
 """
 
 import os
@@ -37,9 +39,9 @@ def matmul_peak(dtype, n=2048, reps=10):
     A, B = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
     best = np.inf
     for _ in range(reps):
-        start = time.perf_counter()
+        start = time.process_time()
         A @ B
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return 2 * n ** 3 / best / 1e9
 
 
@@ -96,9 +98,9 @@ def main():
         step()
     for _ in range(args.reps):
         for key, step in steps.items():
-            start = time.perf_counter()
+            start = time.process_time()
             step()
-            times[key].append(time.perf_counter() - start)
+            times[key].append(time.process_time() - start)
     peak = {"f64": matmul_peak(np.float64), "f32": matmul_peak(np.float32)}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"convolution layer, {m} images 1x28x28, {F} filters {k}x{k}, one thread, median of {args.reps} "

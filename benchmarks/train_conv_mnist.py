@@ -13,9 +13,11 @@ are compared); the official 10,000 test images are scored once, after the last e
 
 The network (two convolution layers, as in Nielsen's chapter 6, with ReLU):
 conv 20 filters 5x5 -> ReLU -> 2x2 max-pool -> conv 40 filters 5x5 -> ReLU -> 2x2 max-pool
--> dense 100 -> ReLU -> dense 10, softmax with cross-entropy. Plain mini-batch SGD (no momentum): the learning rate stays constant for ``--decay-epochs`` epochs and is then
-halved after every epoch. A progress bar runs through each epoch; one line per epoch reports
-the validation accuracy and the time so far. The BLAS thread count follows OPENBLAS_NUM_THREADS
+-> dense 100 -> ReLU -> dense 10, softmax with cross-entropy. Plain mini-batch SGD (no
+momentum): the learning rate stays constant for ``--decay-epochs`` epochs and is then halved
+after every epoch. A progress bar runs through each epoch; one line per epoch reports
+the validation accuracy and the time so far (wall clock, and the process's CPU time, which a
+busy machine inflates far less). The BLAS thread count follows OPENBLAS_NUM_THREADS
 (set it to 1 for the figures in benchmarks/RESULTS.md).
 """
 

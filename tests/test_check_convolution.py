@@ -67,7 +67,8 @@ def _loops(X, W, b, stride=1, padding=0, flip=False, use_stride=True, use_paddin
         for f in range(F):
             for i in range(Ho):
                 for j in range(Wo):
-                    Z[f, i, j, n] = np.sum(K[f] * Xp[:, s * i:s * i + kh, s * j:s * j + kw, n]) + (b[f, 0] if bias else 0)
+                    patch = Xp[:, s * i:s * i + kh, s * j:s * j + kw, n]
+                    Z[f, i, j, n] = np.sum(K[f] * patch) + (b[f, 0] if bias else 0)
     return Z.transpose(3, 0, 1, 2) if batch_first else Z
 
 
