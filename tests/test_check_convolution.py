@@ -87,7 +87,8 @@ def test_forward_slips_are_named(checker, slip, fragment, capsys):
 
 def test_loops_pass_the_loops_checker_but_not_the_vectorised_one(capsys):
     assert_passed(check.conv2d_loops, _loops, capsys, "all 4 cases match the reference")
-    assert_failed(check.conv2d_forward, _loops, capsys, "values right", "Python lines", "still a loop")
+    assert_failed(check.conv2d_forward, _loops, capsys, "values right", "Python lines",
+                  "still a loop over every output number")
 
 
 def test_a_loop_over_positions_with_every_example_at_once_is_vectorised_enough(capsys):

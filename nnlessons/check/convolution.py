@@ -173,8 +173,8 @@ def conv2d_forward(learner):
     lines = _python_lines(learner, *big)
     if lines > outputs // 10:
         return _report(name, False, f"values right, but on 16 images 20x20 with 8 filters 5x5 ({outputs:,} output "
-                                    f"numbers) your function ran {lines:,} Python lines: still a loop over output "
-                                    "positions or examples? Build the patch matrix (im2col) or use "
+                                    f"numbers) your function ran {lines:,} Python lines: still a loop over every output "
+                                    "number? Build the patch matrix (im2col) or use "
                                     "np.lib.stride_tricks.sliding_window_view, then one matrix product")
     return _report(name, True, f"all {len(cases)} cases match the reference, and {lines:,} Python lines for "
                                f"{outputs:,} output numbers: vectorised")
