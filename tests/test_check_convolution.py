@@ -34,8 +34,7 @@ def test_exercises_in_notebook_order_and_reachable_from_check():
 
 def test_the_notebooks_solutions_pass(capsys):
     sources = exercise_sources(NOTEBOOK)
-    assert [s.rstrip().splitlines()[-1].split(" = ")[-1] for s in sources] == \
-        [f"check.{n}({n})" for n in checks.EXERCISES]
+    assert [s.rstrip().splitlines()[-1] for s in sources] == [f"check.{n}({n})" for n in checks.EXERCISES]
     run_cells(sources, NOTEBOOK)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and all(line.startswith("PASSED") for line in lines), lines
@@ -47,10 +46,25 @@ def test_stubs_are_not_implemented(checker, capsys):
 
 
 def test_student_version_runs_to_the_end(capsys):
-    namespace = run_cells([src for src, _ in student_sources(NOTEBOOK)], NOTEBOOK)
+    run_cells([src for src, _ in student_sources(NOTEBOOK)], NOTEBOOK)
     lines = capsys.readouterr().out.splitlines()
     assert lines == [f"FAILED  {n}: not implemented yet" for n in checks.EXERCISES]
-    assert not any(namespace[f"{v}_ok"] for v in ("loops", "forward", "backward", "pool"))
+
+
+@pytest.mark.parametrize("checker, package", [
+    (check.conv2d_loops, conv.conv2d_forward), (check.conv2d_forward, conv.conv2d_forward),
+    (check.conv2d_backward, conv.conv2d_backward), (check.maxpool_backward, conv.maxpool_backward)],
+    ids=lambda c: getattr(c, "__name__", ""))
+def test_each_result_names_what_later_cells_run(solutions, checker, package, capsys):
+    """The learner's function after a pass, the package's after a failure (a stub, a wrong answer)."""
+    mine = solutions[checker.__name__]
+    result = checker(mine)
+    assert result and result.use is mine and result.used == f"your {checker.__name__}"
+    for wrong in (lambda *a: None, lambda *a: (_ for _ in ()).throw(NotImplementedError())):
+        result = checker(wrong)
+        assert not result and result.use is package
+        assert result.used == f"the package's conv.{package.__name__} (yours has not passed its check)"
+    capsys.readouterr()
 
 
 # ------------------------------------------------------------------ forward

@@ -13,9 +13,15 @@ thousands. A count is the same on every machine, unlike a time.
 
 A learner's function that calls the package's own answer (``nnlessons.conv``)
 does not pass (``_reference.watch``).
+
+Each checker's result also says what the notebook's later cells should run: ``.use`` is
+the learner's function when it passed and the package's otherwise, ``.used`` says which in
+words. (The notebook asks for it with a second, silent call of the checker, so that no cell
+after an exercise depends on a name the student version leaves as a stub.)
 """
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -64,6 +70,21 @@ def _conv_args(rng, i):
             rng.standard_normal((F, 1)), s, p)
 
 
+def _falls_back_on(package, label):
+    """Give the checker's result ``.use`` (the learner's function if it passed, else ``package``) and ``.used``."""
+    def wrap(checker):
+        @functools.wraps(checker)
+        def run(learner):
+            __tracebackhide__ = True
+            result = checker(learner)
+            result.use = learner if result else package
+            result.used = (f"your {checker.__name__}" if result else
+                           f"the package's {label} (yours has not passed its check)")
+            return result
+        return run
+    return wrap
+
+
 def _forward_reference(X, W, b, stride, padding):
     return conv.conv2d_forward(X, W, b, stride, padding)
 
@@ -108,6 +129,7 @@ def _checked(name, learner, reference, cases, arg_names, hints):
     return check_function(name, learner, reference, cases, arg_names, hints)
 
 
+@_falls_back_on(conv.conv2d_forward, "conv.conv2d_forward")
 def conv2d_loops(learner):
     """Check ``conv2d_loops(X, W, b, stride, padding)`` -> ``Z`` ``(F, Ho, Wo, m)`` (loops allowed)."""
     __tracebackhide__ = True
@@ -145,6 +167,7 @@ def _python_lines(function, *args):
     return count[0]
 
 
+@_falls_back_on(conv.conv2d_forward, "conv.conv2d_forward")
 def conv2d_forward(learner):
     """Check a vectorised ``conv2d_forward(X, W, b, stride, padding)``: values, then no loop over positions.
 
@@ -198,6 +221,7 @@ def _backward_unflipped(dZ, X, W, stride, padding):
     return dX, dW, db
 
 
+@_falls_back_on(conv.conv2d_backward, "conv.conv2d_backward")
 def conv2d_backward(learner):
     """Check ``conv2d_backward(dZ, X, W, stride, padding)`` -> ``(dX, dW, db)``.
 
@@ -278,6 +302,7 @@ def _pool_backward_loops(dP, A, size, stride, *, step=None, ties="first", route=
     return dA
 
 
+@_falls_back_on(conv.maxpool_backward, "conv.maxpool_backward")
 def maxpool_backward(learner):
     """Check ``maxpool_backward(dP, A, size, stride)`` -> ``dA`` ``(C, H, W, m)``.
 
