@@ -199,3 +199,22 @@ def test_against_pytorch():
     (Pt * torch.tensor(Gp)).sum().backward()
     np.testing.assert_allclose(conv.maxpool_backward(Gp.transpose(1, 2, 3, 0), A, 3, 2),
                                At.grad.numpy().transpose(1, 2, 3, 0), atol=1e-12)
+
+
+def test_the_full_mnist_scripts_network_trains_in_float32():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "train_conv_mnist.py"
+    spec = importlib.util.spec_from_file_location("train_conv_mnist", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    net = script.network(np.random.default_rng(0), np.dtype(np.float32))
+    assert net.n_params() == 20 * 25 + 20 + 40 * 20 * 25 + 40 + 640 * 100 + 100 + 100 * 10 + 10 == 85_670
+    rng = np.random.default_rng(1)
+    X, y = rng.random((1, 28, 28, 8)).astype(np.float32), rng.integers(0, 10, 8)
+    cost, grads = net.loss_and_grads(X, y)
+    assert all(g.dtype == np.float32 for g in grads.values())
+    for name in net.params:
+        net.params[name] -= 0.05 * grads[name]
+    assert net.loss_and_grads(X, y)[0] < cost
