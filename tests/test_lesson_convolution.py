@@ -92,3 +92,16 @@ def test_drawings():
     fig = cv.plot_maps(np.abs(np.random.default_rng(6).standard_normal((2, 4, 4))), lim=2.0, signed=False)
     assert fig.axes[0].images[0].get_clim() == (0.0, 2.0)
     plt.close(fig)
+
+
+def test_every_figure_of_notebook_09_has_an_alt_text():
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "09_convolution.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    figures = [c for c in cells if any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert len(figures) >= 7
+    for cell in figures:
+        alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+        assert len(alt) > 40, "".join(cell["source"])[:80]
