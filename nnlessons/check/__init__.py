@@ -14,3 +14,4 @@ from .backprop import *  # noqa: F401,F403
 from .digits import *  # noqa: F401,F403
 from .training_well import *  # noqa: F401,F403
 from .autodiff import *  # noqa: F401,F403
+from .convolution import *  # noqa: F401,F403
