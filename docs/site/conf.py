@@ -33,6 +33,7 @@ suppress_warnings = ["myst.header"]
 mathjax_path = "mathjax/tex-chtml.js"
 html_static_path = ["_static"]
 html_css_files = ["nnlessons.css"]
+html_css_files.append(("print.css", {"media": "print"}))  # paper: tools/handouts_pdf.py
 
 html_theme = "sphinx_book_theme"
 html_title = "nnlessons"
