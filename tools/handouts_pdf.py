@@ -142,6 +142,7 @@ def _open(browser, url, width_mm):
     page.goto(url, wait_until="load")
     page.emulate_media(media="print")
     _settle(page)
+    _fit_formulas(page)
     if errors:
         raise PrintError(f"{url} asked for something outside the site: {errors[:3]}")
     return page
@@ -156,12 +157,22 @@ def _settle(page):
         img.loading = 'eager';
         return img.complete ? null : new Promise(r => { img.onload = img.onerror = r; });
     }))""")
+    # Web fonts (MathJax's among them) still loading when the page is printed would change its layout
+    # from one print to the next: lay the page out, then wait for them.
+    page.evaluate("() => document.body.offsetHeight && document.fonts.ready.then(() => true)")
     untypeset = page.evaluate("() => Array.from(document.querySelectorAll('.math'))"
                               ".filter(e => !e.querySelector('mjx-container')).length")
     broken = page.evaluate("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
                            ".map(i => i.src)")
     if untypeset or broken:
         raise PrintError(f"{page.url}: {untypeset} formulas left untypeset, images not loaded: {broken[:3]}")
+
+
+def _fit_formulas(page):
+    """Shrink each displayed formula wider than the text until it fits (MathJax 3 cannot break it)."""
+    page.evaluate("""() => document.querySelectorAll('mjx-container[display="true"]').forEach(m => {
+        if (m.scrollWidth > m.clientWidth + 1) m.style.fontSize = (95 * m.clientWidth / m.scrollWidth) + '%';
+    })""")
 
 
 def _choose(page, version):
@@ -184,13 +195,18 @@ def overflowing(page):
         const limit = main.getBoundingClientRect().right + 1;
         return Array.from(main.querySelectorAll('pre, mjx-container, img, table'))
             .filter(e => e.getClientRects().length > 0)
-            .filter(e => (e.tagName === 'PRE' && e.scrollWidth > e.clientWidth + 1)
+            .filter(e => ((e.tagName === 'PRE' || e.getAttribute('display') === 'true')
+                          && e.scrollWidth > e.clientWidth + 1)
                          || e.getBoundingClientRect().right > limit)
             .map(e => e.tagName.toLowerCase() + ': ' + e.textContent.trim().slice(0, 60));
     }""")
 
 
 def _print(page, path, paper, footer_left, outline=True):
+    # Chromium keeps some of the last print's page breaks when the page has not changed since; a
+    # fresh layout before each print makes the same page print the same.
+    page.evaluate("() => { const b = document.body; b.style.display = 'none'; void b.offsetHeight;"
+                  " b.style.display = ''; void b.offsetHeight; }")
     page.pdf(path=str(path), format=PAPERS[paper][0], margin=MARGIN, print_background=True,
              display_header_footer=True, header_template="<span></span>",
              footer_template=FOOTER.format(left=html.escape(footer_left)), outline=outline, tagged=True)
@@ -256,7 +272,7 @@ def print_course(browser, base, site_dir, out, version, report, paper="a4"):
             head.className = 'nnl-lesson-head';
             const printed = doc.querySelector('#jb-print-docs-body');
             head.innerHTML = printed ? printed.innerHTML : '';
-            head.querySelectorAll('[id]').forEach(e => e.removeAttribute('id'));
+            // Its ids kept: the theme's print rules for the contents (#jb-print-toc) apply as in the lesson's PDF.
             lesson.appendChild(head);
             lesson.insertAdjacentHTML('beforeend', doc.querySelector('article.bd-article').innerHTML);
             article.appendChild(lesson);
@@ -264,6 +280,7 @@ def print_course(browser, base, site_dir, out, version, report, paper="a4"):
         return MathJax.typesetPromise([article]);
     }""", bodies)
     _settle(page)
+    _fit_formulas(page)
     _choose(page, version)
     path = out / pdf_name(COURSE, version)
     starts = [2]
