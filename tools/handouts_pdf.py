@@ -286,7 +286,7 @@ def print_course(browser, base, site_dir, out, version, report, paper="a4"):
     starts = [2]
     for stem, _ in entries[:-1]:
         starts.append(starts[-1] + report[stem, version]["pages"])
-    for attempt in range(3):
+    for prints in range(1, 4):
         page.evaluate("html => { document.querySelector('#jb-print-docs-body').innerHTML = html; }",
                       _front(entries, version, starts))
         _print(page, path, paper, f"nnlessons · the course, {LABELS[version]}")
@@ -301,7 +301,7 @@ def print_course(browser, base, site_dir, out, version, report, paper="a4"):
         raise PrintError(f"{path}: the contents page does not settle on where the lessons start")
     overflow = overflowing(page)
     page.close()
-    return {"path": path, "pages": page_count(path), "overflow": overflow, "starts": starts}
+    return {"path": path, "pages": page_count(path), "overflow": overflow, "starts": starts, "prints": prints}
 
 
 def build(out, paper="a4", site_dir=None, only=None, log=print):
@@ -322,15 +322,24 @@ def build(out, paper="a4", site_dir=None, only=None, log=print):
         log(f"handouts-pdf: building the website into {site_dir}")
         if site.build(site_dir) != 0:
             raise PrintError("the website build failed: run `make site` to see why")
+        log(f"handouts-pdf: website built in {time.monotonic() - start:.0f} s")
     site_dir = Path(site_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.pdf"):  # a renamed lesson must not leave its old handouts behind
-        old.unlink()
+    # A renamed lesson must not leave its old handouts behind; no other file is touched.
+    for version in VERSIONS:
+        for old in [*out.glob(pdf_name(handouts.NOTEBOOK_GLOB.removesuffix(".ipynb"), version)),
+                    out / pdf_name(COURSE, version)]:
+            old.unlink(missing_ok=True)
     with serve(site_dir) as base, chromium() as browser:
+        lap = time.monotonic()
         report = print_lessons(browser, base, out, paper, only)
+        log(f"handouts-pdf: {len(report)} lesson PDFs printed in {time.monotonic() - lap:.0f} s")
         for version in VERSIONS:
+            lap = time.monotonic()
             report[COURSE, version] = print_course(browser, base, site_dir, out, version, report, paper)
-    for (stem, version), item in report.items():
+            log(f"handouts-pdf: course-{version}.pdf printed {report[COURSE, version]['prints']} time(s) "
+                f"in {time.monotonic() - lap:.0f} s")
+    for item in report.values():
         size = item["path"].stat().st_size / 1e6
         log(f"wrote {item['path']} ({item['pages']} pages, {size:.1f} MB)")
         for what in item["overflow"]:
