@@ -329,3 +329,14 @@ def test_letter_paper(tool, built, tmp_path):
     assert not missing_code(report[stem, "solved"]["path"], shown(stem, "solved"))
     with pytest.raises(ValueError, match="paper must be one of"):
         tool.build(tmp_path, paper="a3")
+
+
+def test_a_site_without_the_lessons_is_refused(tool, tmp_path, capsys):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.pdf").write_bytes(b"%PDF-1.4 mine")
+    assert tool.main([str(tmp_path / "out"), "--site", str(tmp_path / "site")]) == 1
+    assert f"has no page for {STEMS[0]}" in capsys.readouterr().err
+    assert (tmp_path / "out" / "notes.pdf").read_bytes() == b"%PDF-1.4 mine", "a file of the user's is kept"
+    with pytest.raises(SystemExit):
+        tool.main([str(tmp_path / "out"), "--paper", "a3"])

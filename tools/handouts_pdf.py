@@ -46,11 +46,12 @@ VERSIONS = ("student", "solved")
 #: paper option -> Chromium's format name and the page's width in mm
 PAPERS = {"a4": ("A4", 210), "letter": ("Letter", 215.9)}
 # As print.css's @page rule, so that a reader's "Print" and these PDFs look alike.
-MARGIN = {"top": "16mm", "right": "14mm", "bottom": "18mm", "left": "14mm"}
+SIDE_MM = 14
+MARGIN = {"top": "16mm", "right": f"{SIDE_MM}mm", "bottom": "18mm", "left": f"{SIDE_MM}mm"}
 MM_PER_PX = 25.4 / 96
 COURSE = "course"
 FOOTER = ('<div style="font-family: sans-serif; font-size: 7.5pt; color: #444; width: 100%; '
-          'margin: 0 14mm; display: flex; justify-content: space-between;">'
+          f'margin: 0 {SIDE_MM}mm; display: flex; justify-content: space-between;">'
           '<span>{left}</span><span>page <span class="pageNumber"></span> of '
           '<span class="totalPages"></span></span></div>')
 LABELS = {"student": "exercises to do", "solved": "with the solutions"}
@@ -134,7 +135,7 @@ def chromium(path=None):
 
 def _open(browser, url, width_mm):
     """A new page at ``url``, laid out as wide as the paper's text, maths typeset, images loaded."""
-    content_px = round((width_mm - 28) / MM_PER_PX)
+    content_px = round((width_mm - 2 * SIDE_MM) / MM_PER_PX)
     page = browser.new_page(viewport={"width": content_px, "height": 1000})
     errors = []
     page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1"
@@ -324,6 +325,10 @@ def build(out, paper="a4", site_dir=None, only=None, log=print):
             raise PrintError("the website build failed: run `make site` to see why")
         log(f"handouts-pdf: website built in {time.monotonic() - start:.0f} s")
     site_dir = Path(site_dir)
+    missing = [stem for stem, _ in lessons() if (not only or stem in only)
+               and not (site_dir / f"{stem}.html").is_file()]
+    if missing:
+        raise PrintError(f"{site_dir} has no page for {missing[0]}: rebuild it (make site), or leave out --site")
     out.mkdir(parents=True, exist_ok=True)
     # A renamed lesson must not leave its old handouts behind; no other file is touched.
     for version in VERSIONS:
