@@ -228,6 +228,8 @@ def test_the_course_prints_solutions_only_in_its_solved_version(built, version):
 
 @pytest.mark.parametrize("stem,version", CASES, ids=IDS)
 def test_every_figure_is_printed(built, stem, version):
+    # pdfimages lists an image once for each page it is drawn on: one split across two pages
+    # would count twice, so the count also says that every figure is whole on one page.
     expected = figures(shown(stem, version))
     assert images_in(built[stem, version]["path"]) == expected, \
         f"{stem}-{version}: {images_in(built[stem, version]['path'])} images printed, the notebook has {expected}"
