@@ -30,7 +30,7 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts grade grade-usage bench clean venv FORCE
+.PHONY: help lab test test-oldest site site-test student notebooks handouts handouts-pdf grade grade-usage bench clean venv FORCE
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -44,6 +44,8 @@ help:  ## list the targets
 	@echo "  make student    regenerate the committed student versions student/ (and the notebooks' links)"
 	@echo "  make notebooks  re-execute every notebook in place, top to bottom, one BLAS thread"
 	@echo "  make handouts   student versions with stored outputs, in build/handouts/"
+	@echo "  make handouts-pdf  every lesson as PDF, student and solved, and the whole course, in build/handouts/pdf/"
+	@echo "                  (headless Chromium and poppler-utils; US Letter: make handouts-pdf PAPER=letter)"
 	@echo "  make grade      grade a folder of submitted notebooks: make grade SUBMISSIONS=dir (report in build/grades/)"
 	@echo "  make bench      the training benchmark"
 	@echo "  make venv       create .venv with the test tools"
@@ -114,7 +116,7 @@ site: $(VENV)/.site-stamp
 	$(RUN) $(BIN)/python -m tools.site build/site
 
 site-test: $(VENV)/.site-stamp
-	$(RUN) $(BIN)/python -m pytest tests/test_site.py -q -m site
+	$(RUN) $(BIN)/python -m pytest tests/test_site.py tests/test_handouts_pdf.py -q -m site
 
 # After editing a notebook (and before committing): the launch links, then student/.
 student: $(VENV)/.test-stamp
@@ -127,6 +129,11 @@ notebooks: $(VENV)/.test-stamp
 
 handouts: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python -m tools.handouts notebooks build/handouts
+
+# Printable handouts, built from the website's pages (build/handouts/site/) by headless Chromium.
+PAPER ?= a4
+handouts-pdf: $(VENV)/.site-stamp
+	$(RUN) $(BIN)/python -m tools.handouts_pdf build/handouts/pdf --paper $(PAPER)
 
 # Instructors: every submitted notebook in SUBMISSIONS run in its own limited kernel and graded
 # by the package's checkers; CSV, class summary page and feedback files in build/grades/.

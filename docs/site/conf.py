@@ -24,6 +24,7 @@ exclude_patterns = ["_build", "_doctrees", "**.ipynb_checkpoints", "site.json"]
 # Notebooks are shown with their stored outputs, never executed here.
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_dmath_double_inline = True  # $$...$$ inside a paragraph or list item is display maths, as in Jupyter
 myst_heading_anchors = 3
 # The build treats warnings as errors (broken links, missing images); a skipped
 # heading level in a notebook is not worth failing it for.
@@ -33,6 +34,7 @@ suppress_warnings = ["myst.header"]
 mathjax_path = "mathjax/tex-chtml.js"
 html_static_path = ["_static"]
 html_css_files = ["nnlessons.css"]
+html_css_files.append(("print.css", {"media": "print"}))  # paper: tools/handouts_pdf.py
 
 html_theme = "sphinx_book_theme"
 html_title = "nnlessons"
