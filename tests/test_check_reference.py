@@ -19,9 +19,10 @@ import pytest
 import nnlessons as nl
 import nnlessons.check
 from nnlessons import autodiff as ad
-from nnlessons import check, layers, losses, mnist, regularization
+from nnlessons import check, conv, layers, losses, mnist, regularization
 from nnlessons.check import _reference
 from nnlessons.lessons import backprop as bp
+from nnlessons.lessons import convolution
 from nnlessons.lessons import cost_functions as logistic
 from nnlessons.lessons import digits, linear_collapse
 from nnlessons.lessons import forward_prop as fw
@@ -74,6 +75,10 @@ COPIES = {
     "topological_order": ((ad.topological_order,), "topological_order"),
     "gradients": ((_gradients,), "backward"),
     "unbroadcast": ((ad.unbroadcast,), "unbroadcast"),
+    "conv2d_loops": ((convolution.conv2d_loops,), "conv2d_loops"),
+    "conv2d_forward": ((conv.conv2d_forward,), "conv2d_forward"),
+    "conv2d_backward": ((conv.conv2d_backward,), "conv2d_backward"),
+    "maxpool_backward": ((conv.maxpool_backward,), "maxpool_backward"),
 }
 
 

@@ -35,10 +35,9 @@ MARK = "__nnlessons_stand_in__"
 
 def _stand_ins():
     """{checker name: the package's versions of its functions, with the exercises' signatures}."""
-    from .. import activations, autodiff as ad, layers, losses, optim, regularization
-    from ..datasets import minibatches
-    from ..lessons import (backprop, cost_functions, digits, forward_prop, linear_collapse, regression,
-                           training_well)
+    from .. import activations, autodiff as ad, conv, layers, losses, regularization
+    from ..lessons import (backprop, convolution, cost_functions, digits, forward_prop, linear_collapse,
+                           regression, training_well)
 
     def gradient_descent(w, b, x, y, learning_rate, n_steps):
         return list(regression.gradient_descent(w, b, x, y, learning_rate, n_steps)[1])
@@ -96,6 +95,10 @@ def _stand_ins():
         "topological_order": (ad.topological_order,),
         "gradients": (gradients,),
         "unbroadcast": (ad.unbroadcast,),
+        "conv2d_loops": (convolution.conv2d_loops,),
+        "conv2d_forward": (conv.conv2d_forward,),
+        "conv2d_backward": (conv.conv2d_backward,),
+        "maxpool_backward": (conv.maxpool_backward,),
     }
 
 

@@ -14,14 +14,12 @@ thousands. A count is the same on every machine, unlike a time.
 A learner's function that calls the package's own answer (``nnlessons.conv``)
 does not pass (``_reference.watch``).
 
-Each checker's result also says what the notebook's later cells should run: ``.use`` is
-the learner's function when it passed and the package's otherwise, ``.used`` says which in
-words. (The notebook asks for it with a second, silent call of the checker, so that no cell
-after an exercise depends on a name the student version leaves as a stub.)
+The cells after each exercise run the learner's function once it has passed, the
+package's otherwise (``check.use``, whose stand-ins for these exercises are the
+package's ``nnlessons.conv`` functions).
 """
 
 import contextlib
-import functools
 import io
 import os
 import sys
@@ -31,7 +29,7 @@ import numpy as np
 from .. import conv
 from ..lessons import convolution as _lesson
 from . import _reference
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases
+from ._core import _report, check_function, random_cases
 
 __all__ = ["conv2d_loops", "conv2d_forward", "conv2d_backward", "maxpool_backward"]
 
@@ -70,21 +68,6 @@ def _conv_args(rng, i):
             rng.standard_normal((F, 1)), s, p)
 
 
-def _falls_back_on(package, label):
-    """Give the checker's result ``.use`` (the learner's function if it passed, else ``package``) and ``.used``."""
-    def wrap(checker):
-        @functools.wraps(checker)
-        def run(learner):
-            __tracebackhide__ = True
-            result = checker(learner)
-            result.use = learner if result else package
-            result.used = (f"your {checker.__name__}" if result else
-                           f"the package's {label} (yours has not passed its check)")
-            return result
-        return run
-    return wrap
-
-
 def _forward_reference(X, W, b, stride, padding):
     return conv.conv2d_forward(X, W, b, stride, padding)
 
@@ -107,34 +90,11 @@ def _forward_hints():
     ]
 
 
-def _calls_reference(name, learner, args):
-    """The line for a learner that calls the package's answer on ``args``, or None (also when it raises)."""
-    try:
-        with _reference.watch(_REFERENCES[name]) as w:
-            learner(*args)
-    except Exception:
-        return None  # check_function runs it again and reports what it raises
-    return _reference.message(w.called) if w.called else None
-
-
-def _checked(name, learner, reference, cases, arg_names, hints):
-    __tracebackhide__ = True
-    if callable(learner) and cases:
-        try:
-            problem = _calls_reference(name, learner, cases[0][1])
-        except NotImplementedError:
-            return _report(name, False, NOT_IMPLEMENTED)
-        if problem:
-            return _report(name, False, problem)
-    return check_function(name, learner, reference, cases, arg_names, hints)
-
-
-@_falls_back_on(conv.conv2d_forward, "conv.conv2d_forward")
 def conv2d_loops(learner):
     """Check ``conv2d_loops(X, W, b, stride, padding)`` -> ``Z`` ``(F, Ho, Wo, m)`` (loops allowed)."""
     __tracebackhide__ = True
     cases = random_cases(_conv_args, _DESCRIPTIONS, seed=90)
-    return _checked("conv2d_loops", learner, _forward_reference, cases,
+    return check_function("conv2d_loops", learner, _forward_reference, cases,
                     ["X", "W", "b", "stride", "padding"], _forward_hints())
 
 
@@ -167,7 +127,6 @@ def _python_lines(function, *args):
     return count[0]
 
 
-@_falls_back_on(conv.conv2d_forward, "conv.conv2d_forward")
 def conv2d_forward(learner):
     """Check a vectorised ``conv2d_forward(X, W, b, stride, padding)``: values, then no loop over positions.
 
@@ -182,7 +141,7 @@ def conv2d_forward(learner):
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed):  # one verdict line in the end, not two
-            result = _checked(name, learner, _forward_reference, cases, ["X", "W", "b", "stride", "padding"],
+            result = check_function(name, learner, _forward_reference, cases, ["X", "W", "b", "stride", "padding"],
                               _forward_hints())
     except BaseException:
         print(printed.getvalue(), end="")
@@ -221,7 +180,6 @@ def _backward_unflipped(dZ, X, W, stride, padding):
     return dX, dW, db
 
 
-@_falls_back_on(conv.conv2d_backward, "conv.conv2d_backward")
 def conv2d_backward(learner):
     """Check ``conv2d_backward(dZ, X, W, stride, padding)`` -> ``(dX, dW, db)``.
 
@@ -251,7 +209,7 @@ def conv2d_backward(learner):
         ("db has one entry per filter: sum dZ over positions and examples (axes 1, 2, 3), divide by m, "
          "keep the shape (F, 1)", lambda *a: (lambda g: (g[0], g[1], g[2].ravel()))(ref(*a))),
     ]
-    return _checked("conv2d_backward", learner, ref, cases, ["dZ", "X", "W", "stride", "padding"], hints)
+    return check_function("conv2d_backward", learner, ref, cases, ["dZ", "X", "W", "stride", "padding"], hints)
 
 
 # ------------------------------------------------------------------ backward through max-pooling
@@ -302,7 +260,6 @@ def _pool_backward_loops(dP, A, size, stride, *, step=None, ties="first", route=
     return dA
 
 
-@_falls_back_on(conv.maxpool_backward, "conv.maxpool_backward")
 def maxpool_backward(learner):
     """Check ``maxpool_backward(dP, A, size, stride)`` -> ``dA`` ``(C, H, W, m)``.
 
@@ -325,4 +282,4 @@ def maxpool_backward(learner):
         ("the stride was ignored: window (i, j) starts at row stride * i and column stride * j, which "
          "overlap when stride < size", lambda dP, A, size, s: loops(dP, A, size, s, step=size)),
     ]
-    return _checked("maxpool_backward", learner, conv.maxpool_backward, cases, ["dP", "A", "size", "stride"], hints)
+    return check_function("maxpool_backward", learner, conv.maxpool_backward, cases, ["dP", "A", "size", "stride"], hints)
