@@ -27,12 +27,25 @@ def main(argv=None):
                         help="seconds per cell and per call of a student's function (default 60)")
     parser.add_argument("--notebook-timeout", type=_positive(float), default=300.0,
                         help="seconds per notebook, kernel start included (default 300)")
-    parser.add_argument("--memory-mb", type=_positive(int), default=2048, help="address space of a kernel (default 2048)")
+    parser.add_argument("--memory-mb", type=_positive(int), default=2048,
+                        help="memory of a submission: its kernel's address space and, in a cgroup, all its "
+                             "processes together (default 2048)")
+    parser.add_argument("--max-processes", type=_positive(int), default=256,
+                        help="processes and threads of one submission together, where a cgroup can count them "
+                             "(default 256)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows already graded into --out (its progress.jsonl) and grade the rest")
+    parser.add_argument("--only", metavar="STUDENT",
+                        help="re-grade this student's files and keep every other row of the report in --out")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="grade without bubblewrap: every notebook can then read and change your files, "
+                             "the other submissions and the reports")
     args = parser.parse_args(argv)
     from . import Limits, grade_class
+    from .sandbox import SandboxUnavailable
 
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                    memory_mb=args.memory_mb)
+                    memory_mb=args.memory_mb, max_processes=args.max_processes)
     if args.jobs:
         limits.jobs = args.jobs
 
@@ -40,8 +53,9 @@ def main(argv=None):
         print(f"{row['status']:>15}  {row['student']}: {row['file']}", flush=True)
 
     try:
-        rows, meta = grade_class(args.submissions, args.out, limits, progress=progress)
-    except (ImportError, NotADirectoryError, ValueError) as exc:
+        rows, meta = grade_class(args.submissions, args.out, limits, progress=progress, resume=args.resume,
+                                 only=args.only, unsafe_no_sandbox=args.unsafe_no_sandbox)
+    except (ImportError, NotADirectoryError, ValueError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"graded {len(rows)} file{'' if len(rows) == 1 else 's'} in {meta['seconds']:.1f} s; reports in {args.out}")
