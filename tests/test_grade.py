@@ -346,14 +346,22 @@ def test_a_notebook_without_cell_ids_is_read_without_a_warning():
     assert problem is None and nb.cells[0].source == "x = 1"
 
 
-def test_discover_names_students_by_folder_or_file_and_skips_hidden(tmp_path):
+def test_discover_names_students_by_folder_or_file_and_lists_what_it_does_not_grade(tmp_path):
     (tmp_path / "alice" / "ps1").mkdir(parents=True)
     (tmp_path / "alice" / "ps1" / "01_regression.ipynb").write_text("{}")
     (tmp_path / "bob_01_regression.ipynb").write_text("{}")
     (tmp_path / "alice" / ".ipynb_checkpoints").mkdir()
     (tmp_path / "alice" / ".ipynb_checkpoints" / "x.ipynb").write_text("{}")
-    found = [(s.student, s.file) for s in discover(tmp_path)]
-    assert found == [("alice", "alice/ps1/01_regression.ipynb"), ("bob_01_regression", "bob_01_regression.ipynb")]
+    (tmp_path / "cy.ipynb").write_bytes(b"")
+    (tmp_path / "dan.ipynb").symlink_to(tmp_path / "bob_01_regression.ipynb")
+    (tmp_path / "eve").symlink_to(tmp_path / "alice")
+    found = [(s.student, s.file, s.problem) for s in discover(tmp_path)]
+    assert found == [("alice", "alice/.ipynb_checkpoints/x.ipynb", "hidden file, not graded"),
+                     ("alice", "alice/ps1/01_regression.ipynb", None),
+                     ("bob_01_regression", "bob_01_regression.ipynb", None),
+                     ("cy", "cy.ipynb", "empty file"),
+                     ("dan", "dan.ipynb", "refused: a link"),
+                     ("eve", "eve", "refused: a link")]
 
 
 def test_handouts_record_their_lesson(tmp_path):

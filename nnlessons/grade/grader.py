@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .lessons import identify, read_notebook
+from .lessons import identify, read_notebook, reference_uses, references
 
 #: files larger than this are not opened (a notebook of this course is < 2 MB)
 MAX_FILE_BYTES = 50 * 2**20
@@ -323,6 +323,9 @@ def grade_submission(sub, data, limits, mpl_cache=None, bwrap=None):
                "cell_timeout": limits.cell_timeout, "notebook_timeout": limits.notebook_timeout,
                "memory_mb": limits.memory_mb, "file_mb": limits.file_mb, "mpl_cache": mpl_cache,
                "worker_memory_mb": limits.worker_memory_mb, "bwrap": bwrap,
+               # The course's answers to each exercise, and the exercise cells that name them.
+               "references": {name: references(lesson, name) for name in lesson.exercises},
+               "reference_uses": reference_uses(nb, lesson),
                "cgroups": [str(d) for d in cgroup.dirs] if cgroup else []}
         result = _clean_result(_run_worker(job, limits), lesson)
     finally:

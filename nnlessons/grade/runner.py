@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import _codec
 from ._kernel import MIME
-from .lessons import by_name, exercise_cells, lessons, reference_uses, references
+from .lessons import by_name, exercise_cells, lessons
 
 TIMEOUT_ENAME = "GraderTimeLimit"
 #: bytes of cell output kept per notebook (a print loop must not fill the worker's memory)
@@ -334,7 +334,8 @@ class NotebookRun:
         The call is made after cell ``index``, on the kernel's state at that point.
         """
         checker = self.lesson.checker(name)
-        self.references, self.copied = references(self.lesson, name), []
+        references = self.job.get("references", {}).get(name, [])
+        self.references, self.copied = [str(r) for r in references], []
         self._check(name, index, call, checker)
         seen = getattr(self._result, "copied", None)  # the checker's own detection, where it has one
         if seen and not isinstance(seen, (list, tuple)):
@@ -436,7 +437,7 @@ class NotebookRun:
             self.status, self.detail = ("kernel died" if stop.kernel_dead else "time limit"), stop.message
         except Exception as exc:  # the kernel would not start, or nbclient failed: say so, grade the rest
             self.status, self.detail = "grader error", f"{type(exc).__name__}: {str(exc)[:300]}"
-        for name, used in reference_uses(self.nb, self.lesson).items():
+        for name, used in self.job.get("reference_uses", {}).items():
             self.verdicts[name] = ("copied", f"{COPIED} (an exercise cell names {', '.join(used)}): no credit")
         reason = {"kernel died": "not graded: the kernel died before this exercise",
                   "time limit": "not graded: the notebook's time limit was reached first",
