@@ -628,19 +628,24 @@ LOSS_FUNCTION = "def log_loss(*args):\n    return lambda t: t\n\ncheck.log_loss(
 LIMITS = Limits(cell_timeout=8, notebook_timeout=60, memory_mb=2048, jobs=2)
 
 
+def put_file(subs, student, filename, nb_or_bytes):
+    """Hand in ``nb_or_bytes`` (a notebook or raw bytes) as ``subs/student/filename``."""
+    path = subs / student / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb_or_bytes, bytes):
+        path.write_bytes(nb_or_bytes)
+    else:
+        nbformat.write(nb_or_bytes, path)
+    return path
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("grading")
     subs = root / "submissions"
 
     def put(student, filename, nb_or_bytes):
-        path = subs / student / filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(nb_or_bytes, bytes):
-            path.write_bytes(nb_or_bytes)
-        else:
-            nbformat.write(nb_or_bytes, path)
-        return path
+        return put_file(subs, student, filename, nb_or_bytes)
 
     correct = put("alice", "01_regression.ipynb", _submission(ALL))
     put("bob", "01_regression.ipynb", _submission())

@@ -59,6 +59,8 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"graded {len(rows)} file{'' if len(rows) == 1 else 's'} in {meta['seconds']:.1f} s; reports in {args.out}")
+    if meta["sandbox"].startswith("none"):
+        print("warning: graded without a sandbox (--unsafe-no-sandbox)", file=sys.stderr)
     if meta["changed_during_grading"]:
         print("warning: submission files changed during grading: " + ", ".join(meta["changed_during_grading"]),
               file=sys.stderr)

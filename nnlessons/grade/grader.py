@@ -1,9 +1,11 @@
 """Grade a folder of submitted notebooks: find them, identify them, run each in its own worker.
 
-The grader process reads every submission into memory once, at the start,
-and never writes to the submissions folder: each notebook is run from a copy
-in its own temporary folder, by a worker process (``runner``) that starts the
-kernel. Notebooks are graded in parallel, one worker per core by default.
+The grader never writes to the submissions folder and never follows a link in
+it: each file is read once (its size checked first), and a notebook is run from a
+copy in its own scratch folder, by a worker process (``runner``) that starts the
+kernel in a sandbox (``sandbox``). Notebooks are graded in parallel, one worker per
+core by default; each row is appended to ``progress.jsonl`` in the report folder as
+it is graded, and the reports are written at the end (``report``).
 """
 
 import concurrent.futures

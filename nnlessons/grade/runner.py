@@ -1,8 +1,9 @@
 """Grade one notebook: the grader's worker process (``python -m nnlessons.grade.runner``).
 
 Reads a job (JSON on stdin: the notebook's throw-away copy, its lesson, the
-limits, and a secret token), runs the notebook cell by cell in a fresh kernel
-started under resource limits, and after each exercise cell asks the lesson's
+limits, the sandbox and cgroups, the exercises' references, and a secret token),
+runs the notebook cell by cell in a fresh kernel started under resource limits in
+its sandbox, and after each exercise cell asks the lesson's
 checker, here in this process, for a verdict on the student's function: each
 call of the function is sent to the kernel as data and its return value comes
 back as data (``_codec``), so nothing the notebook does to ``check``, to the

@@ -107,7 +107,9 @@ def command(bwrap, writable, readable, workdir, inner):
         args += ["--ro-bind", str(d), str(d)]
     for d in writable:
         args += ["--bind", str(d), str(d)]
-    args += ["--chdir", str(workdir), "--"]
+    # The sandbox's own root (a tmpfs holding the mount points) read-only too: only the
+    # writable folders and /tmp take writes.
+    args += ["--remount-ro", "/", "--chdir", str(workdir), "--"]
     return args + list(inner)
 
 
