@@ -179,7 +179,7 @@ for _ in range(20):
                 killed += 1
             except OSError:
                 pass
-    for pattern in ('grade[.]runner', 'pytest', 'jupyter'):  # not its own kernel's command line
+    for pattern in ('grade[.]runner', ' -m pytest', 'jupyter-'):  # not its own kernel's command line
         subprocess.run(['pkill', '-9', '-f', pattern], capture_output=True)
     time.sleep(0.3)
 seen = {{'killed': killed}}
@@ -317,6 +317,21 @@ def _tree_digest(folder, skip=()):
     return digests
 
 
+def _reset_peak_memory():
+    """Start this process's peak resident memory (VmHWM) afresh, where Linux allows it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_memory_kb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _processes_with(text):
     found = []
     for pid in os.listdir("/proc"):
@@ -327,6 +342,13 @@ def _processes_with(text):
         if text in cmdline and int(pid) != os.getpid():
             found.append((pid, cmdline.replace("\0", " ")[:200]))
     return found
+
+
+def _cgroup_limits():
+    """The limits a submission's cgroup can hold here, as a row's ``limits`` field says them."""
+    probe = sandbox.Cgroup(f"nnlessons-probe-{uuid.uuid4().hex[:8]}", 64, 16)
+    probe.remove()
+    return "cgroup: " + ", ".join(probe.limits) if probe.limits else "per process"
 
 
 HONEST = ("honest1", "honest2", "honest3")
@@ -392,6 +414,8 @@ def hostile(tmp_path_factory):
             super().__init__(*args, **kwargs)
             cgroups.extend(self.dirs)
 
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    _reset_peak_memory()
     started = time.monotonic()
     with pytest.MonkeyPatch.context() as mp:
         # REFERENCES as the checkers will fill it: divergence_threshold's answer is not the package's descent.
@@ -401,13 +425,15 @@ def hostile(tmp_path_factory):
         mp.setattr(sandbox, "Cgroup", Recorded)
         rows, meta = grade_class(subs, report, LIMITS)
     seconds = time.monotonic() - started
+    memory = {"grader_kb": _peak_memory_kb(), "children_before_kb": children_before,
+              "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
     written = {p.name: p.read_bytes() for p in report.iterdir() if p.is_file()}
     time.sleep(3)  # a detached rewriter, had it survived, would rewrite the reports now
     after = {"subs": _tree_digest(subs), "package": _tree_digest(PACKAGE, skip=("__pycache__",)),
              "home": set(os.listdir(HOME))}
     return {"rows": {r["student"]: r for r in rows}, "meta": meta, "root": root, "report": report,
             "seconds": seconds, "before": before, "after": after, "written": written, "paths": paths,
-            "cgroups": cgroups}
+            "cgroups": cgroups, "memory": memory}
 
 
 def _verdicts(row):
@@ -486,6 +512,7 @@ def test_limits_hold_for_the_whole_submission(hostile):
     rows = hostile["rows"]
     forker = rows["forker"]  # the cgroup counts the kernel's threads too: fewer than 256 children
     assert forker["status"] == "kernel died" or _observed(forker)["children"] < 256
+    assert forker["limits"] == _cgroup_limits()  # what this machine allows: all three as root here
     hog = rows["hog"]  # four children of 600 MB under a 2048 MB limit for all: not all four live
     assert hog["status"] == "kernel died" or _observed(hog)["held"] < 4
     assert _observed(rows["killer"])["killed"] <= 40  # only its own namespace to kill in
@@ -504,8 +531,9 @@ def test_the_run_cannot_be_hung_or_blown_up(hostile):
     assert rows["big"]["status"] == "not graded"
     assert "1073741824 bytes" in rows["big"]["detail"]
     # Workers bounded (their own address-space limit); the grader never read the big file.
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 2 * 2**20  # kB
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1.5 * 2**20
+    memory = hostile["memory"]
+    assert memory["children_kb"] <= max(memory["children_before_kb"], 2 * 2**20)
+    assert memory["grader_kb"] < 1.5 * 2**20
 
 
 @needs_bwrap

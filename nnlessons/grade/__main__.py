@@ -40,9 +40,24 @@ def main(argv=None):
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="grade without bubblewrap: every notebook can then read and change your files, "
                              "the other submissions and the reports")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="students (columns student, id; optionally name, email, login, section): writes "
+                             "canvas.csv and gradescope.csv and lists missing submissions")
+    parser.add_argument("--points", default="", metavar="EXERCISE=POINTS,...",
+                        help="points of each exercise for --roster (default 1 each), e.g. mse_cost=2,fit=1.5")
     args = parser.parse_args(argv)
-    from . import Limits, grade_class
+    from pathlib import Path
+
+    from . import Limits, grade_class, roster
+    from .report import _atomic
     from .sandbox import SandboxUnavailable
+
+    try:
+        students = roster.read_roster(args.roster) if args.roster else None
+        points = roster.parse_points(args.points)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                     memory_mb=args.memory_mb, max_processes=args.max_processes)
@@ -59,6 +74,13 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"graded {len(rows)} file{'' if len(rows) == 1 else 's'} in {meta['seconds']:.1f} s; reports in {args.out}")
+    if students is not None:
+        facts = roster.write_lms(Path(args.out), rows, students, points, _atomic)
+        print(f"canvas.csv and gradescope.csv written for {len(students)} students on the roster")
+        if facts["missing"]:
+            print("no submission from: " + ", ".join(facts["missing"]))
+        if facts["not_on_roster"]:
+            print("warning: not on the roster: " + ", ".join(facts["not_on_roster"]), file=sys.stderr)
     if meta["sandbox"].startswith("none"):
         print("warning: graded without a sandbox (--unsafe-no-sandbox)", file=sys.stderr)
     if meta["changed_during_grading"]:

@@ -403,8 +403,9 @@ class NotebookRun:
         cells = list(self.nb.cells)
         last = None
         try:
-            with self.client.setup_kernel(env=self._environment(), stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL):
+            # No pipe of the worker's reaches the kernel: its stdin, stdout and stderr are /dev/null.
+            with self.client.setup_kernel(env=self._environment(), stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 for index, cell in enumerate(cells):
                     if cell.cell_type != "code":
                         continue
