@@ -22,7 +22,7 @@ import pytest
 from tools import handouts
 
 from nnlessons.grade import Limits, discover, grade_class
-from nnlessons.grade import _codec, grader, lessons, report, runner
+from nnlessons.grade import _codec, grader, lessons, report, runner, sandbox
 from nnlessons.grade.__main__ import main as grade_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -626,6 +626,9 @@ NAIVE_SIGMOID = ("def stable_sigmoid(z):\n    with np.errstate(over='ignore'):\n
 LOSS_FUNCTION = "def log_loss(*args):\n    return lambda t: t\n\ncheck.log_loss(log_loss)"
 
 LIMITS = Limits(cell_timeout=8, notebook_timeout=60, memory_mb=2048, jobs=2)
+# These tests are about verdicts, not isolation (test_grade_hostile is): in the sandbox where
+# bubblewrap works, else without one.
+NO_SANDBOX = sandbox.find_bwrap()[0] is None
 
 
 def put_file(subs, student, filename, nb_or_bytes):
@@ -683,7 +686,7 @@ def graded(tmp_path_factory):
     put("mia", "01_regression.ipynb", b"def mse_cost(w, b, x, y):\n    return 0\n")
     put("nora", "notes.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# my notes")]))
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
-    rows, meta = grade_class(subs, root / "report", LIMITS)
+    rows, meta = grade_class(subs, root / "report", LIMITS, unsafe_no_sandbox=NO_SANDBOX)
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
     return {row["student"]: row for row in rows}, meta, root, before == after
 
@@ -821,7 +824,8 @@ def test_the_notebook_time_limit_stops_a_notebook_of_slow_cells(tmp_path):
     nb = _submission(extra_before=["import time\ntime.sleep(100)"] * 3, trim=True)
     (tmp_path / "s" / "zoe").mkdir(parents=True)
     nbformat.write(nb, tmp_path / "s" / "zoe" / "01_regression.ipynb")
-    rows, meta = grade_class(tmp_path / "s", None, Limits(cell_timeout=3, notebook_timeout=8, jobs=1))
+    rows, meta = grade_class(tmp_path / "s", None, Limits(cell_timeout=3, notebook_timeout=8, jobs=1),
+                             unsafe_no_sandbox=NO_SANDBOX)
     assert rows[0]["status"] == "time limit"
     assert _verdicts(rows[0]) == ["timeout"] * 4
     assert meta["seconds"] < 60  # the cells would sleep 300 s; generous for a busy machine
