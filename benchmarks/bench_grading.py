@@ -57,6 +57,7 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=1, help="pairs of runs (without, then with the sandbox)")
+    parser.add_argument("--sandbox-first", action="store_true", help="in each pair, the sandboxed run first")
     args = parser.parse_args(argv)
     notebook = next((ROOT / "notebooks").glob(f"{args.notebook}_*.ipynb"))
     if sandbox.find_bwrap()[0] is None:
@@ -68,7 +69,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         make_class(Path(tmp) / "submissions", args.students, notebook)
         for i in range(args.repeat):
-            for boxed in (False, True):
+            for boxed in (True, False) if args.sandbox_first else (False, True):
                 wall, per, verdicts, statuses, how = grade(Path(tmp) / "submissions", args.jobs, boxed)
                 times[boxed].append(wall)
                 print(f"sandbox {how:>28}: {wall:6.1f} s wall clock ({per:.2f} s per notebook in its worker); "
