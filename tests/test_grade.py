@@ -22,7 +22,7 @@ import pytest
 from tools import handouts
 
 from nnlessons.grade import Limits, discover, grade_class
-from nnlessons.grade import _codec, grader, lessons, report, runner
+from nnlessons.grade import _codec, grader, lessons, report, runner, sandbox
 from nnlessons.grade.__main__ import main as grade_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -346,14 +346,22 @@ def test_a_notebook_without_cell_ids_is_read_without_a_warning():
     assert problem is None and nb.cells[0].source == "x = 1"
 
 
-def test_discover_names_students_by_folder_or_file_and_skips_hidden(tmp_path):
+def test_discover_names_students_by_folder_or_file_and_lists_what_it_does_not_grade(tmp_path):
     (tmp_path / "alice" / "ps1").mkdir(parents=True)
     (tmp_path / "alice" / "ps1" / "01_regression.ipynb").write_text("{}")
     (tmp_path / "bob_01_regression.ipynb").write_text("{}")
     (tmp_path / "alice" / ".ipynb_checkpoints").mkdir()
     (tmp_path / "alice" / ".ipynb_checkpoints" / "x.ipynb").write_text("{}")
-    found = [(s.student, s.file) for s in discover(tmp_path)]
-    assert found == [("alice", "alice/ps1/01_regression.ipynb"), ("bob_01_regression", "bob_01_regression.ipynb")]
+    (tmp_path / "cy.ipynb").write_bytes(b"")
+    (tmp_path / "dan.ipynb").symlink_to(tmp_path / "bob_01_regression.ipynb")
+    (tmp_path / "eve").symlink_to(tmp_path / "alice")
+    found = [(s.student, s.file, s.problem) for s in discover(tmp_path)]
+    assert found == [("alice", "alice/.ipynb_checkpoints/x.ipynb", "hidden file, not graded"),
+                     ("alice", "alice/ps1/01_regression.ipynb", None),
+                     ("bob_01_regression", "bob_01_regression.ipynb", None),
+                     ("cy", "cy.ipynb", "empty file"),
+                     ("dan", "dan.ipynb", "refused: a link"),
+                     ("eve", "eve", "refused: a link")]
 
 
 def test_handouts_record_their_lesson(tmp_path):
@@ -618,6 +626,20 @@ NAIVE_SIGMOID = ("def stable_sigmoid(z):\n    with np.errstate(over='ignore'):\n
 LOSS_FUNCTION = "def log_loss(*args):\n    return lambda t: t\n\ncheck.log_loss(log_loss)"
 
 LIMITS = Limits(cell_timeout=8, notebook_timeout=60, memory_mb=2048, jobs=2)
+# These tests are about verdicts, not isolation (test_grade_hostile is): in the sandbox where
+# bubblewrap works, else without one.
+NO_SANDBOX = sandbox.find_bwrap()[0] is None
+
+
+def put_file(subs, student, filename, nb_or_bytes):
+    """Hand in ``nb_or_bytes`` (a notebook or raw bytes) as ``subs/student/filename``."""
+    path = subs / student / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb_or_bytes, bytes):
+        path.write_bytes(nb_or_bytes)
+    else:
+        nbformat.write(nb_or_bytes, path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -626,13 +648,7 @@ def graded(tmp_path_factory):
     subs = root / "submissions"
 
     def put(student, filename, nb_or_bytes):
-        path = subs / student / filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(nb_or_bytes, bytes):
-            path.write_bytes(nb_or_bytes)
-        else:
-            nbformat.write(nb_or_bytes, path)
-        return path
+        return put_file(subs, student, filename, nb_or_bytes)
 
     correct = put("alice", "01_regression.ipynb", _submission(ALL))
     put("bob", "01_regression.ipynb", _submission())
@@ -670,7 +686,7 @@ def graded(tmp_path_factory):
     put("mia", "01_regression.ipynb", b"def mse_cost(w, b, x, y):\n    return 0\n")
     put("nora", "notes.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# my notes")]))
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
-    rows, meta = grade_class(subs, root / "report", LIMITS)
+    rows, meta = grade_class(subs, root / "report", LIMITS, unsafe_no_sandbox=NO_SANDBOX)
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
     return {row["student"]: row for row in rows}, meta, root, before == after
 
@@ -808,7 +824,8 @@ def test_the_notebook_time_limit_stops_a_notebook_of_slow_cells(tmp_path):
     nb = _submission(extra_before=["import time\ntime.sleep(100)"] * 3, trim=True)
     (tmp_path / "s" / "zoe").mkdir(parents=True)
     nbformat.write(nb, tmp_path / "s" / "zoe" / "01_regression.ipynb")
-    rows, meta = grade_class(tmp_path / "s", None, Limits(cell_timeout=3, notebook_timeout=8, jobs=1))
+    rows, meta = grade_class(tmp_path / "s", None, Limits(cell_timeout=3, notebook_timeout=8, jobs=1),
+                             unsafe_no_sandbox=NO_SANDBOX)
     assert rows[0]["status"] == "time limit"
     assert _verdicts(rows[0]) == ["timeout"] * 4
     assert meta["seconds"] < 60  # the cells would sleep 300 s; generous for a busy machine

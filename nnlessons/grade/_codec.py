@@ -18,6 +18,7 @@ call back into the student's code. No pickle: decoding never runs code.
 """
 
 import base64
+import math
 
 import numpy as np
 
@@ -27,6 +28,8 @@ _KINDS = "biufc"
 MAX_DEPTH = 64
 #: steps a recorder may bring back (the checker's small problem takes 15; one example per batch, 69)
 MAX_STEPS = 10_000
+#: items of an array of Python objects (sent as its shape alone) that the grader makes a stand-in of
+MAX_OPAQUE_ITEMS = 10**6
 
 
 class CodecError(ValueError):
@@ -387,8 +390,12 @@ def decode(data, _depth=0, graph=None):
             if not name.isidentifier():
                 name = "object"
             if name == "ndarray":
-                # An array of Python objects: an object array of Nones of that shape.
+                # An array of Python objects: an object array of Nones of that shape, which
+                # no bytes back, so its size is bounded here (a forged shape would take the memory).
                 shape = tuple(int(n) for n in data.get("shape", ()))
+                if any(n < 0 for n in shape) or len(shape) > 32 or \
+                        math.prod(shape) > MAX_OPAQUE_ITEMS:
+                    raise CodecError(f"refused stand-in array of shape {shape[:8]}")
                 return np.empty(shape, dtype=object)
             return _opaque(name, str(data.get("text", ""))[:200])
     except CodecError:

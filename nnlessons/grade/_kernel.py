@@ -79,11 +79,26 @@ def describe(exprs):
     _publish({"status": "described", "values": described})
 
 
-def call(expr, payload):
+def _watch(references):
+    """``_reference.watch`` over the ``references`` that resolve here (a module may be missing)."""
+    from ..check._reference import resolve, watch
+
+    functions = []
+    for spec in references:
+        try:
+            functions.append(resolve(spec))
+        except Exception:  # noqa: S112 (a reference this kernel cannot import is not called either)
+            continue
+    return watch(functions)
+
+
+def call(expr, payload, references="[]"):
     """Evaluate ``expr`` in the notebook's namespace and call it on the decoded ``payload``.
 
     ``payload`` is JSON: the encoded positional arguments (``values``) and the
-    table of the autodiff nodes they refer to (``nodes``).
+    table of the autodiff nodes they refer to (``nodes``). ``references`` (a JSON
+    list of ``"module:qualname"``) are the package's answers to the exercise: the
+    answer says which of them the learner's function called (``copied``).
     """
     from IPython import get_ipython
 
@@ -98,7 +113,7 @@ def call(expr, payload):
     args = [decode(a, graph=graph) for a in message["values"]]
     # As the checkers of unstable formulas do: every floating-point problem warns, and the
     # learner's own np.errstate does not hide it.
-    with warnings.catch_warnings(record=True) as caught, \
+    with warnings.catch_warnings(record=True) as caught, _watch(json.loads(references)) as watched, \
             np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
         warnings.simplefilter("always")
         try:
@@ -108,13 +123,14 @@ def call(expr, payload):
         except BaseException as exc:  # noqa: B036 (SystemExit too: it is the student's answer)
             first = (str(exc).strip().splitlines() or [""])[0][:300]
             _publish({"status": "raised", "ename": type(exc).__name__, "evalue": first,
-                      "not_implemented": isinstance(exc, NotImplementedError)})
+                      "not_implemented": isinstance(exc, NotImplementedError), "copied": watched.called})
             return
     try:
         message = {"status": "ok", "result": _bounded(encode(result, strict=False, graph=graph)),
                    "args": [encode(a, strict=False, graph=graph) for a in args],
                    "nodes": graph.table(strict=False),
-                   "warnings": [[w.category.__name__, str(w.message)[:300]] for w in caught]}
+                   "warnings": [[w.category.__name__, str(w.message)[:300]] for w in caught],
+                   "copied": watched.called}
     except Exception as exc:
         message = {"status": "unsendable", "error": f"{type(exc).__name__}: {exc}"[:300]}
     _publish(message)

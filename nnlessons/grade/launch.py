@@ -1,10 +1,11 @@
 """Start a kernel under resource limits (the kernel spec's command; stdlib only, run as a script).
 
-    python launch.py MEMORY_MB CPU_SECONDS FILE_MB -- python -m ipykernel_launcher -f CONNECTION_FILE
+    python launch.py MEMORY_MB CPU_SECONDS FILE_MB [CGROUP_DIR ...] -- [bwrap ... --] python -m ipykernel_launcher -f FILE
 
-Sets the limits, asks Linux to kill the kernel when the grader's worker dies,
-then replaces itself by the kernel command: the limits hold for the kernel and
-everything it starts.
+Moves itself into the submission's cgroups (made by the grader), sets the
+per-process limits, asks Linux to kill it when the grader's worker dies, then
+replaces itself by the kernel command (the sandbox, see ``sandbox``): the
+cgroups and limits hold for the kernel and everything it starts.
 """
 
 import os
@@ -26,8 +27,12 @@ def _limit(which, value):
 
 def main(argv):
     split = argv.index("--")
-    memory_mb, cpu_seconds, file_mb = (int(a) for a in argv[:split])
+    memory_mb, cpu_seconds, file_mb = (int(a) for a in argv[:3])
     command = argv[split + 1:]
+    for folder in argv[3:split]:
+        # Before anything else: every process started from here on is counted in the cgroup.
+        with open(os.path.join(folder, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
     _limit(resource.RLIMIT_AS, memory_mb * 2**20)  # address space: allocation fails with MemoryError
     _limit(resource.RLIMIT_CPU, cpu_seconds)        # backstop if the wall-clock limits fail
     _limit(resource.RLIMIT_FSIZE, file_mb * 2**20)  # no file larger than this

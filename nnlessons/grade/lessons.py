@@ -143,7 +143,9 @@ def read_notebook(data):
     except (ValueError, RecursionError) as exc:
         kind = "truncated or damaged" if text.lstrip().startswith("{") else "not a notebook"
         return None, f"{kind}: the file is not valid JSON ({str(exc)[:80]})"
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
+    if isinstance(raw, dict) and raw.get("nbformat") == 3 and isinstance(raw.get("worksheets"), list):
+        pass  # an nbformat 3 notebook (IPython 1-2): nbformat converts it to version 4 below
+    elif not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
         return None, "not a notebook: JSON without notebook cells"
     try:
         with warnings.catch_warnings():
@@ -234,4 +236,93 @@ def exercise_cells(nb, lesson):
         for name, call in checker_calls(source(cell)):
             if name in lesson.exercises and name not in found:
                 found[name] = (index, call)
+    return found
+
+
+# -- the course's own answers ---------------------------------------------------------------------
+
+def references(lesson, name):
+    """The ``"module:qualname"`` of the package functions that are exercise ``name``'s answer.
+
+    ``nnlessons.check._reference.REFERENCES`` where it names the exercise; otherwise the
+    function of the exercise's name in the lesson's module ``nnlessons.lessons.<topic>``,
+    if there is one.
+    """
+    from nnlessons.check._reference import REFERENCES
+
+    listed = REFERENCES.get(name)
+    if listed:
+        return [str(spec) for spec in ([listed] if isinstance(listed, str) else listed)]
+    try:
+        module = importlib.import_module(f"nnlessons.lessons.{lesson.topic}")
+    except ImportError:
+        return []
+    return [f"{module.__name__}:{name}"] if callable(getattr(module, name, None)) else []
+
+
+def _dotted(node):
+    """``"a.b.c"`` for an attribute chain ``a.b.c``, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return ".".join([node.id] + parts[::-1])
+    return None
+
+
+def _tree(src):
+    try:
+        return ast.parse(_as_python(src))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def reference_uses(nb, lesson):
+    """``{exercise: [reference, ...]}``: the references that the notebook's exercise cells name.
+
+    An exercise cell (tagged ``exercise``, or holding a checker call) that imports one
+    of an exercise's references (``from nnlessons.lessons.regression import mse_cost``)
+    or names it through a module imported anywhere in the notebook (``reg.mse_cost``
+    after ``from nnlessons.lessons import regression as reg``) uses the course's answer.
+    """
+    wanted = {}
+    for name in lesson.exercises:
+        for spec in references(lesson, name):
+            module, _, qualname = spec.partition(":")
+            wanted.setdefault(f"{module}.{qualname}", set()).add(name)
+    if not wanted:
+        return {}
+    cells = _code_cells(nb)
+    aliases = {}  # a name in the notebook -> the module it stands for
+    trees = {i: _tree(source(c)) for i, c in cells}
+    for tree in trees.values():
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        aliases[a.asname] = a.name
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for a in node.names:
+                    aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    exercise = {i for i, c in cells if "exercise" in c.get("metadata", {}).get("tags", [])}
+    exercise |= {i for i, c in cells if checker_calls(source(c))}
+    found = {}
+    for i in sorted(exercise):
+        tree = trees.get(i)
+        for node in ast.walk(tree) if tree is not None else ():
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, (ast.Attribute, ast.Name)):
+                dotted = _dotted(node)
+                if dotted:
+                    head, _, rest = dotted.partition(".")
+                    full = aliases.get(head, head)
+                    names = [f"{full}.{rest}" if rest else full]
+            for full in names:
+                for exercise_name in wanted.get(full, ()):
+                    found.setdefault(exercise_name, [])
+                    if full not in found[exercise_name]:
+                        found[exercise_name].append(full)
     return found

@@ -1,18 +1,26 @@
 """The grading reports: a CSV of scores, a CSV of every verdict, an HTML summary, feedback per student.
 
 Every text that comes from a submission (file names, messages, error
-values) is escaped in the HTML page: a submission is untrusted input.
+values) is untrusted input: escaped in the HTML page, neutralised in the CSV
+files (a cell starting ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
+leading ``'``, the OWASP rule against formula injection), escaped in the
+Markdown feedback, with errors in fenced blocks. Every file is written to a
+temporary name in the report folder and renamed into place (atomic).
 """
 
 import collections
 import csv
 import html
+import io
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 FEEDBACK_TITLE = "# Feedback for "
-VERDICT_ORDER = ("passed", "failed", "not attempted", "error", "timeout")
+VERDICT_ORDER = ("passed", "failed", "not attempted", "error", "timeout", "copied")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
@@ -36,29 +44,64 @@ def score(row):
     return sum(v == "passed" for v in verdicts), len(verdicts)
 
 
+def cell(value):
+    """A CSV cell that no spreadsheet reads as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """``csv.writer`` whose every cell goes through ``cell``."""
+
+    def __init__(self, f):
+        self._out = csv.writer(f)
+
+    def writerow(self, values):
+        self._out.writerow([cell(v) for v in values])
+
+
+def _atomic(path, text):
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with __import__("contextlib").suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def write_csv(path, rows):
     """One row per student and notebook, one column per exercise (its verdict), then the totals."""
     columns = []
     for _, names in _lessons(rows):
         columns += [n for n in names if n not in columns]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
+    with io.StringIO(newline="") as f:
+        out = _SafeWriter(f)
         out.writerow(["student", "file", "lesson", "status"] + columns + ["passed", "total", "score"])
         for row in sorted(rows, key=lambda r: (r["student"], r["file"])):
             passed, total = score(row)
             out.writerow([row["student"], row["file"], row["lesson"], row["status"]]
                          + [row["exercises"].get(n, {}).get("verdict", "") for n in columns]
                          + [passed, total, f"{passed / total:.2f}" if total else ""])
+        _atomic(path, f.getvalue())
 
 
 def write_verdicts(path, rows):
     """Every verdict with its message: one line per student, notebook and exercise."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
+    with io.StringIO(newline="") as f:
+        out = _SafeWriter(f)
         out.writerow(["student", "file", "lesson", "exercise", "verdict", "message"])
         for row in sorted(rows, key=lambda r: (r["student"], r["file"])):
             for name, e in row["exercises"].items():
                 out.writerow([row["student"], row["file"], row["lesson"], name, e["verdict"], e["message"]])
+        _atomic(path, f.getvalue())
 
 
 def pattern(message):
@@ -134,24 +177,43 @@ def summary_html(rows, meta):
     return "\n".join(parts)
 
 
+#: the characters that mean something inside a line of Markdown (md's text never starts a line)
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def md(text):
+    """Student text as one line of Markdown that renders as itself (no markup, no HTML, no new line).
+
+    Always placed after other text on its line, so line-start markup (``#``, ``-``, ``1.``) is inert.
+    """
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def fenced(text):
+    """``text`` in a fenced code block that it cannot close (the fence is longer than any run of ` in it)."""
+    longest = max((len(m) for m in re.findall(r"`+", str(text))), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, str(text), fence]
+
+
 def feedback_text(student, rows):
     """The feedback file of one student: each notebook's verdicts with the checkers' messages."""
-    lines = [f"{FEEDBACK_TITLE}{student}", ""]
+    lines = [f"{FEEDBACK_TITLE}{md(student)}", ""]
     for row in sorted(rows, key=lambda r: r["file"]):
         passed, total = score(row)
-        lines.append(f"## {row['file']}" + (f" (lesson {row['lesson']})" if row["lesson"] else ""))
+        lines.append(f"## {md(row['file'])}" + (f" (lesson {md(row['lesson'])})" if row["lesson"] else ""))
         lines.append("")
         if row["status"] != "graded":
-            lines += [f"Status: {row['status']}. {row['detail']}".strip(), ""]
+            lines += [f"Status: {md(row['status'])}. {md(row['detail'])}".strip(), ""]
         if total:
             lines += [f"Exercises passed: {passed} of {total}.", ""]
             for name, e in row["exercises"].items():
-                lines.append(f"- `{name}`: **{e['verdict']}**: {e['message']}")
+                lines.append(f"- `{name}`: **{md(e['verdict'])}**: {md(e['message'])}")
             lines.append("")
         if row["cell_errors"] or row["timed_out_cells"]:
             lines += ["Cells are counted from the top of the notebook, text cells included.", ""]
         for err in row["cell_errors"][:5]:
-            lines.append(f"- cell {err['cell']} raised {err['ename']}: {err['evalue']}")
+            lines += [f"Cell {int(err['cell'])} raised:", "", *fenced(f"{err['ename']}: {err['evalue']}"), ""]
         if row["timed_out_cells"]:
             lines.append("- cells stopped at the time limit: " + ", ".join(map(str, row["timed_out_cells"])))
         if row["cell_errors"] or row["timed_out_cells"]:
@@ -169,8 +231,8 @@ def write_reports(out, rows, meta):
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     write_csv(out / "grades.csv", rows)
     write_verdicts(out / "verdicts.csv", rows)
-    (out / "summary.html").write_text(summary_html(rows, meta), encoding="utf-8")
-    (out / "results.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1), encoding="utf-8")
+    _atomic(out / "summary.html", summary_html(rows, meta))
+    _atomic(out / "results.json", json.dumps({"meta": meta, "rows": rows}, indent=1))
     by_student = collections.defaultdict(list)
     for row in rows:
         by_student[row["student"]].append(row)
@@ -180,7 +242,7 @@ def write_reports(out, rows, meta):
         while name in used:  # two names that sanitise alike
             name += "_"
         used.add(name)
-        (out / "feedback" / f"{name}.md").write_text(feedback_text(student, mine), encoding="utf-8")
+        _atomic(out / "feedback" / f"{name}.md", feedback_text(student, mine))
     # Feedback left from an earlier grading into the same folder would be sent as this one's;
     # only files this module wrote (by their first line) are removed.
     for old in (out / "feedback").glob("*.md"):

@@ -1,8 +1,9 @@
 """Grade one notebook: the grader's worker process (``python -m nnlessons.grade.runner``).
 
 Reads a job (JSON on stdin: the notebook's throw-away copy, its lesson, the
-limits, and a secret token), runs the notebook cell by cell in a fresh kernel
-started under resource limits, and after each exercise cell asks the lesson's
+limits, the sandbox and cgroups, the exercises' references, and a secret token),
+runs the notebook cell by cell in a fresh kernel started under resource limits in
+its sandbox, and after each exercise cell asks the lesson's
 checker, here in this process, for a verdict on the student's function: each
 call of the function is sent to the kernel as data and its return value comes
 back as data (``_codec``), so nothing the notebook does to ``check``, to the
@@ -29,8 +30,12 @@ TIMEOUT_ENAME = "GraderTimeLimit"
 OUTPUT_CAP = 20 * 2**20
 #: bytes of one function call's result
 RESULT_CAP = 64 * 2**20
+#: cell errors and timed-out cells reported per notebook
+MAX_LISTED = 50
 
-VERDICTS = ("passed", "failed", "not attempted", "error", "timeout")
+VERDICTS = ("passed", "failed", "not attempted", "error", "timeout", "copied")
+#: the message of an exercise answered with the package's own reference
+COPIED = "uses the course's reference implementation"
 
 
 class Abort(BaseException):
@@ -109,24 +114,44 @@ class NotebookRun:
         self.cell_errors, self.timed_out_cells = [], []
         self.status, self.detail = "graded", ""
         self.kernel_dead = False
+        self.references, self.copied = [], []
 
     # -- the kernel ---------------------------------------------------------------------------
 
     def _kernel_manager(self):
+        """The kernel's manager: the kernel started by ``launch`` (limits, cgroup), in the sandbox.
+
+        Worker and kernel talk over ZeroMQ's Unix sockets in the scratch folder's ``sock``
+        (the sandbox has no network); the kernel is interrupted by a message, since a
+        signal to bwrap would not reach it.
+        """
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
 
         root = Path(self.job["scratch"])
-        spec_dir = root / "kernels" / "nnlessons-grade"
+        runtime, sock = root / "runtime", root / "sock"
+        spec_dir = runtime / "kernels" / "nnlessons-grade"
         spec_dir.mkdir(parents=True, exist_ok=True)
+        sock.mkdir(exist_ok=True)
         launcher = Path(__file__).with_name("launch.py")
         cpu = int(float(self.job["notebook_timeout"])) + 60
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        if self.job.get("bwrap"):
+            from . import sandbox
+
+            home = root / "home"
+            kernel = sandbox.command(self.job["bwrap"], writable=[self.path.parent, home, sock],
+                                     readable=[runtime], workdir=self.path.parent, inner=kernel)
         argv = [sys.executable, str(launcher), str(self.job["memory_mb"]), str(cpu), str(self.job["file_mb"]),
-                "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+                *self.job.get("cgroups", []), "--", *kernel]
         (spec_dir / "kernel.json").write_text(json.dumps(
-            {"argv": argv, "display_name": "nnlessons grading", "language": "python"}), encoding="utf-8")
-        ksm = KernelSpecManager(kernel_dirs=[str(root / "kernels")], ensure_native_kernel=False)
-        return AsyncKernelManager(kernel_name="nnlessons-grade", kernel_spec_manager=ksm)
+            {"argv": argv, "display_name": "nnlessons grading", "language": "python",
+             "interrupt_mode": "message"}), encoding="utf-8")
+        ksm = KernelSpecManager(kernel_dirs=[str(runtime / "kernels")], ensure_native_kernel=False)
+        km = AsyncKernelManager(kernel_name="nnlessons-grade", kernel_spec_manager=ksm, transport="ipc",
+                                ip=str(sock / "k"))
+        km.connection_file = str(runtime / "connection.json")
+        return km
 
     def _environment(self):
         root = Path(self.job["scratch"])
@@ -199,7 +224,7 @@ class NotebookRun:
     def _call(self, index, expr, args, graph):
         values = [_codec.encode(a, graph=graph) for a in args]
         payload = json.dumps({"values": values, "nodes": graph.table()})
-        return self._ask(index, f"call({expr!r}, {payload!r})")
+        return self._ask(index, f"call({expr!r}, {payload!r}, {json.dumps(self.references)!r})")
 
     def _arguments(self, index, call):
         """``(args, kwargs)`` for the checker: the values the notebook's ``call`` passes, as the grader sees them.
@@ -275,6 +300,9 @@ class NotebookRun:
                 raise Abort("error", f"the grader could not call the function: {type(exc).__name__}: "
                                      f"{str(exc)[:200]}") from None
             status = answer.get("status")
+            copied = answer.get("copied")
+            if isinstance(copied, list):
+                self.copied += [str(c)[:200] for c in copied[:10] if str(c)[:200] not in self.copied]
             if status == "raised":
                 if answer.get("not_implemented"):
                     raise NotImplementedError(answer.get("evalue", ""))
@@ -307,6 +335,18 @@ class NotebookRun:
         The call is made after cell ``index``, on the kernel's state at that point.
         """
         checker = self.lesson.checker(name)
+        references = self.job.get("references", {}).get(name, [])
+        self.references, self.copied = [str(r) for r in references], []
+        self._check(name, index, call, checker)
+        seen = getattr(self._result, "copied", None)  # the checker's own detection, where it has one
+        if seen and not isinstance(seen, (list, tuple)):
+            seen = ["seen by the checker"]
+        copied = self.copied + [str(c) for c in seen or [] if str(c) not in self.copied]
+        if copied and self.verdicts.get(name, ("",))[0] not in ("not attempted",):
+            self.verdicts[name] = ("copied", f"{COPIED} ({', '.join(map(str, copied))[:300]}): no credit")
+
+    def _check(self, name, index, call, checker):
+        self._result = None
         try:
             try:
                 args, kwargs = self._arguments(index, call)
@@ -317,7 +357,7 @@ class NotebookRun:
             with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True):
                 warnings.simplefilter("always")
                 try:
-                    result = checker(*args, **kwargs)
+                    result = self._result = checker(*args, **kwargs)
                 except StudentException:
                     # The checker reported the learner's exception, then re-raised it.
                     result = None
@@ -363,8 +403,9 @@ class NotebookRun:
         cells = list(self.nb.cells)
         last = None
         try:
-            with self.client.setup_kernel(env=self._environment(), stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL):
+            # No pipe of the worker's reaches the kernel: its stdin, stdout and stderr are /dev/null.
+            with self.client.setup_kernel(env=self._environment(), stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 for index, cell in enumerate(cells):
                     if cell.cell_type != "code":
                         continue
@@ -398,6 +439,8 @@ class NotebookRun:
             self.status, self.detail = ("kernel died" if stop.kernel_dead else "time limit"), stop.message
         except Exception as exc:  # the kernel would not start, or nbclient failed: say so, grade the rest
             self.status, self.detail = "grader error", f"{type(exc).__name__}: {str(exc)[:300]}"
+        for name, used in self.job.get("reference_uses", {}).items():
+            self.verdicts[name] = ("copied", f"{COPIED} (an exercise cell names {', '.join(used)}): no credit")
         reason = {"kernel died": "not graded: the kernel died before this exercise",
                   "time limit": "not graded: the notebook's time limit was reached first",
                   "grader error": "not graded: " + self.detail}.get(self.status, "not graded")
@@ -407,7 +450,7 @@ class NotebookRun:
             v, message = self.verdicts.get(name, (verdict, reason))
             exercises[name] = {"verdict": v, "message": message}
         return {"status": self.status, "detail": self.detail, "exercises": exercises,
-                "cell_errors": self.cell_errors, "timed_out_cells": self.timed_out_cells,
+                "cell_errors": self.cell_errors[:MAX_LISTED], "timed_out_cells": self.timed_out_cells[:MAX_LISTED],
                 "seconds": round(time.monotonic() - started, 2)}
 
     def _remember_reply(self, cell, cell_index, execute_reply):
@@ -420,9 +463,29 @@ def _not_implemented():
     return NOT_IMPLEMENTED
 
 
+def _limit_memory(megabytes):
+    """This worker's own address-space limit (a forged answer must not make it take the machine)."""
+    import resource
+
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        value = megabytes * 2**20 if hard == resource.RLIM_INFINITY else min(megabytes * 2**20, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (value, hard))
+    except (ValueError, OSError):
+        pass
+
+
 def main():
-    job = json.loads(sys.stdin.read())
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        # This worker (and through --die-with-parent its kernel) ends when the grader does.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    job = json.loads(sys.stdin.read(1 << 20))
     token = job.pop("token")
+    if job.get("worker_memory_mb"):
+        _limit_memory(int(job["worker_memory_mb"]))
     try:
         result = NotebookRun(job).run()
     except Exception as exc:
