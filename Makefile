@@ -47,6 +47,7 @@ help:  ## list the targets
 	@echo "  make handouts-pdf  every lesson as PDF, student and solved, and the whole course, in build/handouts/pdf/"
 	@echo "                  (headless Chromium and poppler-utils; US Letter: make handouts-pdf PAPER=letter)"
 	@echo "  make grade      grade a folder of submitted notebooks: make grade SUBMISSIONS=dir (report in build/grades/)"
+	@echo "                  more options: make grade SUBMISSIONS=dir GRADE_ARGS=\"--roster roster.csv --only alice\""
 	@echo "  make bench      the training benchmark"
 	@echo "  make venv       create .venv with the test tools"
 	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
@@ -138,7 +139,7 @@ handouts-pdf: $(VENV)/.site-stamp
 # Instructors: every submitted notebook in SUBMISSIONS run in its own limited kernel and graded
 # by the package's checkers; CSV, class summary page and feedback files in build/grades/.
 grade: $(if $(SUBMISSIONS),,grade-usage) $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python -m nnlessons.grade "$(SUBMISSIONS)" --out build/grades
+	$(RUN) $(BIN)/python -m nnlessons.grade "$(SUBMISSIONS)" --out build/grades $(GRADE_ARGS)
 
 # Said before anything is installed.
 grade-usage:
