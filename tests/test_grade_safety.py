@@ -106,6 +106,8 @@ def test_an_nbformat_3_notebook_is_converted():
 
 def test_references_come_from_the_checkers_list_else_the_lessons_module(monkeypatch):
     lesson = lessons.lessons()["regression"]
+    assert lessons.references(lesson, "mse_cost") == list(_reference.REFERENCES["mse_cost"])
+    monkeypatch.setattr(_reference, "REFERENCES", {})
     assert lessons.references(lesson, "mse_cost") == ["nnlessons.lessons.regression:mse_cost"]
     assert lessons.references(lesson, "divergence_threshold") == []  # no function of that name there
     monkeypatch.setattr(_reference, "REFERENCES", {"divergence_threshold": ["nnlessons.lessons.regression:fit"]})
