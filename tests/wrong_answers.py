@@ -2,10 +2,11 @@
 
 ``WRONG[notebook stem]`` lists, for each exercise cell in order, the bodies that replace its
 stubs (one per solution block). Each is a slip the lessons warn about (a sum for a mean, a
-missing 1/m or factor 2, a swapped pair, the first activation everywhere, an uphill step, a
-transposed count...) and fails its checker; those of ``RAISING`` raise inside it instead (the most
-common wrong answer: a shape that does not fit, a missing key), which the checker reports as a
-failed verdict with the learner's traceback, and the notebook runs on.
+missing 1/m or factor 2, a swapped pair, an uphill step, a transposed count, a layer count off
+by one...) and fails its checker. Those of ``RAISING`` raise inside it, as the most common wrong
+answers do (here a KeyError on a key that does not exist; a shape that does not fit is named by
+the checkers' square cases first): the checker reports a failed verdict with the learner's
+traceback, and the notebook runs on.
 Shared by tests/test_fallback.py (in-process) and tests/test_student_states.py (in a kernel).
 """
 
@@ -44,7 +45,7 @@ WRONG = {
         ["L = len(activations)\ngrads = {}\ndZ = cache[f\"A{L}\"] - Y\nfor l in range(L, -1, -1):\n"
          "    layer_cache = (cache[f\"A{l - 1}\"], params[f\"W{l}\"], params[f\"b{l}\"])\n"
          "    dA_prev, grads[f\"dW{l}\"], grads[f\"db{l}\"] = dense_backward(dZ, layer_cache)\n"
-         "    if l > 1:\n        dZ = dA_prev * (cache[f\"Z{l - 1}\"] > 0)\nreturn grads"],  # one layer too many: KeyError
+         "    if l > 1:\n        dZ = dA_prev * (cache[f\"Z{l - 1}\"] > 0)\nreturn grads"],  # l reaches 0: KeyError
         ["for step in range(steps):\n    A, cache = forward(X, params, activations)\n"
          "    grads = backward(Y, cache, params, activations)\n    for name in params:\n"
          "        params[name] -= learning_rate * grads[\"d\" + name] / X.shape[1]\nreturn params"],  # 1/m twice
