@@ -107,7 +107,9 @@ def test_student_version_runs_to_the_end(stem, state, kernel_env):  # noqa: F811
                     assert f"your function raised {raised}" in verdicts[-1], verdicts
                     assert verdicts[-1].endswith("(traceback below)"), verdicts
                     below = re.sub(r"\x1b\[[0-9;]*m", "", text_of(cell).split(verdicts[-1], 1)[1])  # colours
-                    assert "Traceback (most recent call last)" in below and "Cell In[" in below, below
+                    # "Cell In[12], line 4" (IPython 8.6 on; "Input In [12]" before): the learner's cell
+                    assert "Traceback (most recent call last)" in below, below
+                    assert "Cell In[" in below or "Input In [" in below, below
                     assert "nnlessons/check" not in below, below
         elif "check.use(" in cell.source:
             notes = [line for line in lines if NOTE in line]
