@@ -72,7 +72,7 @@ def _report(name, passed, message, copied=False, traceback="", raised=None):
     """Print the verdict's line (and ``traceback`` below it); return the ``CheckResult``."""
     line = f"{'PASSED' if passed else 'FAILED'}  {name}: {message}"
     # On stdout, right below the line: a checker that holds back its lines (to add a note, or
-    # to replace them) keeps the two together, and the grader's capture keeps both out of its report.
+    # to replace them) keeps the two together; the grader, capturing stdout, reads the line alone.
     print(f"{line} (traceback below)\n{traceback}" if traceback else line)
     return CheckResult(name, passed, message, copied, traceback, raised)
 
@@ -116,7 +116,7 @@ def _traceback_text(exc):
     return "".join(_traceback.format_exception(type(exc), exc, tb)).rstrip()
 
 
-def raised_message(exc, where=None):
+def _raised_message(exc, where=None):
     """"on <where>, your function raised KeyError: 'Z1'" (the message's first line keeps the verdict on one line)."""
     first = (str(exc).strip().splitlines() or [""])[0]
     what = f"your function raised {type(exc).__name__}{': ' + first if first else ''}"
@@ -126,7 +126,7 @@ def raised_message(exc, where=None):
 def report_raised(name, exc, where=None, hint=None):
     """The failed verdict of a learner's function that raised ``exc`` (an ``Exception``, not the stub's
     ``NotImplementedError``): the line naming it, then the learner's traceback below it."""
-    message = raised_message(exc, where) + (f" (hint: {hint})" if hint else "")
+    message = _raised_message(exc, where) + (f" (hint: {hint})" if hint else "")
     return _report(name, False, message, traceback=_traceback_text(exc), raised=type(exc).__name__)
 
 
