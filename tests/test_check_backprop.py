@@ -367,6 +367,14 @@ def test_a_failure_caused_by_an_earlier_exercise_says_so(capsys):
     assert_passed(check.backward, right["backward"], capsys)
 
 
+def test_an_exception_keeps_its_traceback_below_the_note_on_an_earlier_exercise(capsys):
+    both = earlier_answers(db_right=False, shift=5)  # cache["Z5"]: a KeyError in backward itself
+    assert_raised(check.backward, both["backward"], capsys, KeyError, "your function raised KeyError: 'Z",
+                  "note: your backward calls your dense_backward, which does not pass its checker yet")
+    assert_raised(check.train_gd, both["train_gd"], capsys, KeyError,
+                  "note: your train_gd calls your backward, which does not pass its checker yet")
+
+
 # -- a learner's slips beyond the classic ones ---------------------------------
 
 @pytest.mark.parametrize("order", [(1, 2, 0), (2, 0, 1), (1, 0, 2), (0, 2, 1)])
