@@ -276,19 +276,17 @@ def test_train_gd_returning_nothing_on_the_moons(capsys):
     assert_failed(check.train_gd, forgets_on_big_data, capsys, "on two moons: expected the trained params")
 
 
-def test_train_gd_exception_on_the_moons_prints_one_line_then_raises(capsys):
+def test_train_gd_exception_on_the_moons_is_a_failed_verdict(capsys):
     def fails_on_big_data(X, Y, params, activations, learning_rate, steps):
         if X.shape[1] > 100:
             raise MemoryError("too big")
         return right_train_gd(X, Y, params, activations, learning_rate, steps)
 
-    with pytest.raises(MemoryError):
-        check.train_gd(fails_on_big_data)
-    out = capsys.readouterr().out
-    assert out == "FAILED  train_gd: on two moons, your function raised MemoryError (traceback below)\n"
+    line = assert_raised(check.train_gd, fails_on_big_data, capsys, MemoryError)
+    assert line == "FAILED  train_gd: on two moons, your function raised MemoryError: too big (traceback below)"
 
 
-def test_train_gd_exception_prints_one_line_then_raises(capsys):
+def test_train_gd_exception_is_a_failed_verdict(capsys):
     def broken(X, Y, params, activations, learning_rate, steps):
         raise ValueError("shapes (3,4) and (5,6) not aligned")
 
@@ -367,6 +365,14 @@ def test_a_failure_caused_by_an_earlier_exercise_says_so(capsys):
     assert_failed(check.train_gd, wrong_backward["train_gd"], capsys, "note: your train_gd calls your backward")
     right = earlier_answers()
     assert_passed(check.backward, right["backward"], capsys)
+
+
+def test_an_exception_keeps_its_traceback_below_the_note_on_an_earlier_exercise(capsys):
+    both = earlier_answers(db_right=False, shift=5)  # cache["Z5"]: a KeyError in backward itself
+    assert_raised(check.backward, both["backward"], capsys, KeyError, "your function raised KeyError: 'Z",
+                  "note: your backward calls your dense_backward, which does not pass its checker yet")
+    assert_raised(check.train_gd, both["train_gd"], capsys, KeyError,
+                  "note: your train_gd calls your backward, which does not pass its checker yet")
 
 
 # -- a learner's slips beyond the classic ones ---------------------------------

@@ -123,11 +123,23 @@ def test_calling_the_package_is_not_an_answer(capsys):
     assert_failed(check.conv2d_forward, im2col_then_product, capsys, "nnlessons' own im2col")
 
 
-def test_a_crash_is_reported_and_reraised(capsys):
+def test_a_crash_is_a_failed_verdict_with_its_traceback(capsys):
     def crash(X, W, b, stride, padding):
         return W @ X
 
     assert_raised(check.conv2d_loops, crash, capsys, ValueError, "your function raised ValueError")
+
+
+def test_a_crash_on_the_larger_batch_alone_is_a_failed_verdict_too(solutions, capsys):
+    f = solutions["conv2d_forward"]
+
+    def small_batches_only(X, W, b, stride, padding):
+        if X.shape[3] > 8:
+            raise MemoryError("a buffer sized for 8 images")
+        return f(X, W, b, stride, padding)
+
+    assert_raised(check.conv2d_forward, small_batches_only, capsys, MemoryError,
+                  "on 16 images 20x20 with 8 filters 5x5, your function raised MemoryError")
 
 
 # ------------------------------------------------------------------ backward through the convolution

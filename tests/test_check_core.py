@@ -1,11 +1,12 @@
 """Tests of the checker engine (nnlessons/check/_core.py).
 
 Each realistic mistake a learner makes must give its own one-line verdict;
-a learner's exception must reach the learner with its own traceback; the
+a learner's exception must be a failed verdict that shows the learner's own traceback; the
 inputs must not depend on what the learner draws from random generators.
 """
 
-import traceback
+import inspect
+import os
 import warnings
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from nnlessons.check import NOT_IMPLEMENTED, CheckResult, check_function, check_stable, random_cases
 from nnlessons.check._core import RTOL
-from verdicts import assert_failed, assert_not_implemented, assert_passed
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, assert_traceback_below
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
@@ -145,44 +146,109 @@ def test_nan_output_fails(capsys):
 
 # -- exceptions ---------------------------------------------------------------
 
-def test_exception_prints_one_line_then_reraises_the_learners_own_error(capsys):
+def test_exception_is_a_failed_verdict_with_the_learners_own_traceback_below(capsys):
     def learners_helper(Z):
         return Z[10, 10]  # IndexError on every case: the arrays are smaller
 
     def learner(dA, Z):
         return dA * learners_helper(Z)
 
-    with pytest.raises(IndexError) as info:
-        run(learner)
-    line = one_line(capsys)
-    assert line.startswith("FAILED  relu_backward: on a 3x5 batch, your function raised IndexError: ")
-    assert line.endswith("(traceback below)")
-    # Never swallowed or replaced: the traceback reaches into the learner's own code.
-    frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
-    assert frames[-2:] == ["learner", "learners_helper"]
+    result = run(learner)  # returns: "Run All" goes on past the exercise
+    assert isinstance(result, CheckResult) and not result and not result.copied
+    assert result.message.startswith("on a 3x5 batch, your function raised IndexError: index 10 is out of bounds")
+    out = capsys.readouterr().out
+    line, tb = assert_traceback_below(out, IndexError, learner)
+    assert line == f"FAILED  relu_backward: {result.message} (traceback below)"
+    # The learner's frames, in order, and none of the checker's (check_function, its wrappers).
+    assert [ln.split(" in ")[-1] for ln in tb.splitlines() if ln.startswith('  File "')] == [
+        "learner", "learners_helper"]
+    assert "return Z[10, 10]" in tb and tb.rstrip().endswith("IndexError: index 10 is out of bounds for axis 0 "
+                                                             "with size 3")
+    assert result.traceback == tb.rstrip("\n")
 
 
 def test_exception_message_is_quoted(capsys):
     def learner(dA, Z):
         raise ValueError("Z must be 2-D")
 
-    with pytest.raises(ValueError, match="Z must be 2-D"):
-        run(learner)
-    assert "your function raised ValueError: Z must be 2-D (traceback below)" in one_line(capsys)
+    line = assert_raised(relu_backward, learner, capsys, ValueError)
+    assert line.endswith("your function raised ValueError: Z must be 2-D (traceback below)")
 
 
 @pytest.mark.parametrize("exc, shown", [
-    (ValueError("first line\nsecond line"), "ValueError: first line (traceback below)"),
-    (ZeroDivisionError(), "ZeroDivisionError (traceback below)"),
+    (ValueError("first line\nsecond line"), "ValueError: first line"),
+    (ZeroDivisionError(), "ZeroDivisionError"),
+    (KeyError("Z1"), "KeyError: 'Z1'"),
 ])
 def test_exception_verdict_stays_on_one_line(exc, shown, capsys):
+    def learner(dA, Z):
+        raise exc
+
+    result = run(learner)
+    assert result.message == f"on a 3x5 batch, your function raised {shown}"
+    line, tb = assert_traceback_below(capsys.readouterr().out, type(exc), learner)
+    assert line.endswith(f"your function raised {shown} (traceback below)")
+
+
+def test_an_exception_with_no_frame_of_the_learner_is_one_line(capsys):
+    # A learner that is not Python code (here a builtin given the wrong arguments), or the grader's
+    # stand-in for a function run in the student's kernel: no traceback of the learner's to show.
+    result = run(len)
+    assert not result and result.traceback == ""
+    assert one_line(capsys) == f"FAILED  relu_backward: {result.message}"
+    assert result.message.startswith("on a 3x5 batch, your function raised TypeError: len() takes")
+
+
+class _Abort(BaseException):
+    """Like the grader's Abort: a BaseException that no checker may swallow."""
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), SystemExit(1), _Abort("timeout")])
+def test_a_base_exception_still_propagates(exc, capsys):
     def learner(dA, Z):
         raise exc
 
     with pytest.raises(type(exc)) as info:
         run(learner)
     assert info.value is exc
-    assert one_line(capsys).endswith(f"your function raised {shown}")
+    assert capsys.readouterr().out == ""
+    with pytest.raises(type(exc)):
+        check_stable("relu_backward", learner, relu_backward_ref, relu_cases(), ("dA", "Z"))
+
+
+def test_check_stable_reports_an_exception_like_check_function(capsys):
+    def learner(dA, Z):
+        return dA @ Z  # (3, 5) @ (3, 5): a shape mismatch
+
+    result = check_stable("relu_backward", learner, relu_backward_ref, relu_cases(), ("dA", "Z"))
+    assert not result and "your function raised ValueError: matmul" in result.message
+    assert_traceback_below(capsys.readouterr().out, ValueError, learner)
+
+
+def test_under_ipython_the_traceback_is_ipythons(capsys, monkeypatch):
+    ipython = pytest.importorskip("IPython")
+    from IPython.core.ultratb import AutoFormattedTB
+
+    class Shell:
+        InteractiveTB = AutoFormattedTB(mode="Context", theme_name="nocolor") \
+            if "theme_name" in inspect.signature(AutoFormattedTB).parameters \
+            else AutoFormattedTB(mode="Context", color_scheme="NoColor")
+
+    monkeypatch.setattr(ipython, "get_ipython", lambda: Shell())
+
+    def learners_helper(Z):
+        return Z[10, 10]
+
+    def learner(dA, Z):
+        return dA * learners_helper(Z)
+
+    result = run(learner)
+    out = capsys.readouterr().out
+    assert not result and out.startswith(f"FAILED  relu_backward: {result.message} (traceback below)\n")
+    # IPython's layout (its own header, source in context), through the learner's frames only.
+    assert "Traceback (most recent call last)" in out and "learners_helper" in out and "Z[10, 10]" in out
+    assert "check_function" not in out and os.path.join("nnlessons", "check") not in out
+    assert out.rstrip().endswith("IndexError: index 10 is out of bounds for axis 0 with size 3")
 
 
 def test_not_implemented_reports_and_does_not_raise(capsys):

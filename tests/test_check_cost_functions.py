@@ -18,7 +18,7 @@ from nnlessons import check
 from nnlessons.lessons import cost_functions as logistic
 from nnlessons.check import cost_functions as costs
 from notebook_cells import exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, stub, verdict
+from verdicts import assert_failed, assert_passed, assert_raised, stub, verdict
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
@@ -118,9 +118,7 @@ def test_errstate_is_restored_when_the_learner_raises(capsys):
         with np.errstate(over="ignore"):
             raise ValueError("my own bug")
 
-    with pytest.raises(ValueError, match="my own bug"):
-        check.stable_sigmoid(broken)
-    assert "raised ValueError: my own bug" in capsys.readouterr().out
+    assert_raised(check.stable_sigmoid, broken, capsys, ValueError, "my own bug")
     assert (np.errstate, np.seterr) == original
 
 
@@ -146,13 +144,11 @@ def test_sigmoid_rejects_changing_its_input(capsys):
     assert not result and "modified its input z in place" in out
 
 
-def test_a_learners_exception_reaches_the_learner(capsys):
+def test_a_learners_exception_is_a_failed_verdict_with_its_traceback(capsys):
     def broken(z):
         raise ValueError("my own bug")
 
-    with pytest.raises(ValueError, match="my own bug"):
-        check.stable_sigmoid(broken)
-    assert "raised ValueError: my own bug" in capsys.readouterr().out
+    assert_raised(check.stable_sigmoid, broken, capsys, ValueError, "on ", "my own bug")
 
 
 def test_other_warnings_are_passed_on_not_judged(capsys):

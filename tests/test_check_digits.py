@@ -12,7 +12,8 @@ from nnlessons.layers import dense_backward, dense_forward
 from nnlessons.lessons import digits
 from nnlessons.mnist import to_columns
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised, verdict
+from verdicts import (assert_failed, assert_not_implemented, assert_passed, assert_raised, assert_traceback_below,
+                      verdict)
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
@@ -149,7 +150,7 @@ def test_train_sgd_stub_is_not_implemented_yet(capsys):
     assert_not_implemented(check.train_sgd, capsys)
 
 
-def test_train_sgd_reports_the_learners_error_and_reraises(capsys):
+def test_train_sgd_reports_the_learners_error_with_its_traceback(capsys):
     def wrong_shape(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
         net.forward(X.T)
 
@@ -236,15 +237,18 @@ def test_flatten_images_catches_input_changed_in_place(capsys):
     assert_failed(check.flatten_images, binarise_in_place, capsys, "modified its input images in place")
 
 
-def test_flatten_images_reports_the_learners_error_and_reraises(capsys):
+def test_flatten_images_reports_the_learners_error_with_its_traceback(capsys):
     def divide_in_place(images):
         images /= 255  # uint8 cannot hold the result: numpy raises
         return images
 
-    with pytest.raises(TypeError):  # numpy's UFuncTypeError
-        check.flatten_images(divide_in_place)
+    with pytest.raises(TypeError) as numpys:  # its class, whose name numpy's traceback gives
+        divide_in_place(np.zeros(3, np.uint8))
+    result = check.flatten_images(divide_in_place)
     out = capsys.readouterr().out
-    assert out.startswith("FAILED  flatten_images: on 5 random images, your function raised UFuncTypeError"), out
+    assert not result and "UFuncTypeError" in result.message
+    line, _ = assert_traceback_below(out, numpys.type, divide_in_place)
+    assert line.startswith("FAILED  flatten_images: on 5 random images, your function raised UFuncTypeError"), out
 
 
 # -------------------------------------------------------------------- to_one_hot

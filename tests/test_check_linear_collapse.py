@@ -8,7 +8,7 @@ from nnlessons import check
 from nnlessons.lessons import linear_collapse as lc
 from nnlessons.activations import relu_derivative, sigmoid_derivative
 from notebook_cells import ROOT, exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed
+from verdicts import assert_failed, assert_passed, assert_raised
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
@@ -166,10 +166,8 @@ def test_collapse_shows_the_learners_own_error(capsys):
     def indexes_past_the_end(layers):
         return layers[0][0] @ layers[1][0], layers[1][1]
 
-    with pytest.raises(IndexError):
-        check.collapse(indexes_past_the_end)
-    out = capsys.readouterr().out
-    assert out.startswith("FAILED  collapse: on one layer 2 -> 3, your function raised IndexError"), out
+    line = assert_raised(check.collapse, indexes_past_the_end, capsys, IndexError)
+    assert line.startswith("FAILED  collapse: on one layer 2 -> 3, your function raised IndexError"), line
 
 
 # ---------------------------------------------------------- relu_derivative

@@ -17,7 +17,7 @@ import nbformat
 import numpy as np
 import pytest
 from notebook_cells import exercise_sources, student_sources
-from wrong_answers import WRONG, with_answers
+from wrong_answers import RAISING, WRONG, with_answers
 
 import nnlessons as nl
 from nnlessons import check
@@ -183,5 +183,17 @@ def test_one_wrong_answer_leaves_the_other_exercises_passing(stem):
         assert len(verdicts) == len(groups), lines
         for k, line in enumerate(verdicts):
             assert line.startswith("FAILED" if k == wrong else "PASSED"), f"{stem}, wrong exercise {wrong + 1}: {line}"
+        raised = RAISING.get((stem, wrong))
+        # A wrong answer that raises is a verdict too: its line names the exception, its traceback
+        # (through the learner's cell, not the checker) follows, and the exercises after it still run.
+        assert ("your function raised" in verdicts[wrong]) == (raised is not None), verdicts[wrong]
+        if raised:
+            assert f"raised {raised}" in verdicts[wrong] and verdicts[wrong].endswith("(traceback below)")
+            below = lines[lines.index(verdicts[wrong]) + 1:]
+            assert below[0] == "Traceback (most recent call last):", lines
+            assert f'File "{stem}, exercise {wrong + 1}"' in "\n".join(below), lines
+            assert not any("nnlessons/check" in line for line in below), lines
         notes = [line for line in lines if "the cells below use nnlessons'" in line]
         assert len(notes) == (1 if groups[wrong][2] else 0), f"{stem}, wrong exercise {wrong + 1}: {lines}"
+        if raised:
+            assert f"raised {raised} in its check" in notes[0], notes

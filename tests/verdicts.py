@@ -1,11 +1,17 @@
 """The one verdict helper of every checker test.
 
 A checker prints exactly one line, ``PASSED  name: ...`` or ``FAILED  name: ...``,
-and returns a truthy or falsy ``CheckResult`` that must agree with that line.
+and returns a truthy or falsy ``CheckResult`` that must agree with that line (a learner's
+exception adds its traceback below the line: ``assert_raised``).
 Every helper here asserts both before looking at the message.
 """
 
+import inspect
+import os
+
 import pytest
+
+from nnlessons.check import CheckResult
 
 
 def stub(*args, **kwargs):
@@ -46,14 +52,34 @@ def assert_not_implemented(checker, capsys):
 
 
 def assert_raised(checker, learner, capsys, exc_type, *fragments):
-    """The learner's own exception is reported in one line, then re-raised for its traceback."""
-    with pytest.raises(exc_type):
-        checker(learner)
+    """The learner's own exception is a failed verdict, not a crash: the checker returns a failed
+    result after one line naming the exception and, below it, the traceback of the learner's own
+    code (the checker's frames left out). Returns the line."""
+    result = checker(learner)
     out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.startswith(f"FAILED  {checker.__name__}: "), out
+    line, tb = assert_traceback_below(out, exc_type, learner)
+    assert isinstance(result, CheckResult) and not result, out
+    assert line == f"FAILED  {checker.__name__}: {result.message} (traceback below)", out
     for fragment in (f"your function raised {exc_type.__name__}",) + fragments:
-        assert fragment in out, out
-    return out.rstrip("\n")
+        assert fragment in line, out
+    assert result.traceback == tb.rstrip("\n"), out
+    return line
+
+
+def assert_traceback_below(out, exc_type, learner=None):
+    """``out``: one FAILED line, then a traceback that ends in ``exc_type`` and runs through the code
+    of ``learner`` (when it has code) and through no frame of the checkers. Returns (line, traceback)."""
+    line, _, tb = out.partition("\n")
+    assert line.startswith("FAILED  ") and line.endswith(" (traceback below)"), out
+    assert tb.startswith("Traceback (most recent call last):\n"), out
+    # Python names an exception by its module and qualified name: numpy.exceptions.AxisError
+    names = {f"{exc_type.__module__}.{exc_type.__qualname__}", exc_type.__qualname__}
+    assert any(ln.split(": ", 1)[0] in names for ln in tb.splitlines()), out
+    assert os.path.join("nnlessons", "check") not in tb, out
+    code = getattr(inspect.unwrap(learner), "__code__", None) if learner is not None else None
+    if code is not None:
+        assert f'File "{code.co_filename}", line ' in tb and f"in {code.co_name}" in tb, out
+    return line, tb
 
 
 @pytest.fixture

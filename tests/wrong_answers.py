@@ -2,8 +2,11 @@
 
 ``WRONG[notebook stem]`` lists, for each exercise cell in order, the bodies that replace its
 stubs (one per solution block). Each is a slip the lessons warn about (a sum for a mean, a
-missing 1/m or factor 2, a swapped pair, the first activation everywhere, an uphill step, a
-transposed count...), returns a value rather than raising, and fails its checker.
+missing 1/m or factor 2, a swapped pair, an uphill step, a transposed count, a layer count off
+by one...) and fails its checker. Those of ``RAISING`` raise inside it, as the most common wrong
+answers do (here a KeyError on a key that does not exist; a shape that does not fit is named by
+the checkers' square cases first): the checker reports a failed verdict with the learner's
+traceback, and the notebook runs on.
 Shared by tests/test_fallback.py (in-process) and tests/test_student_states.py (in a kernel).
 """
 
@@ -33,16 +36,16 @@ WRONG = {
     ],
     "04_forward_prop": [
         ["return W @ A_prev"],  # the bias forgotten
-        ["A = X\ncache = {\"A0\": X}\nfor l, name in enumerate(activations, start=1):\n"
-         "    Z = params[f\"W{l}\"] @ A + params[f\"b{l}\"]\n    A = activation_functions[activations[0]](Z)\n"
-         "    cache[f\"Z{l}\"], cache[f\"A{l}\"] = Z, A\nreturn A, cache"],  # the first activation everywhere
+        ["A = X\ncache = {\"A0\": X}\nfor l, name in enumerate(activations):\n"
+         "    Z = params[f\"W{l}\"] @ A + params[f\"b{l}\"]\n    A = activation_functions[name](Z)\n"
+         "    cache[f\"Z{l}\"], cache[f\"A{l}\"] = Z, A\nreturn A, cache"],  # layers counted from 0: KeyError
     ],
     "05_backprop": [
         ["dW = dZ @ A_prev.T\ndb = dZ.sum(axis=1, keepdims=True)\nreturn W.T @ dZ, dW, db"],  # no 1/m
-        ["L = len(activations)\ngrads = {}\ndZ = cache[f\"A{L}\"] - Y\nfor l in range(L, 0, -1):\n"
+        ["L = len(activations)\ngrads = {}\ndZ = cache[f\"A{L}\"] - Y\nfor l in range(L, -1, -1):\n"
          "    layer_cache = (cache[f\"A{l - 1}\"], params[f\"W{l}\"], params[f\"b{l}\"])\n"
          "    dA_prev, grads[f\"dW{l}\"], grads[f\"db{l}\"] = dense_backward(dZ, layer_cache)\n"
-         "    if l > 1:\n        dZ = dA_prev * (cache[f\"Z{l - 1}\"] > 0)\nreturn grads"],  # ReLU's slope everywhere
+         "    if l > 1:\n        dZ = dA_prev * (cache[f\"Z{l - 1}\"] > 0)\nreturn grads"],  # l reaches 0: KeyError
         ["for step in range(steps):\n    A, cache = forward(X, params, activations)\n"
          "    grads = backward(Y, cache, params, activations)\n    for name in params:\n"
          "        params[name] -= learning_rate * grads[\"d\" + name] / X.shape[1]\nreturn params"],  # 1/m twice
@@ -81,12 +84,20 @@ WRONG = {
          "        order.append(node)\n        for parent in node.parents:\n            visit(parent)\n\n"
          "visit(root)\nreturn order"],  # each node before its inputs
         ["order = topological_order(root)\nroot.grad = 1.0\nfor node in reversed(order):\n"
-         "    if not node.parents:\n        continue\n    grads = RULES[node.op](node.grad, *node.saved)\n"
+         "    grads = RULES[node.op](node.grad, *node.saved)\n"
          "    if len(node.parents) == 1:\n        grads = (grads,)\n    for parent, grad in zip(node.parents, grads):\n"
-         "        parent.grad += grad\nreturn [w.grad for w in wrt]"],  # no reset: a second call adds up
+         "        parent.grad += grad\nreturn [w.grad for w in wrt]"],  # leaves have no rule: KeyError
         ["while grad.ndim > len(shape):\n    grad = grad.sum(axis=0)\nfor axis, size in enumerate(shape):\n"
          "    if size == 1 and grad.shape[axis] != 1:\n        grad = grad.sum(axis=axis)\nreturn grad"],  # no keepdims
     ],
+}
+
+
+#: (notebook stem, exercise index): the exception its wrong answer above raises in the checker
+RAISING = {
+    ("04_forward_prop", 1): "KeyError",  # params["W0"]: enumerate without start=1
+    ("05_backprop", 1): "KeyError",  # the loop reaches l = 0: cache["A-1"]
+    ("08_autodiff", 2): "KeyError",  # RULES[''] for a leaf
 }
 
 

@@ -6,10 +6,12 @@ wrong. The inputs come from the checker's own seeded generator and are all
 drawn before the learner's function first runs, so what the learner draws from
 any random generator, before or during the check, never changes the verdict.
 
-A learner's exception is reported in one line and then re-raised, so the
-learner still sees their own traceback; ``NotImplementedError`` (the stub in a
-student handout) is reported as "not implemented yet" and does not stop the
-notebook.
+A learner's exception is a failed verdict, not a crash: the checker prints the
+FAILED line naming it, then the traceback of the learner's own code (the
+checker's frames left out, in IPython's layout under IPython), and returns, so
+"Run All" goes on past a wrong answer that raises. ``NotImplementedError`` (the
+stub in a student handout) is reported as "not implemented yet". Exceptions
+that are not ``Exception`` (KeyboardInterrupt, the grader's ``Abort``) pass through.
 
 Outputs may be arrays, numbers, tuples (compared value by value) and dicts
 (compared key by key, e.g. a dict of gradients).
@@ -22,6 +24,9 @@ import functools
 import inspect
 import io
 import re
+import sys
+import traceback as _traceback
+import types
 import warnings
 
 import numpy as np
@@ -42,11 +47,14 @@ class CheckResult:
     """The verdict of one checker: truthy when passed; ``message`` is the line printed.
 
     ``copied`` is True when it failed because the learner's function called the package's own
-    answer to the exercise (``_reference.REFERENCES``); the grader reads it.
+    answer to the exercise (``_reference.REFERENCES``); the grader reads it. When the learner's
+    function raised, ``raised`` names the exception's type and ``traceback`` is the text printed
+    below the line (else None and "").
     """
 
-    def __init__(self, name, passed, message, copied=False):
+    def __init__(self, name, passed, message, copied=False, traceback="", raised=None):
         self.name, self.passed, self.message, self.copied = name, passed, message, copied
+        self.traceback, self.raised = traceback, raised
 
     def __bool__(self):
         return self.passed
@@ -60,10 +68,66 @@ class CheckResult:
         pass
 
 
-def _report(name, passed, message, copied=False):
+def _report(name, passed, message, copied=False, traceback="", raised=None):
+    """Print the verdict's line (and ``traceback`` below it); return the ``CheckResult``."""
     line = f"{'PASSED' if passed else 'FAILED'}  {name}: {message}"
-    print(line)
-    return CheckResult(name, passed, message, copied)
+    # On stdout, right below the line: a checker that holds back its lines (to add a note, or
+    # to replace them) keeps the two together; the grader, capturing stdout, reads the line alone.
+    print(f"{line} (traceback below)\n{traceback}" if traceback else line)
+    return CheckResult(name, passed, message, copied, traceback, raised)
+
+
+def report_again(name, result, message):
+    """The failed ``result`` reported as ``name`` with ``message`` (a note added, say), its traceback kept."""
+    return _report(name, False, message, result.copied, result.traceback, result.raised)
+
+
+#: the modules whose frames are not the learner's code: the checkers and the grader
+_MACHINERY = ("nnlessons.check", "nnlessons.grade")
+
+
+def _learner_frames(tb):
+    """A copy of the traceback chain ``tb`` without the frames of ``_MACHINERY``; None if none is left."""
+    kept = []
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__") or ""
+        if not any(module == m or module.startswith(m + ".") for m in _MACHINERY):
+            kept.append(tb)
+        tb = tb.tb_next
+    chain = None
+    for t in reversed(kept):
+        chain = types.TracebackType(chain, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return chain
+
+
+def _traceback_text(exc):
+    """The traceback of ``exc`` through the learner's frames: IPython's ("Cell In[4], line 3") under
+    IPython, Python's otherwise; "" when no frame is the learner's (the grader's stand-in, say)."""
+    tb = _learner_frames(exc.__traceback__)
+    if tb is None:
+        return ""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None:
+        try:
+            return "\n".join(shell.InteractiveTB.structured_traceback(type(exc), exc, tb)).rstrip()
+        except Exception:  # IPython's formatter failed: Python's below still shows the traceback
+            pass
+    return "".join(_traceback.format_exception(type(exc), exc, tb)).rstrip()
+
+
+def _raised_message(exc, where=None):
+    """"on <where>, your function raised KeyError: 'Z1'" (the message's first line keeps the verdict on one line)."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    what = f"your function raised {type(exc).__name__}{': ' + first if first else ''}"
+    return f"{where}, {what}" if where else what
+
+
+def report_raised(name, exc, where=None, hint=None):
+    """The failed verdict of a learner's function that raised ``exc`` (an ``Exception``, not the stub's
+    ``NotImplementedError``): the line naming it, then the learner's traceback below it."""
+    message = _raised_message(exc, where) + (f" (hint: {hint})" if hint else "")
+    return _report(name, False, message, traceback=_traceback_text(exc), raised=type(exc).__name__)
 
 
 def watching(name, budget=None):
@@ -290,14 +354,8 @@ def check_function(name, learner, reference, cases, arg_names=None, hints=(), re
         except NotImplementedError:
             return _report(name, False, NOT_IMPLEMENTED)
         except Exception as exc:
-            # The first line of the message keeps the verdict on one line; the
-            # whole message follows with the traceback.
-            first = (str(exc).strip().splitlines() or [""])[0]
             hint = on_error(description, args, exc) if on_error is not None else None
-            _report(name, False, f"on {description}, your function raised "
-                                 f"{type(exc).__name__}{': ' + first if first else ''}"
-                                 f"{f' (hint: {hint})' if hint else ''} (traceback below)")
-            raise
+            return report_raised(name, exc, f"on {description}", hint)
         if seen:
             return report_copied(name, seen)
         # Checked first: an input changed in place is often why the value is wrong.

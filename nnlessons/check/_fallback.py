@@ -150,14 +150,15 @@ def use(checker, *functions, **earlier):
         warnings.simplefilter("ignore")
         try:
             verdict = checker(*functions, **earlier)
-        except Exception as exc:  # the exercise cell showed its traceback already
-            raised = exc
+        except Exception as exc:  # not the learner's (the checkers report theirs): still, go on
+            raised = type(exc).__name__
     if verdict is not None and bool(verdict):
         return functions[0] if len(functions) == 1 else functions
     names, theirs = _names(functions, fallback, name)
     several = len(functions) > 1
+    raised = raised or getattr(verdict, "raised", None)  # the exercise cell showed its traceback
     if raised is not None:
-        why = f"raised {type(raised).__name__} in {'their' if several else 'its'} check"
+        why = f"raised {raised} in {'their' if several else 'its'} check"
     elif getattr(verdict, "message", "").endswith(NOT_IMPLEMENTED):
         why = f"{'are' if several else 'is'} not written yet"
     else:

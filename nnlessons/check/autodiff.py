@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import autodiff as ad
 from . import _reference
-from ._core import (NOT_IMPLEMENTED, CheckResult, _compare, _describe, _report, check_function, random_cases,
-                    report_copied, watching)
+from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, check_function, random_cases,
+                    report_again, report_copied, report_raised, watching)
 
 __all__ = ["backward_rules", "topological_order", "gradients", "unbroadcast"]
 
@@ -128,15 +128,14 @@ def backward_rules(*rules):
                 result = check_function(rule_name, learner, reference, cases, names, hints,
                                         references=_reference.REFERENCES.get(name, ()),
                                         names=("the gradient for a", "the gradient for b"))
-        except Exception:
-            # The learner's error: say which rule raised it, then let its traceback show.
-            line = printed.getvalue().strip().split("  ", 1)[-1]
-            _report(name, False, line)
+        except BaseException:
+            print(printed.getvalue(), end="")
             raise
         if not result:
-            # A stub reads as the stub of the whole exercise, as in every other checker.
+            # A stub reads as the stub of the whole exercise, as in every other checker; an
+            # exception names the rule that raised it, its traceback below.
             message = result.message if result.message == NOT_IMPLEMENTED else f"{rule_name}: {result.message}"
-            return _report(name, False, message, copied=result.copied)
+            return report_again(name, result, message)
     if len(rules) != len(RULES):
         return _report(name, False, f"expected the {len(RULES)} rules {', '.join(RULES)} in that order, "
                                     f"got {len(rules)} function{'s' if len(rules) != 1 else ''}")
@@ -193,10 +192,7 @@ def _call(name, learner, description, args, budget=None):
     except NotImplementedError:
         return None, _report(name, False, NOT_IMPLEMENTED)
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        _report(name, False, f"on {description}, your function raised "
-                             f"{type(exc).__name__}{': ' + first if first else ''} (traceback below)")
-        raise
+        return None, report_raised(name, exc, f"on {description}")
     if seen:
         return None, report_copied(name, seen)
     if got is None:
@@ -381,24 +377,19 @@ def gradients(learner):
     try:
         with contextlib.redirect_stdout(printed):
             result = _check_gradients(learner)
-    except Exception:
-        print(_with_earlier(printed.getvalue(), learner), end="")
+    except BaseException:
+        print(printed.getvalue(), end="")
         raise
     if result or result.message == NOT_IMPLEMENTED or result.copied:
         print(printed.getvalue(), end="")
         return result
-    line = _with_earlier(printed.getvalue(), learner)
-    print(line, end="")
-    return CheckResult(result.name, False, line.strip().split(": ", 1)[1], result.copied)
-
-
-def _with_earlier(line, learner):
-    """``line`` with a note naming the earlier exercises that do not pass yet, if any."""
     failing = _earlier_exercises_failing(learner)
     if not failing:
-        return line
-    return (line.rstrip("\n") + f" (note: your gradients uses your {' and '.join(failing)}, which does not "
-            "pass yet: make it pass first)\n")
+        print(printed.getvalue(), end="")
+        return result
+    note = (f" (note: your gradients uses your {' and '.join(failing)}, which does not "
+            "pass yet: make it pass first)")
+    return report_again(result.name, result, result.message + note)
 
 
 def _check_gradients(learner):

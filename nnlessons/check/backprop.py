@@ -24,7 +24,7 @@ from ..datasets import moons, train_test_split
 from ..lessons import backprop as _bp
 from ..lessons.forward_prop import forward as _forward, network_from_params
 from ..network import Network
-from ._core import CheckResult, _report, check_function, random_cases, report_copied, watching
+from ._core import _report, check_function, random_cases, report_again, report_copied, report_raised, watching
 from .forward_prop import square_params
 
 __all__ = ["dense_backward", "backward", "train_gd"]
@@ -142,8 +142,12 @@ def _slip(Y, cache, params, activations, *, per_m=True, flat_db=False, dA_over_m
     return grads
 
 
-class _EarlierExercise(Exception):
-    """A function the learner's answer calls (an earlier exercise) raised NotImplementedError."""
+class _EarlierExercise(BaseException):
+    """A function the learner's answer calls (an earlier exercise) raised NotImplementedError.
+
+    A BaseException, so that it passes ``check_function``, which reports a learner's
+    ``Exception`` as a failed verdict, on its way to the checker that names the exercise.
+    """
 
     def __init__(self, name):
         super().__init__(name)
@@ -226,8 +230,7 @@ def _failed_with_note(result, printed, learner):
         return result
     note = (f" (note: your {learner.__name__} calls your {' and '.join(failing)}, which does not pass its "
             "checker yet: make it pass first)")
-    print(printed.rstrip("\n") + note)
-    return CheckResult(result.name, False, result.message + note, result.copied)
+    return report_again(result.name, result, result.message + note)
 
 
 def _with_d_names(learner):
@@ -406,8 +409,7 @@ def train_gd(learner):
             trained = learner(X_train, y_train.reshape(1, -1).astype(np.float64), start, list(activations),
                               LEARNING_RATE, STEPS)
     except Exception as exc:
-        _report("train_gd", False, f"on two moons, your function raised {type(exc).__name__} (traceback below)")
-        raise
+        return report_raised("train_gd", exc, "on two moons")
     if seen:
         return report_copied("train_gd", seen, "on two moons")
     if not isinstance(trained, dict) or sorted(trained) != sorted(start):

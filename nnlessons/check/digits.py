@@ -6,7 +6,7 @@ from ..activations import relu, relu_derivative, softmax
 from ..lessons import digits
 from ..losses import one_hot
 from ..network import Network
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_copied, watching
+from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_copied, report_raised, watching
 
 __all__ = ["train_sgd", "flatten_images", "to_one_hot", "confusion_matrix"]
 
@@ -278,10 +278,7 @@ def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
     except NotImplementedError:
         return _report(name, False, NOT_IMPLEMENTED)
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        _report(name, False, f"your function raised {type(exc).__name__}{': ' + first if first else ''} "
-                             "(traceback below)")
-        raise
+        return report_raised(name, exc)
     if problem:
         return _report(name, False, problem)
     if data is None:

@@ -22,7 +22,7 @@ import io
 import numpy as np
 
 from ..lessons import regression as reference
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_copied, watching
+from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_again, report_copied, watching
 
 __all__ = ["mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold"]
 EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
@@ -41,17 +41,18 @@ def _using(name, run, earlier):
 
     ``earlier`` lists ``(exercise, checker, learner_function_or_None)``. The
     earlier checks run silently; the first that fails replaces the line, so the
-    learner fixes the cause rather than the symptom. A learner's exception is
-    still re-raised after the line, for its traceback.
+    learner fixes the cause rather than the symptom. A learner's exception keeps its
+    traceback below the line.
     """
     __tracebackhide__ = True
-    printed, error, result = io.StringIO(), None, None
-    with contextlib.redirect_stdout(printed):
-        try:
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
             result = run()
-        except Exception as exc:  # re-raised below, after the one line
-            error = exc
-    if error is None and (result.passed or result.copied):
+    except BaseException:
+        print(printed.getvalue(), end="")
+        raise
+    if result.passed or result.copied:
         print(printed.getvalue(), end="")
         return result
     for exercise, checker, fn in earlier:
@@ -64,20 +65,17 @@ def _using(name, run, earlier):
                 verdict = None
         if verdict:
             continue
-        if verdict is not None and verdict.message == NOT_IMPLEMENTED and result is not None \
-                and result.message == NOT_IMPLEMENTED:
+        if verdict is not None and verdict.message == NOT_IMPLEMENTED and result.message == NOT_IMPLEMENTED:
             # Both missing (a fresh handout): say so, without pretending to know which stub was hit.
             # The line still ends in "not implemented yet", as every stub's line does.
             result = _report(name, False, f"this exercise or your {checker.__name__} from {exercise}, "
                                           f"which it calls: {NOT_IMPLEMENTED}")
         else:
-            result = _report(name, False, f"this exercise calls your {checker.__name__} from {exercise}, "
-                                          f"which fails its own check: fix that one first")
+            result = report_again(name, result, f"this exercise calls your {checker.__name__} from {exercise}, "
+                                                f"which fails its own check: fix that one first")
         break
     else:
         print(printed.getvalue(), end="")
-    if error is not None:
-        raise error
     return result
 
 

@@ -23,7 +23,7 @@ from ..gradcheck import numerical_gradient, relative_error
 from ..network import Network
 from ..optim import Adam, Momentum
 from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, _same, check_function, random_cases,
-                    report_copied, watching)
+                    report_copied, report_raised, watching)
 
 __all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam"]
 
@@ -81,17 +81,22 @@ class _Failed(Exception):
     """Raised inside the dropout checker with the line to report."""
 
 
+class _Raised(Exception):
+    """Raised inside the dropout checker when the learner's function raised ``exc`` (on ``where``)."""
+
+    def __init__(self, exc, where):
+        super().__init__(where)
+        self.exc, self.where = exc, where
+
+
 def _call(name, fn, what, *args):
-    """Run one of the learner's functions; report its exception in one line and re-raise it."""
+    """Run one of the learner's functions; its exception (the stub's aside) comes out as ``_Raised``."""
     try:
         return fn(*args)
     except NotImplementedError:
         raise
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        _report(name, False, f"{what}, your function raised {type(exc).__name__}"
-                             f"{': ' + first if first else ''} (traceback below)")
-        raise
+        raise _Raised(exc, what) from None
 
 
 def _forward(forward, A, keep_prob, seed):
@@ -229,9 +234,11 @@ def dropout(forward, backward=None):
             _check_dropout(forward, backward)
     except NotImplementedError:
         return _report("dropout", False, NOT_IMPLEMENTED)
-    except _Failed as failed:
+    except (_Failed, _Raised) as failed:
         if seen:
             return report_copied("dropout", seen)
+        if isinstance(failed, _Raised):
+            return report_raised("dropout", failed.exc, failed.where)
         return _report("dropout", False, str(failed))
     if seen:
         return report_copied("dropout", seen)
