@@ -359,7 +359,8 @@ class NotebookRun:
                 try:
                     result = self._result = checker(*args, **kwargs)
                 except StudentException:
-                    # The checker reported the learner's exception, then re-raised it.
+                    # Checkers report a learner's exception as a failed result; one raised where a
+                    # checker calls the learner outside its reporting still fails, with its line.
                     result = None
         except Abort as stop:
             self.verdicts[name] = (stop.verdict, stop.message)
