@@ -88,6 +88,12 @@ EQUIVALENT = {
         "the two values are the same",
     "08_autodiff | unbroadcast | 1 - 1: `1` in `if size == 1 and grad.shape[axis] != 1:` (#2)":
         "summing an axis of size 1 with keepdims=True changes nothing",
+    "09_convolution | conv2d_loops | 0 + 1: `0` in `Xp = np.pad(X, ((0, 0), (padding, padding), (padding, padding), "
+    "(0, 0)))` (#4)": "one more example of zeros padded after the last is never read: the loops run over X's m",
+    "09_convolution | conv2d_loops | 0 - 1: `0` in `Z[f, i, j, n] = np.sum(W[f] * patch) + b[f, 0]`":
+        "b is (F, 1): its column -1 is its column 0",
+    "09_convolution | maxpool_backward | swap the two arguments: `np.maximum(P, offset(A, u, v))` in "
+    "`P = np.maximum(P, offset(A, u, v))`": "an elementwise maximum does not depend on the order of its arguments",
 }
 
 

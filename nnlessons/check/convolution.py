@@ -217,10 +217,10 @@ def conv2d_backward(learner):
 
 # ------------------------------------------------------------------ backward through max-pooling
 _POOL_CASES = [
-    ((2, 6, 6, 3), 2, None, "normal", "3 maps of 2 channels 6x6, 2x2 windows, no ties"),
+    ((2, 6, 8, 3), 2, None, "normal", "3 maps of 2 channels 6x8, 2x2 windows, no ties"),
     ((3, 6, 6, 2), 2, None, "relu", "2 maps of 3 channels 6x6 after a ReLU (windows of tied zeros)"),
     ((1, 7, 7, 2), 3, 2, "integers", "2 maps 7x7 of small integers (ties), 3x3 windows with stride 2 (overlapping)"),
-    ((2, 5, 5, 1), 2, 1, "normal", "1 map of 2 channels 5x5, 2x2 windows with stride 1"),
+    ((2, 5, 8, 1), 2, 1, "normal", "1 map of 2 channels 5x8, 2x2 windows with stride 1"),
     ((1, 5, 5, 4), 2, None, "normal", "4 maps 5x5, 2x2 windows (the last row and column fall outside every window)"),
 ]
 
