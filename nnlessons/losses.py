@@ -86,8 +86,39 @@ def _cce_from_logits(Z, Y):
     return float(-np.sum(Y * log_softmax(Z)) / Z.shape[1])
 
 
+def _fused_dZ(A, Y):
+    return A - Y
+
+
 def _no_target_check(Y, name="Y"):
     pass
+
+
+#: how far a column of probabilities may sum from 1 (a float32 softmax rounds by ~1e-7 per entry)
+SUM_TOLERANCE = 1e-4
+
+
+def check_probabilities(A, loss, name="A"):
+    """Raise unless ``A`` holds probabilities in [0, 1], the values a sigmoid outputs.
+
+    Outside [0, 1] they are most likely logits: the clipped log would turn them into a
+    near-zero loss without a word."""
+    low, high = A.min(), A.max()
+    if low < 0 or high > 1:
+        raise ValueError(f"{loss} expects probabilities in [0, 1] in {name}, got values from {low:.4g} to "
+                         f"{high:.4g}; these look like logits: use {loss}_from_logits, or apply the sigmoid first")
+
+
+def check_probability_columns(A, loss, name="A"):
+    """Raise unless every column of ``A`` is a probability distribution (entries in [0, 1] summing to 1)."""
+    sums = A.sum(axis=0)
+    bad = (np.abs(sums - 1.0) > SUM_TOLERANCE) | (A < 0).any(axis=0) | (A > 1).any(axis=0)
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise ValueError(f"{loss} expects columns of probabilities in {name} (entries in [0, 1] summing to 1, as a "
+                         f"softmax outputs), got column {j} summing to {sums[j]:.4g} with entries from "
+                         f"{A[:, j].min():.4g} to {A[:, j].max():.4g}; for logits use {loss}_from_logits, "
+                         "or apply the softmax first")
 
 
 def check_binary_targets(Y, name="Y"):
@@ -130,10 +161,20 @@ FUSED = {
 
 
 # The public functions: arguments checked, then the kernel.
-def _checked(kernel, A, Y, check_targets=_no_target_check, A_name="A"):
+def _checked(kernel, A, Y, check_targets=_no_target_check, A_name="A", check_A=None):
     A, Y = _pair(A, Y, A_name)
     check_targets(Y)
+    if check_A is not None:
+        check_A(A)
     return kernel(A, Y)
+
+
+def _bce_input(A):
+    check_probabilities(A, "binary_cross_entropy")
+
+
+def _cce_input(A):
+    check_probability_columns(A, "categorical_cross_entropy")
 
 
 def mean_squared_error(A, Y):
@@ -148,12 +189,12 @@ def mean_squared_error_grad(A, Y):
 
 def binary_cross_entropy(A, Y):
     """-(1/m) sum[Y log A + (1 - Y) log(1 - A)] for probabilities ``A`` ``(1, m)``."""
-    return _checked(_bce, A, Y, check_binary_targets)
+    return _checked(_bce, A, Y, check_binary_targets, check_A=_bce_input)
 
 
 def binary_cross_entropy_grad(A, Y):
     """dA = (A - Y) / (A (1 - A)), per example."""
-    return _checked(_bce_grad, A, Y, check_binary_targets)
+    return _checked(_bce_grad, A, Y, check_binary_targets, check_A=_bce_input)
 
 
 def binary_cross_entropy_from_logits(Z, Y):
@@ -163,12 +204,12 @@ def binary_cross_entropy_from_logits(Z, Y):
 
 def categorical_cross_entropy(A, Y):
     """-(1/m) sum(Y log A) for probability columns ``A`` and one-hot ``Y`` ``(n_classes, m)``."""
-    return _checked(_cce, A, Y, check_one_hot)
+    return _checked(_cce, A, Y, check_one_hot, check_A=_cce_input)
 
 
 def categorical_cross_entropy_grad(A, Y):
     """dA = -Y / A, per example."""
-    return _checked(_cce_grad, A, Y, check_one_hot)
+    return _checked(_cce_grad, A, Y, check_one_hot, check_A=_cce_input)
 
 
 def categorical_cross_entropy_from_logits(Z, Y):
@@ -178,16 +219,12 @@ def categorical_cross_entropy_from_logits(Z, Y):
 
 def sigmoid_bce_dZ(A, Y):
     """Fused gradient of binary cross-entropy through a sigmoid: dZ = A - Y (per example)."""
-    A, Y = _pair(A, Y)
-    check_binary_targets(Y)
-    return A - Y
+    return _checked(_fused_dZ, A, Y, check_binary_targets, check_A=_bce_input)
 
 
 def softmax_cce_dZ(A, Y):
     """Fused gradient of categorical cross-entropy through a softmax: dZ = A - Y (per example)."""
-    A, Y = _pair(A, Y)
-    check_one_hot(Y)
-    return A - Y
+    return _checked(_fused_dZ, A, Y, check_one_hot, check_A=_cce_input)
 
 
 def one_hot(labels, n_classes):
