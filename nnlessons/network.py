@@ -131,7 +131,8 @@ def _schedule_rates(schedule, epochs):
 
 
 class FitDiverged(ValueError):
-    """Raised by ``Network.fit`` when a mini-batch loss stops being a finite number."""
+    """Raised by ``Network.fit`` when training diverges: a mini-batch loss stops being a finite
+    number or grows far above the first one."""
 
 
 class Network:
@@ -414,9 +415,13 @@ class Network:
         ``"val_accuracy"``) are always measured on the whole validation set after
         the epoch. ``verbose=True`` prints one line per epoch.
 
-        If a mini-batch loss stops being finite (a learning rate too large), or the
-        parameters after the last step do, fit raises ``FitDiverged`` naming the epoch
-        and batch, and keeps the parameters from before the step that made it so.
+        If a mini-batch loss stops being finite (a learning rate too large), exceeds
+        10^4 times the first batch's loss (or 10^4, if that was below 1) three batches in a
+        row, or the parameters after the last step stop being finite, fit raises
+        ``FitDiverged`` naming the epoch and batch, and keeps the parameters from before the
+        step that made it so. Everything that can be checked before the first step is: the
+        arguments, data no larger than ``MAX_DATA`` in size, and the schedule's rate for
+        every epoch of the run.
 
         Training well (notebook 07):
 
