@@ -114,22 +114,32 @@ def softmax_backward(dA, Z):
     return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
 
 
-def _elementwise_backward(derivative):
-    def backward(dA, Z):
-        dA = as_float_array(dA, "dA")
-        Z = as_float_array(Z, "Z")
-        check_same_shape(dA, Z, "dA", "Z")
-        return dA * derivative(Z)
-
-    backward.__name__ = derivative.__name__.replace("_derivative", "_backward")
-    backward.__doc__ = f"dZ = dA * {derivative.__name__}(Z); dA and Z of the same shape."
-    return backward
+def _elementwise_backward(dA, Z, derivative):
+    """dZ = dA * derivative(Z), with ``dA`` and ``Z`` of the same shape."""
+    dA = as_float_array(dA, "dA")
+    Z = as_float_array(Z, "Z")
+    check_same_shape(dA, Z, "dA", "Z")
+    return dA * derivative(Z)
 
 
-identity_backward = _elementwise_backward(identity_derivative)
-sigmoid_backward = _elementwise_backward(sigmoid_derivative)
-tanh_backward = _elementwise_backward(tanh_derivative)
-relu_backward = _elementwise_backward(relu_derivative)
+def identity_backward(dA, Z):
+    """dZ = dA * identity_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, identity_derivative)
+
+
+def sigmoid_backward(dA, Z):
+    """dZ = dA * sigmoid_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, sigmoid_derivative)
+
+
+def tanh_backward(dA, Z):
+    """dZ = dA * tanh_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, tanh_derivative)
+
+
+def relu_backward(dA, Z):
+    """dZ = dA * relu_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, relu_derivative)
 
 
 class Activation(NamedTuple):

@@ -63,7 +63,7 @@ def _cost(f):
     """``f()`` as a float, or raise saying what f returned instead of one finite number."""
     value = f()
     arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":  # None, text, an autodiff Value ... (and complex numbers)
+    if arr.dtype.kind not in {"b", "i", "u", "f"}:  # None, text, an autodiff Value ... (and complex numbers)
         raise TypeError(f"f must return the cost as one number, got {type(value).__name__}")
     if arr.size != 1:
         raise TypeError(f"f must return the cost as one number, got an array of shape {arr.shape}; "

@@ -39,8 +39,8 @@ import numpy as np
 
 from . import layers, regularization
 from ._validation import (
-    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_same_shape, check_shape,
-    check_sizes, make_rng,
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_same_shape, check_shape, check_sizes,
+    is_positive, make_rng,
 )
 from .activations import get_activation
 from .datasets import minibatches
@@ -119,14 +119,13 @@ def _schedule_rates(schedule, epochs):
     rates = []
     for e in range(max(epochs, 1)):
         rate = schedule(e)
-        try:
-            rates.append(check_positive(rate, f"schedule({e})"))
-        except ValueError:
+        if not is_positive(rate):
             hint = ""
             if isinstance(getattr(schedule, "epochs", None), int) and e >= schedule.epochs:
                 hint = f"; {schedule!r} ends at epoch {schedule.epochs}: give it epochs={epochs} to last the run"
             raise ValueError(f"schedule({e}), the learning rate of epoch {e + 1} of {epochs}, must be a positive "
-                             f"number, got {rate!r}{hint} (nothing was trained)") from None
+                             f"number, got {rate!r}{hint} (nothing was trained)")
+        rates.append(float(rate))
     return rates
 
 
