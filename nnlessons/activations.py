@@ -83,15 +83,16 @@ def softmax(Z):
     (softmax is unchanged by adding a constant to a column) but keeps exp() <= 1.
     """
     Z = as_float_array(Z, "Z", ndim=(1, 2))
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return E / E.sum(axis=0, keepdims=True)
+    # A column's maximum or sum, shape (m,), broadcasts along the rows: one per column.
+    E = np.exp(Z - Z.max(axis=0))
+    return E / E.sum(axis=0)
 
 
 def log_softmax(Z):
     """log(softmax(Z)) column-wise, computed stably (log-sum-exp trick)."""
     Z = as_float_array(Z, "Z", ndim=(1, 2))
-    shifted = Z - Z.max(axis=0, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    shifted = Z - Z.max(axis=0)  # (m,) broadcasts along the rows, as in softmax
+    return shifted - np.log(np.exp(shifted).sum(axis=0))
 
 
 def softmax_jacobian(z):
@@ -111,7 +112,7 @@ def softmax_backward(dA, Z):
     Z = as_float_array(Z, "Z", ndim=(1, 2))
     check_same_shape(dA, Z, "dA", "Z")
     A = softmax(Z)
-    return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+    return A * (dA - np.sum(dA * A, axis=0))
 
 
 def _elementwise_backward(dA, Z, derivative):

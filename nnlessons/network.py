@@ -546,7 +546,7 @@ class Network:
                               "last step are kept); try a smaller learning rate")
         return history
 
-    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, growth, decay=0.0, keep_prob=1.0):
+    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, growth, decay, keep_prob):
         """One pass over shuffled mini-batches. Returns the mean of the batch losses and
         the fraction of examples predicted right (with ``labels``), each batch measured
         before its step. ``growth`` (a ``_Growth``) watches the batch losses for divergence;
