@@ -115,9 +115,9 @@ class _Growth:
 
 
 def _schedule_rates(schedule, epochs):
-    """``[schedule(0), ..., schedule(epochs - 1)]`` (at least ``schedule(0)``), each checked to be a positive number."""
+    """``[schedule(0), ..., schedule(epochs - 1)]``, each checked to be a positive number."""
     rates = []
-    for e in range(max(epochs, 1)):
+    for e in range(epochs):
         rate = schedule(e)
         if not is_positive(rate):
             hint = ""
@@ -236,7 +236,7 @@ class Network:
         if isinstance(arr, np.ndarray) and arr.ndim == 1 and n_out > 1:
             return one_hot(as_labels(arr, name, n_out), n_out).astype(self.dtype, copy=False)
         if isinstance(arr, np.ndarray) and arr.ndim == 1 and n_out == 1:
-            arr = arr.reshape(1, -1)
+            arr = np.atleast_2d(arr)
         Y = as_float_array(arr, name, ndim=2)
         check_shape(Y, name, (n_out, None))
         check_finite(Y, name)
@@ -259,7 +259,7 @@ class Network:
         """
         return self._forward(self._check_X(X))
 
-    def _forward(self, X, masks=None, keep_prob=1.0):
+    def _forward(self, X, masks=None, keep_prob=None):
         """The forward pass; with ``masks`` (training with dropout), hidden layer ``l``'s
         activations are multiplied by ``masks["Ml"] / keep_prob``."""
         cache = ForwardCache(X)
@@ -458,10 +458,9 @@ class Network:
         # Every epoch's rate up front: a schedule that ends too soon or turns NaN fails
         # here, before a step has changed the parameters, not half-way through the run.
         rates = None if schedule is None else _schedule_rates(schedule, epochs)
-        if optimizer is None and learning_rate is None:
-            if schedule is None:
-                raise TypeError("fit needs a learning_rate or an optimizer")
-            learning_rate = rates[0]
+        # With a schedule, the optimiser's rate is set from it at the start of every epoch.
+        if optimizer is None and learning_rate is None and schedule is None:
+            raise TypeError("fit needs a learning_rate or an optimizer")
         if hasattr(optimizer, "step") and learning_rate is not None:
             raise ValueError("give learning_rate to the optimizer object, not to fit, when passing both")
         opt = get_optimizer(optimizer, learning_rate)

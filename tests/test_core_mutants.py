@@ -65,6 +65,12 @@ def _net():
     (lambda: Network([2, 1], "identity", "mse", rng=0).accuracy(np.zeros((2, 2)), [0, 1]), ValueError,
      "accuracy needs class outputs: a single 'identity' output is a regression; use a 'sigmoid' output "
      "(classes 0 and 1) or several outputs (argmax)"),
+    (lambda: _net().fit(np.zeros((2, 2)), [0, 1], epochs=1, rng=0, schedule=0.1), TypeError,
+     "schedule must be a callable epoch -> learning rate, got float"),
+    (lambda: _net().fit(np.zeros((2, 2)), [0, 1], epochs=1, learning_rate=0.1, rng=0, restore_best=True), ValueError,
+     "restore_best and patience need validation data: validation=(X_val, Y_val)"),
+    (lambda: _net().fit(np.zeros((2, 2)), [0, 1], epochs=1, learning_rate=0.1, rng=0, patience=0,
+                        validation=(np.zeros((2, 2)), [0, 1])), ValueError, "patience must be a positive int, got 0"),
 ])
 def test_messages_name_the_argument(call, exc, message):
     with pytest.raises(exc) as info:
@@ -131,3 +137,16 @@ def test_a_cost_that_turns_nan_is_an_error_without_numpy_warnings():
     net.set_params({"W1": np.array([[1e200, -1e200]]), "b1": np.zeros((1, 1))})
     with pytest.raises(ValueError, match="^the cost overflowed to nan: the outputs reach nan "):
         net.cost(np.full((2, 1), 1e200), np.zeros((1, 1)))
+
+
+def test_a_run_whose_first_forward_pass_turns_nan_stops_without_numpy_warnings():
+    net = Network([2, 1], "identity", "mse", rng=0)
+    net.set_params({"W1": np.array([[1e300, -1e300]]), "b1": np.zeros((1, 1))})
+    with pytest.raises(nl.network.FitDiverged, match=r"^the loss is nan at epoch 1, batch 1, before any step"):
+        net.fit(np.full((2, 1), 1e10), np.zeros((1, 1)), epochs=3, learning_rate=0.1, rng=0)
+
+
+def test_zero_epochs_take_no_step_and_so_report_no_divergence():
+    net = _net()
+    net.params["W1"][0, 0] = np.inf  # written by hand: set_params would refuse it
+    assert net.fit(np.zeros((2, 2)), [0, 1], epochs=0, learning_rate=0.1, rng=0) == {"loss": [], "accuracy": []}

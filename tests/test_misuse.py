@@ -273,7 +273,7 @@ def test_a_schedule_is_called_once_per_epoch_in_order():
     calls.clear()
     Network([2, 4, 1], ["tanh", "sigmoid"], "binary_cross_entropy", rng=0).fit(X, y, epochs=0, rng=0,
                                                                                 schedule=schedule)
-    assert calls == [0]  # epochs=0 still needs a first rate to build the optimiser
+    assert calls == []
 
 
 def test_an_optimiser_with_state_refuses_a_second_network_before_changing_it():
