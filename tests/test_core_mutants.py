@@ -150,3 +150,23 @@ def test_zero_epochs_take_no_step_and_so_report_no_divergence():
     net = _net()
     net.params["W1"][0, 0] = np.inf  # written by hand: set_params would refuse it
     assert net.fit(np.zeros((2, 2)), [0, 1], epochs=0, learning_rate=0.1, rng=0) == {"loss": [], "accuracy": []}
+
+
+def test_a_cost_of_any_real_number_type_is_one_number():
+    x = np.array([1.0])
+    # f may return a bool, a signed or an unsigned integer: numbers all the same
+    assert numerical_gradient_of(lambda: x[0] > 1.0, x) == pytest.approx(0.5e6)
+    assert numerical_gradient_of(lambda: np.int64(round(x[0] * 1e6)), x) == pytest.approx(1e6)
+    assert numerical_gradient_of(lambda: np.uint64(round(x[0] * 1e6)), x) == pytest.approx(1e6)
+    assert numerical_gradient_of(lambda: np.float32(x[0]), x) == pytest.approx(1.0, rel=0.2)
+
+
+def numerical_gradient_of(f, x):
+    return gradcheck.numerical_gradient(f, x)[0]
+
+
+@pytest.mark.parametrize("bad", ["y", {"y": 1}])
+def test_targets_that_are_not_numbers_are_named_for_one_output_too(bad):
+    net = Network([2, 1], "sigmoid", "binary_cross_entropy", rng=0)
+    with pytest.raises(TypeError, match=f"^Y must be an array of numbers, got {type(bad).__name__}$"):
+        net.cost(np.zeros((2, 1)), bad)
