@@ -30,7 +30,7 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts handouts-pdf grade grade-usage bench clean venv FORCE
+.PHONY: help lab test test-oldest site site-test student notebooks handouts handouts-pdf grade grade-usage bench mutation clean venv FORCE
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -49,6 +49,7 @@ help:  ## list the targets
 	@echo "  make grade      grade a folder of submitted notebooks: make grade SUBMISSIONS=dir (report in build/grades/)"
 	@echo "                  more options: make grade SUBMISSIONS=dir GRADE_ARGS=\"--roster roster.csv --only alice\""
 	@echo "  make bench      the training benchmark"
+	@echo "  make mutation   mutation testing of the core modules with their fast tests (docs/MUTATION.md; ~30 min)"
 	@echo "  make venv       create .venv with the test tools"
 	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
 
@@ -79,6 +80,9 @@ $(VENV)/.lab-stamp: pyproject.toml $(MOVED)
 
 $(VENV)/.test-stamp: pyproject.toml $(MOVED)
 	$(call install,test)
+
+$(VENV)/.mutation-stamp: pyproject.toml $(MOVED)
+	$(call install,test$(comma)mutation)
 
 $(VENV)/.site-stamp: pyproject.toml $(MOVED)
 	$(call install,test$(comma)site)
@@ -145,9 +149,19 @@ grade: $(if $(SUBMISSIONS),,grade-usage) $(VENV)/.test-stamp
 grade-usage:
 	@echo "usage: make grade SUBMISSIONS=folder-of-submissions" >&2; exit 2
 
+# mutmut changes the core modules of [tool.mutmut] in pyproject.toml one thing at a time and runs
+# the fast tests that reach the change; then the summary against docs/MUTATION.md's equivalent
+# mutants, failing below 97% killed. MUTATION_JOBS: parallel test runs (one per core).
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.mutation-stamp
+	rm -rf mutants && mkdir -p build
+	@# mutmut redraws a progress line many times a second: its log goes to a file
+	$(RUN) $(BIN)/mutmut run --max-children $(MUTATION_JOBS) > build/mutation.log 2>&1 || { tail -20 build/mutation.log; exit 1; }
+	$(BIN)/python -m tools.mutation_summary
+
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py
 
 clean:
-	rm -rf $(VENV) $(OLDEST) build .pytest_cache
+	rm -rf $(VENV) $(OLDEST) build .pytest_cache mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

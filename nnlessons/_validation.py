@@ -167,9 +167,14 @@ def check_int(n, name, minimum=1):
     return int(n)
 
 
+def is_positive(x):
+    """True for a finite real number > 0 (not a bool, not text, not nan)."""
+    return not isinstance(x, (bool, np.bool_)) and isinstance(x, numbers.Real) and 0 < x < np.inf
+
+
 def check_positive(x, name):
     """Return ``x`` as a float, or raise unless it is a finite real number > 0."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real) or not 0 < x < np.inf:
+    if not is_positive(x):
         raise ValueError(f"{name} must be a positive number, got {x!r}")
     return float(x)
 

@@ -83,15 +83,16 @@ def softmax(Z):
     (softmax is unchanged by adding a constant to a column) but keeps exp() <= 1.
     """
     Z = as_float_array(Z, "Z", ndim=(1, 2))
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return E / E.sum(axis=0, keepdims=True)
+    # A column's maximum or sum, shape (m,), broadcasts along the rows: one per column.
+    E = np.exp(Z - Z.max(axis=0))
+    return E / E.sum(axis=0)
 
 
 def log_softmax(Z):
     """log(softmax(Z)) column-wise, computed stably (log-sum-exp trick)."""
     Z = as_float_array(Z, "Z", ndim=(1, 2))
-    shifted = Z - Z.max(axis=0, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    shifted = Z - Z.max(axis=0)  # (m,) broadcasts along the rows, as in softmax
+    return shifted - np.log(np.exp(shifted).sum(axis=0))
 
 
 def softmax_jacobian(z):
@@ -111,25 +112,35 @@ def softmax_backward(dA, Z):
     Z = as_float_array(Z, "Z", ndim=(1, 2))
     check_same_shape(dA, Z, "dA", "Z")
     A = softmax(Z)
-    return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+    return A * (dA - np.sum(dA * A, axis=0))
 
 
-def _elementwise_backward(derivative):
-    def backward(dA, Z):
-        dA = as_float_array(dA, "dA")
-        Z = as_float_array(Z, "Z")
-        check_same_shape(dA, Z, "dA", "Z")
-        return dA * derivative(Z)
-
-    backward.__name__ = derivative.__name__.replace("_derivative", "_backward")
-    backward.__doc__ = f"dZ = dA * {derivative.__name__}(Z); dA and Z of the same shape."
-    return backward
+def _elementwise_backward(dA, Z, derivative):
+    """dZ = dA * derivative(Z), with ``dA`` and ``Z`` of the same shape."""
+    dA = as_float_array(dA, "dA")
+    Z = as_float_array(Z, "Z")
+    check_same_shape(dA, Z, "dA", "Z")
+    return dA * derivative(Z)
 
 
-identity_backward = _elementwise_backward(identity_derivative)
-sigmoid_backward = _elementwise_backward(sigmoid_derivative)
-tanh_backward = _elementwise_backward(tanh_derivative)
-relu_backward = _elementwise_backward(relu_derivative)
+def identity_backward(dA, Z):
+    """dZ = dA * identity_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, identity_derivative)
+
+
+def sigmoid_backward(dA, Z):
+    """dZ = dA * sigmoid_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, sigmoid_derivative)
+
+
+def tanh_backward(dA, Z):
+    """dZ = dA * tanh_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, tanh_derivative)
+
+
+def relu_backward(dA, Z):
+    """dZ = dA * relu_derivative(Z); dA and Z of the same shape."""
+    return _elementwise_backward(dA, Z, relu_derivative)
 
 
 class Activation(NamedTuple):

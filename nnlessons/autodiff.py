@@ -31,12 +31,14 @@ Unlike PyTorch, which adds into ``.grad`` across calls until ``zero_grad()``,
 every node's ``grad`` is the derivative of ``root`` with respect to it.
 """
 
+import math
 import numbers
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_finite
 from .activations import log_sigmoid, log_softmax, sigmoid as _sigmoid
+from .losses import check_binary_targets, check_one_hot
 
 
 # --------------------------------------------------------------- arithmetic
@@ -221,6 +223,8 @@ class Value:
     def __init__(self, data, label=""):
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"data must be a real number, got {type(data).__name__}")
+        if not math.isfinite(data):
+            raise ValueError(f"data must be a finite number, got {data}")
         self.data = float(data)
         self.grad = 0.0
         self.parents, self.rule, self.saved, self.op = (), None, (), ""
@@ -280,10 +284,12 @@ class Value:
     def __pow__(self, n):
         if isinstance(n, bool) or not isinstance(n, numbers.Real):
             raise TypeError(f"the exponent must be a constant number, got {type(n).__name__}")
-        if not isinstance(self.data, np.ndarray) and self.data < 0 and not float(n).is_integer():
-            # Python would return a complex number; a Value holds a real one.
+        if np.any(self.data < 0) and not float(n).is_integer():
+            # Python would return a complex number (numpy nan); a node holds a real one.
             raise ValueError(f"a negative number to a fractional power is not a real number: "
-                             f"({self.data:g}) ** {float(n):g}")
+                             f"({np.min(self.data):g}) ** {float(n):g}")
+        if n < 0 and np.any(self.data == 0):
+            raise ZeroDivisionError(f"0 ** {float(n):g} divides by zero: the base of a negative power must not be 0")
         return power(self, float(n))
 
     def __neg__(self):
@@ -293,7 +299,10 @@ class Value:
         return self + (-self._lift(other))
 
     def __truediv__(self, other):
-        return self * self._lift(other) ** -1
+        other = self._lift(other)
+        if np.any(other.data == 0):
+            raise ZeroDivisionError("division by zero: the divisor is 0")
+        return self * other ** -1
 
     def __radd__(self, other):
         return self._lift(other) + self
@@ -311,6 +320,9 @@ class Value:
         return exp(self)
 
     def log(self):
+        if np.any(self.data <= 0):
+            raise ValueError(f"log needs positive numbers, got {np.min(self.data):g}: the log of a number <= 0 "
+                             "is not a real number")
         return log(self)
 
     def tanh(self):
@@ -337,6 +349,7 @@ class Tensor(Value):
     def __init__(self, data, label=""):
         # A float64 copy: later edits of the caller's array must not reach the graph.
         self.data = np.array(as_float_array(data, "data"), dtype=np.float64)
+        check_finite(self.data, "data")
         self.parents, self.rule, self.saved, self.op = (), None, (), ""
         self.label = label
         self.zero_grad()
@@ -377,18 +390,23 @@ class Tensor(Value):
 
     def softmax_cross_entropy(self, Y):
         """Mean cross-entropy of the column softmax of these logits against one-hot ``Y``."""
-        return softmax_cross_entropy(self, _targets(Y, self.data.shape, "Y"))
+        if self.data.ndim == 2 and self.data.shape[0] == 1:
+            raise ValueError("a softmax over a single row always outputs 1 (the cost would be 0 whatever the logits); "
+                             "for two classes use sigmoid_cross_entropy on one row, or two rows of logits")
+        return softmax_cross_entropy(self, _targets(Y, self.data.shape, "Y", check_one_hot))
 
     def sigmoid_cross_entropy(self, Y):
         """Mean binary cross-entropy of the sigmoid of these logits against 0/1 ``Y``."""
-        return sigmoid_cross_entropy(self, _targets(Y, self.data.shape, "Y"))
+        return sigmoid_cross_entropy(self, _targets(Y, self.data.shape, "Y", check_binary_targets))
 
     def __repr__(self):
         return f"Tensor(shape={self.data.shape}, op={self.op or 'leaf'!r})"
 
 
-def _targets(Y, shape, name):
-    Y = np.asarray(Y, dtype=np.float64)
+def _targets(Y, shape, name, check_targets):
+    Y = as_float_array(Y, name)
     if len(shape) != 2 or Y.shape != shape:
         raise ValueError(f"{name} must have shape {shape} to match the logits, got shape {Y.shape}")
+    check_finite(Y, name)
+    check_targets(Y, name)
     return Y

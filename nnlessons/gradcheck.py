@@ -24,7 +24,7 @@ In float32 the round-off is about ``1e-7 / eps``, far too coarse: check in float
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_positive
 
 #: relative error below which a gradient is taken to be right (float64)
 TOLERANCE = 1e-7
@@ -37,6 +37,7 @@ def numerical_gradient(f, x, eps=1e-6):
     entry is restored; so ``f`` must read ``x`` (a parameter array it closes over).
     Returns an array of the same shape as ``x``.
     """
+    eps = check_positive(eps, "eps")
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(
             "x must be a float64 numpy array that f reads (it is perturbed in place), "
@@ -48,12 +49,30 @@ def numerical_gradient(f, x, eps=1e-6):
     for i in np.ndindex(x.shape):
         old = x[i]
         x[i] = old + eps
-        f_plus = float(f())
-        x[i] = old - eps
-        f_minus = float(f())
-        x[i] = old
+        try:
+            f_plus = _cost(f)
+            x[i] = old - eps
+            f_minus = _cost(f)
+        finally:
+            x[i] = old
         grad[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
+
+
+def _cost(f):
+    """``f()`` as a float, or raise saying what f returned instead of one finite number."""
+    value = f()
+    arr = np.asarray(value)
+    if arr.dtype.kind not in {"b", "i", "u", "f"}:  # None, text, an autodiff Value ... (and complex numbers)
+        raise TypeError(f"f must return the cost as one number, got {type(value).__name__}")
+    if arr.size != 1:
+        raise TypeError(f"f must return the cost as one number, got an array of shape {arr.shape}; "
+                        "for a loss per example, return their mean")
+    value = float(arr.reshape(()))
+    if not np.isfinite(value):
+        raise ValueError(f"f returned {value} at a perturbed parameter: the cost must be a finite number "
+                         "(check f at the parameters given, and that eps is small)")
+    return value
 
 
 def numerical_gradients(f, params, eps=1e-6):
@@ -80,13 +99,18 @@ def gradient_check(f, params, grads, eps=1e-6):
     missing = set(params) ^ set(grads)
     if missing:
         raise ValueError(f"params and grads must have the same names, these differ: {sorted(missing)}")
-    numeric = numerical_gradients(f, params, eps)
-    out = {}
+    checked = {}
     for name in params:
         g = as_float_array(grads[name], f"grads[{name!r}]")
         if g.shape != params[name].shape:
             raise ValueError(
                 f"grads[{name!r}] must have the shape of params[{name!r}] {params[name].shape}, got {g.shape}"
             )
-        out[name] = relative_error(g, numeric[name])
-    return out
+        checked[name] = g
+    numeric = numerical_gradients(f, params, eps)
+    if not any(n.any() for n in numeric.values()) and any(g.any() for g in checked.values()):
+        # Every central difference exactly 0: f did not read the arrays it was handed.
+        raise ValueError("f returned the same cost however params were changed, so every numerical gradient is 0: "
+                         "f must compute the cost from the arrays in params (the very arrays, which are changed "
+                         "in place), not from copies or other variables")
+    return {name: relative_error(g, numeric[name]) for name, g in checked.items()}

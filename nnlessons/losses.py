@@ -29,14 +29,13 @@ from .activations import log_sigmoid, log_softmax
 EPS = 1e-12
 
 
-def _pair(A, Y, A_name="A"):
+def _pair(A, Y, A_name):
     A = as_float_array(A, A_name, ndim=(1, 2))
     Y = as_float_array(Y, "Y", ndim=(1, 2))
     check_same_shape(A, Y, A_name, "Y")
     check_finite(A, A_name)
     check_finite(Y, "Y")
-    if A.ndim == 1:
-        A, Y = A.reshape(1, -1), Y.reshape(1, -1)
+    A, Y = np.atleast_2d(A, Y)  # one row (1, m) for 1-D predictions
     if A.shape[1] == 0:
         raise ValueError(f"{A_name} must hold at least one example (column), got shape {A.shape}")
     return A, Y
@@ -75,28 +74,60 @@ def _bce_from_logits(Z, Y):
 
 
 def _cce(A, Y):
-    return float(-np.sum(Y * np.log(np.clip(A, EPS, 1.0))) / A.shape[1])
+    return float(-np.sum(Y * np.log(np.maximum(A, EPS))) / A.shape[1])
 
 
 def _cce_grad(A, Y):
-    return -Y / np.clip(A, EPS, 1.0)
+    return -Y / np.maximum(A, EPS)
 
 
 def _cce_from_logits(Z, Y):
     return float(-np.sum(Y * log_softmax(Z)) / Z.shape[1])
 
 
-def _no_target_check(Y, name="Y"):
+def _fused_dZ(A, Y):
+    return A - Y
+
+
+def _no_target_check(Y, name):
     pass
 
 
-def check_binary_targets(Y, name="Y"):
+#: how far a column of probabilities may sum from 1 (a float32 softmax rounds by ~1e-7 per entry)
+SUM_TOLERANCE = 1e-4
+
+
+def check_probabilities(A, loss, name):
+    """Raise unless ``A`` holds probabilities in [0, 1], the values a sigmoid outputs.
+
+    Outside [0, 1] they are most likely logits: the clipped log would turn them into a
+    near-zero loss without a word."""
+    low, high = A.min(), A.max()
+    if low < 0 or high > 1:
+        raise ValueError(f"{loss} expects probabilities in [0, 1] in {name}, got values from {low:.4g} to "
+                         f"{high:.4g}; these look like logits: use {loss}_from_logits, or apply the sigmoid first")
+
+
+def check_probability_columns(A, loss, name):
+    """Raise unless every column of ``A`` is a probability distribution (entries in [0, 1] summing to 1)."""
+    sums = A.sum(axis=0)
+    # Entries >= 0 that sum to 1 are <= 1 too.
+    bad = (np.abs(sums - 1.0) > SUM_TOLERANCE) | (A < 0).any(axis=0)
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise ValueError(f"{loss} expects columns of probabilities in {name} (entries in [0, 1] summing to 1, as a "
+                         f"softmax outputs), got column {j} summing to {sums[j]:.4g} with entries from "
+                         f"{A[:, j].min():.4g} to {A[:, j].max():.4g}; for logits use {loss}_from_logits, "
+                         "or apply the softmax first")
+
+
+def check_binary_targets(Y, name):
     """Raise unless every target lies in [0, 1]."""
     if np.any((Y < 0) | (Y > 1)):
         raise ValueError(f"{name} must hold targets in [0, 1], got values from {Y.min()} to {Y.max()}")
 
 
-def check_one_hot(Y, name="Y"):
+def check_one_hot(Y, name):
     """Raise unless ``Y`` ``(n_classes, m)`` has non-negative columns that each sum to 1."""
     if np.any(Y < 0) or not np.allclose(Y.sum(axis=0), 1.0):
         raise ValueError(
@@ -130,10 +161,20 @@ FUSED = {
 
 
 # The public functions: arguments checked, then the kernel.
-def _checked(kernel, A, Y, check_targets=_no_target_check, A_name="A"):
+def _checked(kernel, A, Y, check_targets=_no_target_check, A_name="A", check_A=None):
     A, Y = _pair(A, Y, A_name)
-    check_targets(Y)
+    check_targets(Y, "Y")
+    if check_A is not None:
+        check_A(A)
     return kernel(A, Y)
+
+
+def _bce_input(A):
+    check_probabilities(A, "binary_cross_entropy", "A")
+
+
+def _cce_input(A):
+    check_probability_columns(A, "categorical_cross_entropy", "A")
 
 
 def mean_squared_error(A, Y):
@@ -148,12 +189,12 @@ def mean_squared_error_grad(A, Y):
 
 def binary_cross_entropy(A, Y):
     """-(1/m) sum[Y log A + (1 - Y) log(1 - A)] for probabilities ``A`` ``(1, m)``."""
-    return _checked(_bce, A, Y, check_binary_targets)
+    return _checked(_bce, A, Y, check_binary_targets, check_A=_bce_input)
 
 
 def binary_cross_entropy_grad(A, Y):
     """dA = (A - Y) / (A (1 - A)), per example."""
-    return _checked(_bce_grad, A, Y, check_binary_targets)
+    return _checked(_bce_grad, A, Y, check_binary_targets, check_A=_bce_input)
 
 
 def binary_cross_entropy_from_logits(Z, Y):
@@ -163,12 +204,12 @@ def binary_cross_entropy_from_logits(Z, Y):
 
 def categorical_cross_entropy(A, Y):
     """-(1/m) sum(Y log A) for probability columns ``A`` and one-hot ``Y`` ``(n_classes, m)``."""
-    return _checked(_cce, A, Y, check_one_hot)
+    return _checked(_cce, A, Y, check_one_hot, check_A=_cce_input)
 
 
 def categorical_cross_entropy_grad(A, Y):
     """dA = -Y / A, per example."""
-    return _checked(_cce_grad, A, Y, check_one_hot)
+    return _checked(_cce_grad, A, Y, check_one_hot, check_A=_cce_input)
 
 
 def categorical_cross_entropy_from_logits(Z, Y):
@@ -178,16 +219,12 @@ def categorical_cross_entropy_from_logits(Z, Y):
 
 def sigmoid_bce_dZ(A, Y):
     """Fused gradient of binary cross-entropy through a sigmoid: dZ = A - Y (per example)."""
-    A, Y = _pair(A, Y)
-    check_binary_targets(Y)
-    return A - Y
+    return _checked(_fused_dZ, A, Y, check_binary_targets, check_A=_bce_input)
 
 
 def softmax_cce_dZ(A, Y):
     """Fused gradient of categorical cross-entropy through a softmax: dZ = A - Y (per example)."""
-    A, Y = _pair(A, Y)
-    check_one_hot(Y)
-    return A - Y
+    return _checked(_fused_dZ, A, Y, check_one_hot, check_A=_cce_input)
 
 
 def one_hot(labels, n_classes):

@@ -39,8 +39,8 @@ import numpy as np
 
 from . import layers, regularization
 from ._validation import (
-    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_positive, check_same_shape, check_shape,
-    check_sizes, make_rng,
+    FLOAT_DTYPES, as_float_array, as_labels, check_finite, check_int, check_same_shape, check_shape, check_sizes,
+    is_positive, make_rng,
 )
 from .activations import get_activation
 from .datasets import minibatches
@@ -84,8 +84,54 @@ class ForwardCache(dict):
         self.dropout = {}
 
 
+#: data larger than this in size are refused by fit: a weight's gradient multiplies the error by
+#: the inputs, so a stable learning rate is about 1 / |x|^2, and float64 overflows near 1e308
+MAX_DATA = 1e12
+
+
+def _check_scale(arr, name):
+    """Refuse data too large to train on (see ``MAX_DATA``), before any step."""
+    big = float(max(arr.max(), -arr.min()))  # no |arr| copy: X may be all of MNIST
+    if big > MAX_DATA:
+        raise ValueError(f"{name} holds values up to {big:.3g} in size: gradient descent on data this large "
+                         f"overflows or needs a learning rate near 1 / {big:.3g}^2; scale it first to values of "
+                         "order 1 (for example standardise each feature: subtract its mean, divide by its std)")
+
+
+class _Growth:
+    """Watches the batch losses of a run: it has diverged when ``BATCHES`` losses in a row exceed
+    ``FACTOR`` times the first (or ``FACTOR`` for a first loss below 1), long before they overflow."""
+
+    FACTOR, BATCHES = 1e4, 3
+
+    def __init__(self):
+        self.first, self.above = None, 0
+
+    def diverged(self, loss):
+        if self.first is None:
+            self.first = loss
+        self.above = self.above + 1 if loss > self.FACTOR * max(self.first, 1.0) else 0
+        return self.above >= self.BATCHES
+
+
+def _schedule_rates(schedule, epochs):
+    """``[schedule(0), ..., schedule(epochs - 1)]``, each checked to be a positive number."""
+    rates = []
+    for e in range(epochs):
+        rate = schedule(e)
+        if not is_positive(rate):
+            hint = ""
+            if isinstance(getattr(schedule, "epochs", None), int) and e >= schedule.epochs:
+                hint = f"; {schedule!r} ends at epoch {schedule.epochs}: give it epochs={epochs} to last the run"
+            raise ValueError(f"schedule({e}), the learning rate of epoch {e + 1} of {epochs}, must be a positive "
+                             f"number, got {rate!r}{hint} (nothing was trained)")
+        rates.append(float(rate))
+    return rates
+
+
 class FitDiverged(ValueError):
-    """Raised by ``Network.fit`` when a mini-batch loss stops being a finite number."""
+    """Raised by ``Network.fit`` when training diverges: a mini-batch loss stops being a finite
+    number or grows far above the first one."""
 
 
 class Network:
@@ -190,7 +236,7 @@ class Network:
         if isinstance(arr, np.ndarray) and arr.ndim == 1 and n_out > 1:
             return one_hot(as_labels(arr, name, n_out), n_out).astype(self.dtype, copy=False)
         if isinstance(arr, np.ndarray) and arr.ndim == 1 and n_out == 1:
-            arr = arr.reshape(1, -1)
+            arr = np.atleast_2d(arr)
         Y = as_float_array(arr, name, ndim=2)
         check_shape(Y, name, (n_out, None))
         check_finite(Y, name)
@@ -213,7 +259,7 @@ class Network:
         """
         return self._forward(self._check_X(X))
 
-    def _forward(self, X, masks=None, keep_prob=1.0):
+    def _forward(self, X, masks=None, keep_prob=None):
         """The forward pass; with ``masks`` (training with dropout), hidden layer ``l``'s
         activations are multiplied by ``masks["Ml"] / keep_prob``."""
         cache = ForwardCache(X)
@@ -234,7 +280,14 @@ class Network:
     def cost(self, X, Y):
         """Mean loss over the columns of ``X`` and ``Y``."""
         X, Y = self._check_pair(X, Y)
-        return self._cost(self._forward(X)[1], Y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            A, cache = self._forward(X)
+            cost = self._cost(cache, Y)
+        if not np.isfinite(cost):
+            raise ValueError(f"the cost overflowed to {cost}: the outputs reach {float(np.abs(A).max()):.3g} and the "
+                             f"targets {float(np.abs(Y).max()):.3g} in size, too large for float64; scale the "
+                             "targets and inputs to values of order 1")
+        return cost
 
     def _cost(self, cache, Y):
         L = self.n_layers
@@ -289,7 +342,7 @@ class Network:
         """
         X, Y = self._check_pair(X, Y)
         lam = check_weight_decay(weight_decay)
-        keep_prob = check_keep_prob(keep_prob)
+        keep_prob = self._check_keep_prob(keep_prob)
         masks = self._check_masks(masks, keep_prob, rng, X.shape[1])
         _, cache = self._forward(X, masks, keep_prob)
         cost, grads = self._cost(cache, Y), self._backward(Y, cache)
@@ -299,6 +352,15 @@ class Network:
             self._add_weight_decay(grads, lam / m)
         return cost, grads
 
+    def _check_keep_prob(self, keep_prob):
+        """``keep_prob`` checked; dropout < 1 needs a hidden layer to drop units from."""
+        keep_prob = check_keep_prob(keep_prob)
+        if keep_prob < 1 and self.n_layers == 1:
+            raise ValueError(f"keep_prob={keep_prob:g} drops hidden units, and this network {self.sizes} has no "
+                             "hidden layer (the output layer is never dropped): leave keep_prob at 1, or add a "
+                             "hidden layer")
+        return keep_prob
+
     def dropout_masks(self, m, keep_prob, rng):
         """Dropout masks for a batch of ``m`` columns: ``{"M1": (n1, m), ..., "M(L-1)": ...}``.
 
@@ -306,7 +368,7 @@ class Network:
         with probability ``keep_prob``, drawn from ``rng`` in layer order.
         """
         m = check_int(m, "m")
-        keep_prob = check_keep_prob(keep_prob)
+        keep_prob = self._check_keep_prob(keep_prob)
         rng = make_rng(rng)
         return {f"M{l}": regularization.dropout_mask((self.sizes[l], m), keep_prob, rng).astype(self.dtype)
                 for l in range(1, self.n_layers)}
@@ -352,9 +414,13 @@ class Network:
         ``"val_accuracy"``) are always measured on the whole validation set after
         the epoch. ``verbose=True`` prints one line per epoch.
 
-        If a mini-batch loss stops being finite (a learning rate too large), or the
-        parameters after the last step do, fit raises ``FitDiverged`` naming the epoch
-        and batch, and keeps the parameters from before the step that made it so.
+        If a mini-batch loss stops being finite (a learning rate too large), exceeds
+        10^4 times the first batch's loss (or 10^4, if that was below 1) three batches in a
+        row, or the parameters after the last step stop being finite, fit raises
+        ``FitDiverged`` naming the epoch and batch, and keeps the parameters from before the
+        step that made it so. Everything that can be checked before the first step is: the
+        arguments, data no larger than ``MAX_DATA`` in size, and the schedule's rate for
+        every epoch of the run.
 
         Training well (notebook 07):
 
@@ -377,6 +443,8 @@ class Network:
         """
         X = self._check_X(X, convert=False)
         Y = self.targets(Y)
+        _check_scale(X, "X")
+        _check_scale(Y, "Y")
         m = X.shape[1]
         if Y.shape[1] != m:
             raise ValueError(f"X and Y must have the same number of columns, got {m} and {Y.shape[1]}")
@@ -387,16 +455,18 @@ class Network:
         if isinstance(schedule, type):  # callable too, but schedule(0) would build one from learning_rate=0
             raise TypeError(f"schedule must be a schedule object such as {schedule.__name__}(learning_rate, ...), "
                             "not the class itself")
-        if optimizer is None and learning_rate is None:
-            if schedule is None:
-                raise TypeError("fit needs a learning_rate or an optimizer")
-            learning_rate = check_positive(schedule(0), "schedule(0)")
+        # Every epoch's rate up front: a schedule that ends too soon or turns NaN fails
+        # here, before a step has changed the parameters, not half-way through the run.
+        rates = None if schedule is None else _schedule_rates(schedule, epochs)
+        # With a schedule, the optimiser's rate is set from it at the start of every epoch.
+        if optimizer is None and learning_rate is None and schedule is None:
+            raise TypeError("fit needs a learning_rate or an optimizer")
         if hasattr(optimizer, "step") and learning_rate is not None:
             raise ValueError("give learning_rate to the optimizer object, not to fit, when passing both")
         opt = get_optimizer(optimizer, learning_rate)
         rng = make_rng(rng)
         decay = check_weight_decay(weight_decay) / m
-        keep_prob = check_keep_prob(keep_prob)
+        keep_prob = self._check_keep_prob(keep_prob)
         if (restore_best or patience is not None) and validation is None:
             raise ValueError("restore_best and patience need validation data: validation=(X_val, Y_val)")
         if patience is not None:
@@ -406,6 +476,8 @@ class Network:
                 raise TypeError("validation must be a pair (X_val, Y_val)")
             X_val = self._check_X(validation[0], "X_val")
             Y_val = self.targets(validation[1], "Y_val")
+            _check_scale(X_val, "X_val")
+            _check_scale(Y_val, "Y_val")
             if Y_val.shape[1] != X_val.shape[1]:
                 raise ValueError(f"X_val and Y_val must have the same number of columns, "
                                  f"got {X_val.shape[1]} and {Y_val.shape[1]}")
@@ -427,14 +499,16 @@ class Network:
         best_score, best_epoch, best_params = None, 0, None
         # The parameters before the current step, restored if the loss diverges.
         backup = {k: np.empty_like(v) for k, v in self.params.items()}
+        growth = _Growth()
         # A diverging run overflows somewhere before its loss does; the non-finite loss
         # then stops it with one clear error instead of a trail of numpy warnings.
         with np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(1, epochs + 1):
                 if schedule is not None:
-                    opt.learning_rate = check_positive(schedule(epoch - 1), f"schedule({epoch - 1})")
+                    opt.learning_rate = rates[epoch - 1]
                     history["learning_rate"].append(opt.learning_rate)
-                loss, accuracy = self._epoch(epoch, X, Y, batch_size, opt, rng, labels, backup, decay, keep_prob)
+                loss, accuracy = self._epoch(epoch, X, Y, batch_size, opt, rng, labels, backup, growth, decay,
+                                             keep_prob)
                 if evaluate_train:
                     A, cache = self._forward(X.astype(self.dtype, copy=False))
                     loss = self._cost(cache, Y)
@@ -471,11 +545,12 @@ class Network:
                               "last step are kept); try a smaller learning rate")
         return history
 
-    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, decay=0.0, keep_prob=1.0):
+    def _epoch(self, epoch, X, Y, batch_size, opt, rng, labels, backup, growth, decay, keep_prob):
         """One pass over shuffled mini-batches. Returns the mean of the batch losses and
         the fraction of examples predicted right (with ``labels``), each batch measured
-        before its step. ``decay`` is lambda / m of weight decay; ``keep_prob`` < 1 drops
-        hidden units with masks drawn from ``rng``."""
+        before its step. ``growth`` (a ``_Growth``) watches the batch losses for divergence;
+        ``decay`` is lambda / m of weight decay; ``keep_prob`` < 1 drops hidden units with
+        masks drawn from ``rng``."""
         m = X.shape[1]
         loss_sum, correct = 0.0, 0
         for batch, idx in enumerate(minibatches(m, batch_size, rng=rng), start=1):
@@ -485,14 +560,16 @@ class Network:
             else:
                 A, cache = self._forward(Xb)
             loss = self._cost(cache, Yb)
-            if not np.isfinite(loss):
-                stepped = epoch > 1 or batch > 1
-                if stepped:
-                    for k, v in backup.items():
-                        self.params[k][...] = v
-                kept = "the parameters from before the last step are kept" if stepped else "no step was taken"
-                raise FitDiverged(f"the loss became {loss} at epoch {epoch}, batch {batch}: training diverged "
-                                  f"({kept}); try a smaller learning rate")
+            if epoch == 1 and batch == 1 and not np.isfinite(loss):
+                raise FitDiverged(f"the loss is {loss} at epoch 1, batch 1, before any step (no step was taken): "
+                                  "the initial parameters are too large for these data; start from smaller "
+                                  "weights (init) or scale the data")
+            if not np.isfinite(loss) or growth.diverged(loss):
+                for k, v in backup.items():
+                    self.params[k][...] = v
+                what = f"became {loss}" if not np.isfinite(loss) else f"grew from {growth.first:.4g} to {loss:.4g}"
+                raise FitDiverged(f"the loss {what} at epoch {epoch}, batch {batch}: training diverged "
+                                  "(the parameters from before the last step are kept); try a smaller learning rate")
             loss_sum += loss * idx.size
             if labels is not None:
                 correct += int(np.count_nonzero(predict_classes(A) == labels[idx]))

@@ -34,28 +34,61 @@ def _check_beta(beta, name):
 
 
 class _Optimizer:
-    """What every optimiser shares: a learning rate and one scratch buffer per parameter."""
+    """What every optimiser shares: a learning rate and one scratch buffer per parameter.
+
+    An optimiser with state (``Momentum``'s velocity, ``Adam``'s averages and step count)
+    serves one network: the first step records the names, shapes and dtypes of the
+    parameters it updates, and a later step on parameters of another set is refused, since
+    the state carried over would steer the other network. ``reset()`` starts afresh.
+    """
+
+    _keeps_state = True
 
     def __init__(self, learning_rate):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.reset()
+
+    def reset(self):
+        """Forget the state of earlier steps, so that the optimiser can serve another network."""
         self._scratch = {}
+        self._shapes = None
+
+    def _start_step(self, params, grads):
+        """Check a step's arguments before any update, so a refused step changes nothing."""
+        check_grads(grads, params)
+        shapes = {name: (np.shape(params[name]), np.asarray(params[name]).dtype.name) for name in grads}
+        if self._shapes is None or shapes == self._shapes:
+            self._shapes = shapes
+        elif not self._keeps_state:
+            self._scratch, self._shapes = {}, shapes  # SGD keeps no state: only its scratch buffers start afresh
+        else:
+            raise ValueError(
+                f"this {type(self).__name__} has stepped parameters {_describe(self._shapes)} and was handed "
+                f"{_describe(shapes)}: its state belongs to the other network; make a new "
+                f"{type(self).__name__}(...) for each network, or call .reset() first")
 
     def _buffer(self, store, name, like):
-        """``store[name]``, created as zeros shaped like ``like`` on first use (or if the shape changed)."""
+        """``store[name]``, created as zeros shaped like ``like`` on first use."""
         buf = store.get(name)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+        if buf is None:
             buf = store[name] = np.zeros_like(like)
         return buf
+
+
+def _describe(shapes):
+    return "{" + ", ".join(f"{name}: {shape} {dtype}" for name, (shape, dtype) in sorted(shapes.items())) + "}"
 
 
 class SGD(_Optimizer):
     """Plain gradient descent: ``p <- p - learning_rate * dp``."""
 
+    _keeps_state = False  # may serve any parameters, one network after another
+
     def __init__(self, learning_rate=0.1):
         super().__init__(learning_rate)
 
     def step(self, params, grads):
-        check_grads(grads, params)  # before any update, so a bad step changes nothing
+        self._start_step(params, grads)
         for name, g in grads.items():
             p = params[name]
             buf = self._buffer(self._scratch, name, p)
@@ -74,10 +107,13 @@ class Momentum(_Optimizer):
     def __init__(self, learning_rate=0.1, beta=0.9):
         super().__init__(learning_rate)
         self.beta = _check_beta(beta, "beta")
+
+    def reset(self):
+        super().reset()
         self.velocity = {}
 
     def step(self, params, grads):
-        check_grads(grads, params)  # before any update, so a bad step changes nothing
+        self._start_step(params, grads)
         for name, g in grads.items():
             p = params[name]
             v = self._buffer(self.velocity, name, p)
@@ -103,11 +139,14 @@ class Adam(_Optimizer):
         self.bias_correction = bool(bias_correction)
         self.beta1, self.beta2 = _check_beta(beta1, "beta1"), _check_beta(beta2, "beta2")
         self.eps = check_positive(eps, "eps")
+
+    def reset(self):
+        super().reset()
         self.t = 0
         self.m, self.v = {}, {}
 
     def step(self, params, grads):
-        check_grads(grads, params)  # before any update, so a bad step changes nothing
+        self._start_step(params, grads)
         self.t += 1  # once per step, whatever the number of parameters
         b1, b2 = self.beta1, self.beta2
         c1, c2 = (1.0 - b1**self.t, 1.0 - b2**self.t) if self.bias_correction else (1.0, 1.0)

@@ -465,8 +465,11 @@ def test_divergence_at_the_very_first_batch_says_no_step_was_taken():
     net = Network([1, 1], "identity", "mse", rng=0)
     net.set_params({"W1": np.array([[1e200]]), "b1": np.zeros((1, 1))})
     before = net.get_params()
-    with pytest.raises(nl.network.FitDiverged, match=r"at epoch 1, batch 1: training diverged \(no step was taken\)"):
-        net.fit(np.full((1, 4), 1e200), np.zeros((1, 4)), epochs=2, batch_size=2, learning_rate=0.1, rng=0)
+    # The first loss, (1e200)^2 / 2, overflows before any step: no learning rate is to blame.
+    with pytest.raises(nl.network.FitDiverged, match=r"^the loss is inf at epoch 1, batch 1, before any step \(no step "
+                                                     r"was taken\): the initial parameters are too large for these "
+                                                     r"data; start from smaller weights \(init\) or scale the data$"):
+        net.fit(np.ones((1, 4)), np.zeros((1, 4)), epochs=2, batch_size=2, learning_rate=0.1, rng=0)
     assert all(np.array_equal(net.params[k], before[k]) for k in before)
 
 
@@ -559,13 +562,14 @@ def test_accuracy_of_a_deeper_single_output_network_and_its_label_range():
 
 @pytest.mark.parametrize("m, batch_size, where", [(1, 1, "epoch 2, batch 1"), (2, 1, "epoch 1, batch 2")])
 def test_divergence_right_after_the_first_step_restores_the_initial_parameters(m, batch_size, where):
-    # W = 1, x = 1e150, y = 0: the first loss is finite (5e299), its step throws W to -1e300.
+    # W = 1e150, x = 1, y = 0: the first loss is finite (5e299), its step throws W to -1e160.
     net = Network([1, 1], "identity", "mse", rng=0)
-    net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
-    with pytest.raises(nl.network.FitDiverged, match=f"at {where}: training diverged "
-                                                     r"\(the parameters from before the last step are kept\)"):
-        net.fit(np.full((1, m), 1e150), np.zeros((1, m)), epochs=3, batch_size=batch_size, learning_rate=1.0, rng=0)
-    assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
+    net.set_params({"W1": np.full((1, 1), 1e150), "b1": np.zeros((1, 1))})
+    with pytest.raises(nl.network.FitDiverged, match=f"^the loss became inf at {where}: training diverged "
+                                                     r"\(the parameters from before the last step are kept\); "
+                                                     r"try a smaller learning rate$"):
+        net.fit(np.ones((1, m)), np.zeros((1, m)), epochs=3, batch_size=batch_size, learning_rate=1e10, rng=0)
+    assert net.params["W1"][0, 0] == 1e150 and net.params["b1"][0, 0] == 0.0
 
 
 def test_fit_messages_are_exactly_these():
@@ -646,15 +650,15 @@ def test_complex_inputs_are_refused_not_silently_made_real():
 def test_a_last_step_that_diverges_is_caught_too():
     # No batch loss follows fit's last step: a step throwing W to -inf used to return
     # normally, leaving a network whose outputs are nan.
-    # W = 1, x = 1e150, y = 0: the loss 5e299 is finite, its gradient 1e300 times 1e10 is not.
+    # W = 1e150, x = 1, y = 0: the loss 5e299 is finite, its gradient 1e150 times 1e300 is not.
     net = Network([1, 1], "identity", "mse", rng=0)
-    net.set_params({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))})
+    net.set_params({"W1": np.full((1, 1), 1e150), "b1": np.zeros((1, 1))})
     with pytest.raises(nl.network.FitDiverged, match=r"^the parameters stopped being finite numbers at the last "
                                                      r"step of fit \(epoch 1, batch 1\): training diverged \(the "
                                                      r"parameters from before the last step are kept\); try a "
                                                      r"smaller learning rate$"):
-        net.fit(np.full((1, 1), 1e150), np.zeros((1, 1)), epochs=1, batch_size=1, learning_rate=1e10, rng=0)
-    assert net.params["W1"][0, 0] == 1.0 and net.params["b1"][0, 0] == 0.0
+        net.fit(np.ones((1, 1)), np.zeros((1, 1)), epochs=1, batch_size=1, learning_rate=1e300, rng=0)
+    assert net.params["W1"][0, 0] == 1e150 and net.params["b1"][0, 0] == 0.0
 
 
 def test_numpy_numbers_are_settings_too_and_infinite_ones_are_refused():

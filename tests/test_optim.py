@@ -1,6 +1,7 @@
 """Optimisers and schedules: each update against its formula, written out here step by step."""
 
 import math
+import re
 import tracemalloc
 
 import numpy as np
@@ -185,14 +186,35 @@ def test_cosine_decay():
     assert all(a > b for a, b in zip(values[:10], values[1:11]))
 
 
-def test_state_starts_afresh_for_a_parameter_of_another_shape():
-    for opt in (SGD(0.1), Momentum(0.1), Adam(0.1)):
+def test_sgd_serves_parameters_of_another_shape_momentum_and_adam_refuse_them():
+    # Adam reused for a second network carried over its moments and its step count (t = 28).
+    sgd = SGD(0.1)
+    sgd.step({"w": np.zeros(2)}, {"w": np.ones(2)})
+    p = {"w": np.zeros(3)}  # same name, another network: SGD has no state to carry over
+    sgd.step(p, {"w": np.ones(3)})
+    assert np.array_equal(p["w"], [-0.1] * 3)
+    for opt in (Momentum(0.1), Adam(0.1)):
+        name = type(opt).__name__
         opt.step({"w": np.zeros(2)}, {"w": np.ones(2)})
-        p = {"w": np.zeros(3)}  # same name, another network
+        state = {k: v.copy() for k, v in (opt.velocity if name == "Momentum" else opt.m).items()}
+        for p, g, got in [({"w": np.zeros(3)}, {"w": np.ones(3)}, "{w: (3,) float64}"),
+                          ({"w": np.zeros(2, np.float32)}, {"w": np.ones(2, np.float32)}, "{w: (2,) float32}"),
+                          ({"w": np.zeros(2), "b": np.zeros(1)}, {"w": np.ones(2), "b": np.ones(1)},
+                           "{b: (1,) float64, w: (2,) float64}")]:
+            with pytest.raises(ValueError, match=rf"^this {name} has stepped parameters \{{w: \(2,\) float64\}} "
+                                                 rf"and was handed {re.escape(got)}: its state belongs to the other "
+                                                 rf"network; make a new {name}\(...\) for each network, or call "
+                                                 r"\.reset\(\) first$"):
+                opt.step(p, g)
+            assert not any(v.any() for v in p.values()), "a refused step changes nothing"
+        after = opt.velocity if name == "Momentum" else opt.m
+        assert all(np.array_equal(after[k], state[k]) for k in state), "nor the state"
+        opt.reset()
+        p = {"w": np.zeros(3)}
         opt.step(p, {"w": np.ones(3)})
-        # Adam keeps counting steps (t = 2), so its fresh averages are corrected for two steps
-        expected = -0.1 * (0.1 / 0.19) / np.sqrt(0.001 / (1 - 0.999**2)) if isinstance(opt, Adam) else -0.1
-        assert np.allclose(p["w"], expected), type(opt).__name__
+        assert np.allclose(p["w"], -0.1), name  # a first step again: momentum's v = g, Adam's step = lr
+        if name == "Adam":
+            assert opt.t == 1
 
 
 def test_numpy_betas_are_accepted_like_python_floats():
