@@ -285,3 +285,21 @@ def test_binder_environment_installs_the_package_and_nbgitpuller():
     post_build = (ROOT / "binder" / "postBuild").read_text()
     assert "pip install" in post_build and " ." in post_build
     assert os.access(ROOT / "binder" / "postBuild", os.X_OK), "repo2docker runs postBuild only when executable"
+
+
+def test_a_missing_release_tag_is_reported(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "fork"\nversion = "1.2.3"\n'
+                                             '[project.urls]\nRepository = "https://github.com/someone/fork"\n')
+    assert links.missing_tag(tmp_path) is None  # not a git repository: nothing to compare with
+    _git("init", cwd=tmp_path)
+    _git("add", ".", cwd=tmp_path)
+    _git("commit", "-m", "fork", cwd=tmp_path)
+    warning = links.missing_tag(tmp_path)
+    assert "v1.2.3" in warning and "someone/fork" in warning
+    _git("tag", "v1.2.3", cwd=tmp_path)
+    assert links.missing_tag(tmp_path) is None
+    # A fork changes the two settings, and every link follows.
+    assert links.colab_url("student/01_regression.ipynb", tmp_path).startswith(
+        "https://colab.research.google.com/github/someone/fork/blob/v1.2.3/")
+    assert links.install_line(tmp_path) == "!pip install -q git+https://github.com/someone/fork@v1.2.3"
+    assert "repo=https%3A%2F%2Fgithub.com%2Fsomeone%2Ffork" in links.hub_url("https://hub.example.edu", "x", "main", tmp_path)

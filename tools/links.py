@@ -62,6 +62,28 @@ def release_tag(root=ROOT):
     return "v" + _project(root)["version"]
 
 
+def missing_tag(root=ROOT):
+    """A warning when the release tag is not in the git repository at ``root`` (None when it is, or no git).
+
+    Every Colab, Binder and install link names that tag: until it is pushed, they lead to "not found".
+    """
+    import subprocess
+
+    tag = release_tag(root)
+    try:
+        found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], cwd=root,
+                               capture_output=True, text=True)
+        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True,
+                                text=True)
+    except OSError:  # no git: nothing to check against
+        return None
+    if inside.returncode != 0 or found.returncode == 0:
+        return None
+    return (f"warning: the launch links point at tag {tag} of {repository(root)} (pyproject.toml's version "
+            f"and Repository), which this git repository does not have: they open only once that tag is "
+            f"pushed (docs/INSTRUCTORS.md, \"Launch links\")")
+
+
 def colab_url(path, root=ROOT):
     """Colab address of ``path`` (relative to the repository root) at the release tag."""
     return f"https://colab.research.google.com/github/{repository(root)}/blob/{release_tag(root)}/{path}"
