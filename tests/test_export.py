@@ -15,7 +15,6 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -24,7 +23,7 @@ import nbformat
 import pytest
 
 from nnlessons.grade import lessons as grade_lessons
-from tools import export, handouts
+from tools import export, handouts, links
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = handouts.series(ROOT / "notebooks")
@@ -278,3 +277,17 @@ def test_otter_grades_solved_stub_and_wrong_answer(path, tmp_path):
         assert "not implemented yet" in by_question(results["stub"])[ex.name]["output"]
     wrong = by_question(results["wrong"])[name]
     assert wrong["score"] == 0 and message in wrong["output"]
+
+
+def test_make_and_ci_run_the_class_tools():
+    makefile, ci = (ROOT / "Makefile").read_text(), (ROOT / ".ci" / "run").read_text()
+    help_text = makefile.split("\nhelp:", 1)[1].split("\n\n", 1)[0]
+    for target in ("export-nbgrader", "export-otter", "hub-link", "class-test"):
+        assert re.search(rf"^{target}:", makefile, re.M) and f"make {target}" in help_text
+    assert re.search(r"^make class-test$", ci, re.M), "CI runs the class tests"
+    assert 'not classroom' in makefile.split("PYTEST_ARGS :=", 1)[1].split("\n\n", 1)[0], \
+        "make test leaves the class tools to make class-test"
+    project = links._project(ROOT)
+    learner = {re.split(r"[<>=;\[ ]", r)[0] for r in project["dependencies"] + project["optional-dependencies"]["lab"]}
+    tools = {re.split(r"[<>=;\[ ]", r)[0] for r in project["optional-dependencies"]["class"]}
+    assert {"nbgrader", "otter-grader", "jupyterhub", "nbgitpuller"} <= tools and not learner & tools

@@ -315,6 +315,8 @@ def _convert(nb, name, points, replace):
     """A copy of ``nb`` with each exercise cell (outputs cleared) replaced by ``replace(exercise, cell)``."""
     by_cell = {ex.cell: ex for ex in exercises(nb, name, points)}
     out = copy.deepcopy(nb)
+    # As in the course's handouts: the lesson, for `python -m nnlessons.grade` to cross-check submissions.
+    out.metadata["nnlessons"] = {"lesson": Path(name).stem}
     cells = []
     for index, cell in enumerate(out.cells):
         if index in by_cell:
