@@ -185,9 +185,11 @@ hub-link: $(if $(HUB),,hub-link-usage) $(VENV)/.test-stamp
 hub-link-usage:
 	@echo "usage: make hub-link HUB=https://hub.example.edu [BRANCH=main]" >&2; exit 2
 
-# The export tests and the JupyterHub test, with the real tools; two workers.
+# The export tests and the JupyterHub test, with the real tools; two workers. Their own
+# temporary folder: pytest prunes the shared one while a long run may still use it.
 class-test: $(CLASS)/.stamp $(VENV)/.test-stamp
-	$(RUN) $(BIN)/python -m pytest tests/test_export.py tests/test_hub.py -q -n 2 -m "classroom or not classroom"
+	$(RUN) $(BIN)/python -m pytest tests/test_export.py tests/test_hub.py -q -n 2 -m "classroom or not classroom" \
+		--basetemp=build/class-test
 
 clean:
 	rm -rf $(VENV) $(OLDEST) $(CLASS) build .pytest_cache

@@ -264,7 +264,8 @@ def test_otter_grades_solved_stub_and_wrong_answer(path, tmp_path):
 
     stubs = answers(student)
     assert stubs and all('raise NotImplementedError("' in c.source and "BEGIN" not in c.source
-                         and "..." not in c.source for c in stubs), "the prompt, not Otter's `...`, is the stub"
+                         and "..." not in [line.strip() for line in c.source.split("\n")]
+                         for c in stubs), "the prompt, not Otter's `...`, is the stub"
     exercises, subs = _three_submissions(path, student, answers)
     results = {s: _otter_results(otter, autograder, nb, tmp_path / s) for s, nb in subs.items()}
 
