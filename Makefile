@@ -176,6 +176,7 @@ export-nbgrader: $(CLASS)/.stamp
 export-otter: $(CLASS)/.stamp
 	$(CLASS_BIN)/python -m tools.export otter build/otter/source $(if $(POINTS),--points "$(POINTS)")
 	for nb in $(notdir $(basename $(NOTEBOOKS))); do \
+		rm -rf build/otter/dist/$$nb; \
 		$(CLASS_RUN) otter assign --no-pdfs build/otter/source/$$nb.ipynb build/otter/dist/$$nb || exit 1; done
 	@echo "Otter assignments: build/otter/dist/NN_topic/ (student/ to hand out, autograder/*.zip to grade)"
 
