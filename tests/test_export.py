@@ -86,7 +86,7 @@ def test_points():
     assert export.parse_points(None) == (1, {})
     assert export.parse_points("2") == (2, {})
     assert export.parse_points("mse_cost=3, train_gd=2.5") == (1, {"mse_cost": 3, "train_gd": 2.5})
-    for bad in ["0", "x", "mse_cost=", "mse_cost=-1"]:
+    for bad in ["0", "x", "mse_cost=", "mse_cost=-1", "inf", "nan"]:
         with pytest.raises(ValueError, match="--points"):
             export.parse_points(bad)
     with pytest.raises(export.ExportError, match="no_such_exercise"):

@@ -113,7 +113,7 @@ def parse_points(text):
 
 
 def _positive(value, what):
-    if not value > 0:
+    if not 0 < value < float("inf"):
         raise ValueError(f"{what} must be a positive number, got {value:g}")
     return int(value) if value == int(value) else value
 
