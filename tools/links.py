@@ -73,11 +73,11 @@ def missing_tag(root=ROOT):
     try:
         found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], cwd=root,
                                capture_output=True, text=True)
-        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True,
-                                text=True)
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
     except OSError:  # no git: nothing to check against
         return None
-    if inside.returncode != 0 or found.returncode == 0:
+    # Only the repository whose root holds this pyproject.toml (not one it merely sits inside).
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != Path(root).resolve() or found.returncode == 0:
         return None
     return (f"warning: the launch links point at tag {tag} of {repository(root)} (pyproject.toml's version "
             f"and Repository), which this git repository does not have: they open only once that tag is "
