@@ -287,7 +287,10 @@ def test_otter_grades_solved_stub_and_wrong_answer(path, tmp_path):
         output = by_question(results["stub"])[ex.name]["output"]
         assert "not implemented yet" in output or "that is the course's answer, not yours" in output, output
     wrong = by_question(results["wrong"])[name]
-    assert wrong["score"] == 0 and message in wrong["output"]
+    if f"check.use(check.{name}," in path.read_text():
+        # A later cell replaces a failing answer with the course's, and Otter tests the final state.
+        message = "that is the course's answer, not yours"
+    assert wrong["score"] == 0 and message in wrong["output"], wrong["output"]
 
 
 def test_make_and_ci_run_the_class_tools():
