@@ -20,7 +20,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PYTHON_OLDEST ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/$(PY_MIN).*/bin/python$(PY_MIN))),python$(PY_MIN))
 OLDEST := .venv-oldest
 PYTEST_ARGS := tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	-q -n 2 --dist loadfile -m "not site"
+	-q -n 2 --dist loadfile -m "not site and not classroom"
 
 # The learner's workspace, and options passed on to `jupyter lab`, for example
 #   make lab LAB_ARGS="--port 8890 --no-browser --ip 0.0.0.0"
@@ -30,7 +30,8 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts handouts-pdf grade grade-usage bench mutation clean venv FORCE
+.PHONY: help lab test test-oldest site site-test student notebooks handouts handouts-pdf grade grade-usage bench mutation clean venv FORCE \
+	class-test export-nbgrader export-otter hub-link hub-link-usage
 
 help:  ## list the targets
 	@echo "Learners:"
@@ -50,6 +51,12 @@ help:  ## list the targets
 	@echo "                  more options: make grade SUBMISSIONS=dir GRADE_ARGS=\"--roster roster.csv --only alice\""
 	@echo "  make bench      the training benchmark"
 	@echo "  make mutation   mutation testing of the core modules with their fast tests (docs/MUTATION.md; ~30 min)"
+	@echo "Teaching a class (tools in .venv-class; docs/INSTRUCTORS.md, \"Teaching a class\"):"
+	@echo "  make export-nbgrader  every notebook as an nbgrader assignment, released, in build/nbgrader/"
+	@echo "  make export-otter     every notebook as an Otter-Grader assignment, in build/otter/"
+	@echo "                        (points: POINTS=2 for every exercise, or POINTS=mse_cost=3,train_gd=2)"
+	@echo "  make hub-link HUB=https://hub.example.edu  nbgitpuller links to every student notebook"
+	@echo "  make class-test  the exports graded by the real nbgrader and Otter, and a real JupyterHub"
 	@echo "  make venv       create .venv with the test tools"
 	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
 
@@ -162,6 +169,51 @@ mutation: $(VENV)/.mutation-stamp
 bench: $(VENV)/.test-stamp
 	$(RUN) $(BIN)/python benchmarks/bench_training.py
 
+# Teaching a class: nbgrader, Otter-Grader, JupyterHub and nbgitpuller (the class extra) and the
+# binder/ environment in .venv-class, never in the learner's .venv; JupyterHub's proxy,
+# configurable-http-proxy, from npm into .venv-class/node.
+CLASS := .venv-class
+CLASS_BIN := $(CLASS)/bin
+# nbgrader runs alembic from PATH.
+CLASS_RUN := $(RUN) PATH="$(CURDIR)/$(CLASS_BIN):$$PATH"
+POINTS ?=
+BRANCH ?= main
+
+$(CLASS)/.stamp: pyproject.toml binder/requirements.txt
+	@$(PYTHON) -c "$(PY_OK)" 2>/dev/null || { echo "nnlessons needs Python $(PY_MIN) or newer; name one with PYTHON=python3.12" >&2; exit 1; }
+	[ -x $(CLASS_BIN)/python ] || $(PYTHON) -m venv $(CLASS)
+	$(CLASS_BIN)/python -m pip install --quiet --upgrade pip
+	$(CLASS_BIN)/python -m pip install --quiet -e ".[class]" -r binder/requirements.txt
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-fund --no-audit --prefix $(CLASS)/node configurable-http-proxy; \
+	else echo "npm not found: JupyterHub's proxy is not installed (apt-get install nodejs npm)" >&2; fi
+	touch $@
+
+export-nbgrader: $(CLASS)/.stamp
+	$(CLASS_BIN)/python -m tools.export nbgrader build/nbgrader $(if $(POINTS),--points "$(POINTS)")
+	cd build/nbgrader && for nb in $(notdir $(basename $(NOTEBOOKS))); do \
+		$(CLASS_RUN) nbgrader generate_assignment --force $$nb || exit 1; done
+	@echo "nbgrader course folder: build/nbgrader (source/ and release/)"
+
+export-otter: $(CLASS)/.stamp
+	$(CLASS_BIN)/python -m tools.export otter build/otter/source $(if $(POINTS),--points "$(POINTS)")
+	for nb in $(notdir $(basename $(NOTEBOOKS))); do \
+		rm -rf build/otter/dist/$$nb; \
+		$(CLASS_RUN) otter assign --no-pdfs build/otter/source/$$nb.ipynb build/otter/dist/$$nb || exit 1; done
+	@echo "Otter assignments: build/otter/dist/NN_topic/ (student/ to hand out, autograder/*.zip to grade)"
+
+hub-link: $(if $(HUB),,hub-link-usage) $(VENV)/.test-stamp
+	@$(BIN)/python -m tools.links --hub "$(HUB)" --branch "$(BRANCH)"
+
+hub-link-usage:
+	@echo "usage: make hub-link HUB=https://hub.example.edu [BRANCH=main]" >&2; exit 2
+
+# The export tests and the JupyterHub test, with the real tools; two workers. Their own
+# temporary folder: pytest prunes the shared one while a long run may still use it.
+class-test: $(CLASS)/.stamp $(VENV)/.test-stamp
+	$(RUN) $(BIN)/python -m pytest tests/test_export.py tests/test_hub.py -q -n 2 -m "classroom or not classroom" \
+		--basetemp=build/class-test
+
 clean:
-	rm -rf $(VENV) $(OLDEST) build .pytest_cache mutants
+	rm -rf $(VENV) $(OLDEST) $(CLASS) build .pytest_cache mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,6 +1,8 @@
 """The launch links of every notebook: Colab and Binder open the student version.
 
     python -m tools.links notebooks        (part of `make student`)
+    python -m tools.links --hub https://hub.example.edu [--branch main]
+                                           (`make hub-link HUB=...`: nbgitpuller links)
 
 Each notebook's first (markdown) cell carries one line of links: a Colab badge
 and a Binder badge that open the *student* version (``student/NN_topic.ipynb``,
@@ -12,12 +14,17 @@ The repository comes from ``[project.urls] Repository`` in pyproject.toml and
 the tag from ``[project] version`` (version 0.2.0 -> tag ``v0.2.0``): a release
 is tagged, then every link of that release opens. This tool rewrites the badge
 line and the install line in place and touches nothing else.
+
+On a JupyterHub, nbgitpuller links clone the same repository into each
+student's home and, on later clicks, merge the course's updates without
+overwriting what the student changed. nbgitpuller follows a branch (a tag
+cannot be merged into), ``main`` unless told otherwise.
 """
 
 import re
 import sys
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import nbformat
 
@@ -55,6 +62,28 @@ def release_tag(root=ROOT):
     return "v" + _project(root)["version"]
 
 
+def missing_tag(root=ROOT):
+    """A warning when the release tag is not in the git repository at ``root`` (None when it is, or no git).
+
+    Every Colab, Binder and install link names that tag: until it is pushed, they lead to "not found".
+    """
+    import subprocess
+
+    tag = release_tag(root)
+    try:
+        found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], cwd=root,
+                               capture_output=True, text=True)
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
+    except OSError:  # no git: nothing to check against
+        return None
+    # Only the repository whose root holds this pyproject.toml (not one it merely sits inside).
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != Path(root).resolve() or found.returncode == 0:
+        return None
+    return (f"warning: the launch links point at tag {tag} of {repository(root)} (pyproject.toml's version "
+            f"and Repository), which this git repository does not have: they open only once that tag is "
+            f"pushed (docs/INSTRUCTORS.md, \"Launch links\")")
+
+
 def colab_url(path, root=ROOT):
     """Colab address of ``path`` (relative to the repository root) at the release tag."""
     return f"https://colab.research.google.com/github/{repository(root)}/blob/{release_tag(root)}/{path}"
@@ -63,6 +92,29 @@ def colab_url(path, root=ROOT):
 def binder_url(path, root=ROOT):
     """Binder address opening ``path`` in JupyterLab, built from the release tag."""
     return f"https://mybinder.org/v2/gh/{repository(root)}/{release_tag(root)}?labpath={quote(path, safe='')}"
+
+
+def repository_url(root=ROOT):
+    """The https address of the repository, as git clones it."""
+    return f"https://github.com/{repository(root)}"
+
+
+def hub_url(hub, path, branch="main", root=ROOT):
+    """nbgitpuller link: on JupyterHub ``hub``, clone or update the course and open ``path`` in JupyterLab."""
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", hub):
+        raise ValueError(f"HUB must be the hub's address, such as https://hub.example.edu; got {hub!r}")
+    target = repository(root).split("/")[1]  # nbgitpuller's default folder: the repository's name
+    query = urlencode({"repo": repository_url(root), "branch": branch, "targetpath": target,
+                       "urlpath": f"lab/tree/{target}/{path}"})
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
+def hub_links(hub, branch="main", root=ROOT):
+    """``[(notebook name, nbgitpuller link)]`` for every student notebook."""
+    from tools.handouts import series
+
+    return [(p.name, hub_url(hub, f"{STUDENT_DIR}/{p.name}", branch, root))
+            for p in series(Path(root) / STUDENT_DIR)]
 
 
 def badge_line(name, root=ROOT):
@@ -110,8 +162,17 @@ def fix_links(nb, name, root=ROOT):
 
 
 def main(argv):
-    if len(argv) != 1:
-        print("usage: python -m tools.links NOTEBOOK_DIR", file=sys.stderr)
+    if argv[:1] == ["--hub"] and len(argv) in (2, 4) and (len(argv) == 2 or argv[2] == "--branch"):
+        try:
+            for name, url in hub_links(argv[1], *argv[3:]):
+                print(f"{name}\n  {url}")
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print("usage: python -m tools.links NOTEBOOK_DIR\n"
+              "       python -m tools.links --hub https://hub.example.edu [--branch main]", file=sys.stderr)
         return 2
     from tools.handouts import series
 

@@ -203,6 +203,9 @@ def main(argv):
     if len(argv) != 1:
         print("usage: python -m tools.site OUTPUT_DIR", file=sys.stderr)
         return 2
+    warning = links.missing_tag()  # the launch buttons would lead nowhere until the tag is pushed
+    if warning:
+        print(warning, file=sys.stderr)
     try:
         status = build(argv[0])
     except (ValueError, FileNotFoundError) as exc:  # a notebook off the pattern, a missing package
