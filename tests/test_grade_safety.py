@@ -127,6 +127,10 @@ def test_exercise_cells_that_name_the_course_answers_are_found():
         "mse_cost": ["nnlessons.lessons.regression.mse_cost"],
         "mse_gradient": ["nnlessons.lessons.regression.mse_gradient"],
         "gradient_descent": ["nnlessons.lessons.regression.gradient_descent"]}
+    # Another exercise's answer named in a cell is not a copy of that other exercise.
+    other = _submission({"divergence_threshold": "def divergence_threshold(x, y):\n    reg.mse_cost(0.0, 0.0, x, y)\n"
+                                                 "    return 0.1\ncheck.divergence_threshold(divergence_threshold)"})
+    assert lessons.reference_uses(other, lesson) == {}
 
 
 # -- reports ---------------------------------------------------------------------------------------

@@ -279,12 +279,14 @@ def _tree(src):
 
 
 def reference_uses(nb, lesson):
-    """``{exercise: [reference, ...]}``: the references that the notebook's exercise cells name.
+    """``{exercise: [reference, ...]}``: the references that each exercise's own cell names.
 
-    An exercise cell (tagged ``exercise``, or holding a checker call) that imports one
-    of an exercise's references (``from nnlessons.lessons.regression import mse_cost``)
-    or names it through a module imported anywhere in the notebook (``reg.mse_cost``
-    after ``from nnlessons.lessons import regression as reg``) uses the course's answer.
+    An exercise's cell (the one holding its checker call, or an exercise cell defining its
+    function) that imports one of that exercise's references (``from
+    nnlessons.lessons.regression import mse_cost``) or names it through a module imported
+    anywhere in the notebook (``reg.mse_cost`` after ``from nnlessons.lessons import
+    regression as reg``) uses the course's answer. Another exercise's reference named there
+    is no copy: 08's ``gradients`` may walk the package's ``topological_order``.
     """
     wanted = {}
     for name in lesson.exercises:
@@ -307,6 +309,11 @@ def reference_uses(nb, lesson):
                     aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     exercise = {i for i, c in cells if "exercise" in c.get("metadata", {}).get("tags", [])}
     exercise |= {i for i, c in cells if checker_calls(source(c))}
+    own = {name: {index} for name, (index, _) in exercise_cells(nb, lesson).items()}
+    for i in exercise:
+        for node in ast.walk(trees[i]) if trees.get(i) is not None else ():
+            if isinstance(node, ast.FunctionDef) and node.name in lesson.exercises:
+                own.setdefault(node.name, set()).add(i)
     found = {}
     for i in sorted(exercise):
         tree = trees.get(i)
@@ -322,6 +329,8 @@ def reference_uses(nb, lesson):
                     names = [f"{full}.{rest}" if rest else full]
             for full in names:
                 for exercise_name in wanted.get(full, ()):
+                    if i not in own.get(exercise_name, ()):
+                        continue
                     found.setdefault(exercise_name, [])
                     if full not in found[exercise_name]:
                         found[exercise_name].append(full)
