@@ -197,3 +197,32 @@ def test_one_wrong_answer_leaves_the_other_exercises_passing(stem):
         assert len(notes) == (1 if groups[wrong][2] else 0), f"{stem}, wrong exercise {wrong + 1}: {lines}"
         if raised:
             assert f"raised {raised} in its check" in notes[0], notes
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("Exercise: write this part, then re-run the cell")
+
+
+@pytest.mark.parametrize("checker, earlier, stand_in", [
+    (check.train_logistic, "log_loss_gradient", "log_loss_gradient"),
+    (check.gradient_descent, "mse_gradient", "mse_gradient"),
+])
+def test_a_stand_in_for_an_earlier_exercise_is_not_blamed(checker, earlier, stand_in, capsys):
+    """After check.use replaced a failed earlier answer, a later stub is 'not implemented yet', not a copy."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        replaced = check.use(getattr(check, stand_in), _stub)
+    assert getattr(replaced, _fallback.MARK) == stand_in
+    kwargs = {earlier: replaced}
+    if checker is check.gradient_descent:
+        kwargs["mse_cost"] = check.use(check.mse_cost, _stub)
+    capsys.readouterr()
+    result = checker(_stub, **kwargs)
+    assert not result and result.message == "not implemented yet", result.message
+
+
+def test_a_stand_in_judged_as_its_own_answer_is_still_a_copy(capsys):
+    with contextlib.redirect_stdout(io.StringIO()):
+        replaced = check.use(check.mse_cost, _stub)
+    result = check.mse_cost(replaced)
+    capsys.readouterr()
+    assert not result and result.copied

@@ -77,6 +77,26 @@ def _report(name, passed, message, copied=False, traceback="", raised=None):
     return CheckResult(name, passed, message, copied, traceback, raised)
 
 
+#: the attribute that marks a stand-in handed out by ``check.use`` (its value: the exercise's name)
+STAND_IN_MARK = "__nnlessons_stand_in__"
+
+
+def earlier_passes(checker, *functions):
+    """Does an earlier exercise's answer pass its checker? Run silently; False if it raises.
+
+    A stand-in that ``check.use`` put in place of a failed answer is the package's own
+    version, right by construction: it passes here, so a later exercise is judged on its own
+    (run through its checker, the stand-in would count as a copy of the course's answer).
+    """
+    if functions and all(getattr(f, STAND_IN_MARK, None) == checker.__name__ for f in functions):
+        return True
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return bool(checker(*functions))
+        except Exception:
+            return False
+
+
 def report_again(name, result, message):
     """The failed ``result`` reported as ``name`` with ``message`` (a note added, say), its traceback kept."""
     return _report(name, False, message, result.copied, result.traceback, result.raised)
