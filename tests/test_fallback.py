@@ -226,3 +226,14 @@ def test_a_stand_in_judged_as_its_own_answer_is_still_a_copy(capsys):
     result = check.mse_cost(replaced)
     capsys.readouterr()
     assert not result and result.copied
+
+
+def test_original_gives_back_the_learners_function(capsys):
+    wrong = lambda w, b, x, y: 0.0  # noqa: E731
+    replaced = check.use(check.mse_cost, wrong)
+    capsys.readouterr()
+    assert replaced is not wrong and check.original(replaced) is wrong
+    assert check.original(wrong) is wrong and check.original(3) == 3
+    rules = check.use(check.dropout, _stub, _stub)
+    capsys.readouterr()
+    assert [check.original(r) for r in rules] == [_stub, _stub]

@@ -234,6 +234,9 @@ def _otter_solution(source):
 def otter_test_source(ex):
     """The exception-based Otter test of ``ex``: the checker's verdict asserted, its printed line the message."""
     params = ", ".join(ex.reads)
+    # Otter runs the tests after the last cell, where `check.use` may have put the course's
+    # function in place of a failing answer: the learner's own is judged.
+    unwrap = [f"    {p} = checkers.original({p})" for p in ex.reads]
     return "\n".join([
         f"def test_{ex.name}({params}):",
         "    import contextlib",
@@ -241,6 +244,7 @@ def otter_test_source(ex):
         "",
         "    from nnlessons import check as checkers",
         "",
+        *unwrap,
         *_verdict(ex, indent="    "),
         "    assert verdict, printed.getvalue().strip()",
         "",

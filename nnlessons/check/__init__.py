@@ -5,7 +5,7 @@ all of them are reachable from here. ``check_function`` is the shared engine.
 """
 
 from ._core import CheckResult, check_function, check_stable, random_cases, NOT_IMPLEMENTED  # noqa: F401
-from ._fallback import use  # noqa: F401
+from ._fallback import original, use  # noqa: F401
 from .regression import *  # noqa: F401,F403
 from .cost_functions import *  # noqa: F401,F403
 from .linear_collapse import *  # noqa: F401,F403

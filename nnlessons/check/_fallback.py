@@ -119,7 +119,11 @@ def _names(functions, fallback, checker_name):
     return text, f"nnlessons' {text}"
 
 
-def _marked(function, name, exercise_name):
+#: the attribute of a stand-in that keeps the learner's function it replaced
+REPLACED = "__nnlessons_replaced__"
+
+
+def _marked(function, name, exercise_name, replaced):
     """``function`` as a stand-in named like the learner's function: a thin wrapper carrying ``MARK``."""
     def stand_in(*args, **kwargs):
         return function(*args, **kwargs)
@@ -127,7 +131,17 @@ def _marked(function, name, exercise_name):
     stand_in.__doc__ = f"nnlessons' {name}, standing in for yours (exercise {exercise_name!r})."
     stand_in.__wrapped__ = function
     setattr(stand_in, MARK, exercise_name)
+    setattr(stand_in, REPLACED, replaced)
     return stand_in
+
+
+def original(value):
+    """The learner's own function that a stand-in from ``use`` replaced; any other value as it is.
+
+    A grader that judges a notebook's final state (Otter-Grader runs its tests after the last
+    cell) passes each name through this, so it judges the learner's answer, not the stand-in.
+    """
+    return getattr(value, REPLACED, value) if getattr(value, MARK, None) else value
 
 
 def use(checker, *functions, **earlier):
@@ -164,5 +178,5 @@ def use(checker, *functions, **earlier):
     else:
         why = f"did not pass {'their' if several else 'its'} check"
     print(f"{names} {why}: the cells below use {theirs}")
-    chosen = tuple(_marked(g, getattr(f, "__name__", None) or g.__name__, name) for f, g in zip(functions, fallback))
+    chosen = tuple(_marked(g, getattr(f, "__name__", None) or g.__name__, name, f) for f, g in zip(functions, fallback))
     return chosen[0] if len(chosen) == 1 else chosen
