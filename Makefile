@@ -211,6 +211,7 @@ hub-link-usage:
 # The export tests and the JupyterHub test, with the real tools; two workers. Their own
 # temporary folder: pytest prunes the shared one while a long run may still use it.
 class-test: $(CLASS)/.stamp $(VENV)/.test-stamp
+	mkdir -p build
 	$(RUN) $(BIN)/python -m pytest tests/test_export.py tests/test_hub.py -q -n 2 -m "classroom or not classroom" \
 		--basetemp=build/class-test
 
