@@ -30,17 +30,20 @@ LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test test-oldest site site-test student notebooks handouts handouts-pdf grade grade-usage bench mutation clean venv FORCE \
+.PHONY: help lab test test-oldest site site-serve site-test student notebooks handouts handouts-pdf grade grade-usage bench mutation clean venv FORCE \
 	class-test export-nbgrader export-otter hub-link hub-link-usage
 
 help:  ## list the targets
 	@echo "Learners:"
-	@echo "  make lab        open the course in JupyterLab, in your workspace $(WORK)/ (first run: installs, ~1 min)"
+	@echo "  make lab        open the course in JupyterLab, in your workspace $(WORK)/ (the first run installs"
+	@echo "                  numpy, matplotlib and JupyterLab into .venv: about a minute; later runs start at once)"
+	@echo "                  another workspace: make lab WORK=\"my work\"; another Python: make lab PYTHON=python3.12"
 	@echo "                  options for jupyter: make lab LAB_ARGS=\"--port 8890 --no-browser\""
 	@echo "Instructors and authors:"
 	@echo "  make test       run the package tests and re-execute every notebook against its outputs"
 	@echo "  make test-oldest  the same tests with every lower bound of pyproject.toml pinned (.venv-oldest)"
 	@echo "  make site       build the course website into build/site/ (open build/site/index.html)"
+	@echo "  make site-serve the website on http://127.0.0.1:$(SITE_PORT)/ (optional: it works from the file too)"
 	@echo "  make site-test  build the website and check every page in headless Chromium"
 	@echo "  make student    regenerate the committed student versions student/ (and the notebooks' links)"
 	@echo "  make notebooks  re-execute every notebook in place, top to bottom, one BLAS thread"
@@ -63,44 +66,62 @@ help:  ## list the targets
 # One stamp per set of extras; each depends on pyproject.toml, so a changed
 # dependency list re-installs.
 # A .venv on too old a Python, without pip (a `python3 -m venv` that failed half-way, as on
-# Debian without python3-venv), or made in another folder (the course folder was moved: its
-# scripts and its install of nnlessons point at the old place) is made again rather than used.
+# Debian without python3-venv), made in another folder (the course folder was moved: its
+# scripts and its install of nnlessons point at the old place), or on another Python than a
+# PYTHON=... named on the command line, is made again rather than used.
 MADE_IN := $(VENV)/.made-in
 MOVED := $(if $(wildcard $(MADE_IN)),$(if $(subst x$(CURDIR)x,,x$(shell cat $(MADE_IN))x),FORCE))
+PY_VERSION := import sys; print('.'.join(map(str$(comma) sys.version_info[:2])))
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+# The .venv's version from its pyvenv.cfg ("version = 3.11.7"); PYTHON asked only when there is one.
+VENV_PY := $(shell sed -n 's/^version *= *\([0-9]*\.[0-9]*\).*/\1/p' $(VENV)/pyvenv.cfg 2>/dev/null)
+WANT_PY := $(if $(VENV_PY),$(shell $(PYTHON) -c "$(PY_VERSION)" 2>/dev/null))
+# Another version, or a PYTHON that does not run (the recipe then says so), re-makes the .venv.
+OTHER_PY := $(if $(VENV_PY),$(if $(subst x$(VENV_PY)x,,x$(WANT_PY)x),FORCE))
+endif
+# setuptools' notice about editable installs is for package authors, not for learners.
+QUIET_PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet
+# $(1): the extras; $(2): what they are, said while installing.
 define install
-	@{ [ ! -f $(MADE_IN) ] || [ "$$(cat $(MADE_IN))" = "$(CURDIR)" ]; } && \
+	@[ -z "$(OTHER_PY)" ] && { [ ! -f $(MADE_IN) ] || [ "$$(cat $(MADE_IN))" = "$(CURDIR)" ]; } && \
 		$(BIN)/python -c "import pip; $(PY_OK)" 2>/dev/null || { \
 		$(PYTHON) -c "$(PY_OK)" 2>/dev/null || { \
 			echo "nnlessons needs Python $(PY_MIN) or newer; $(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo "not found")." >&2; \
 			echo "Install a newer Python, then run: make $(MAKECMDGOALS) PYTHON=python3.12 (or its path)" >&2; \
 			exit 1; }; \
+		if [ -n "$(OTHER_PY)" ]; then echo "replacing .venv (Python $(VENV_PY)) with one made by $(PYTHON) (Python $(WANT_PY))"; \
+		else echo "creating .venv with $(PYTHON)"; fi; \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$(CURDIR)" > $(MADE_IN) && \
-		$(BIN)/python -m pip install --quiet --upgrade pip; }
-	$(BIN)/python -m pip install --quiet -e ".[$(1)]"
+		$(QUIET_PIP) --upgrade pip; }
+	@echo "installing $(2) into .venv: about a minute the first time, seconds later"
+	@$(QUIET_PIP) -e ".[$(1)]"
 	@# Build matplotlib's font cache now, not inside the first notebook cell.
 	@$(RUN) $(BIN)/python -c "import matplotlib.pyplot"
-	touch $@
+	@touch $@
 endef
 
-$(VENV)/.lab-stamp: pyproject.toml $(MOVED)
-	$(call install,lab)
+$(VENV)/.lab-stamp: pyproject.toml $(MOVED) $(OTHER_PY)
+	$(call install,lab,numpy$(comma) matplotlib and JupyterLab)
 
-$(VENV)/.test-stamp: pyproject.toml $(MOVED)
-	$(call install,test)
+$(VENV)/.test-stamp: pyproject.toml $(MOVED) $(OTHER_PY)
+	$(call install,test,numpy$(comma) matplotlib and the test tools)
 
-$(VENV)/.mutation-stamp: pyproject.toml $(MOVED)
-	$(call install,test$(comma)mutation)
+$(VENV)/.mutation-stamp: pyproject.toml $(MOVED) $(OTHER_PY)
+	$(call install,test$(comma)mutation,the test tools and mutmut)
 
-$(VENV)/.site-stamp: pyproject.toml $(MOVED)
-	$(call install,test$(comma)site)
+$(VENV)/.site-stamp: pyproject.toml $(MOVED) $(OTHER_PY)
+	$(call install,test$(comma)site,the test tools and the website's (Sphinx$(comma) Playwright))
 
 FORCE:
 
 venv: $(VENV)/.test-stamp
 
+# JupyterLab opens the workspace, at its CHANGES.md when a new version of a notebook waits there.
 lab: $(VENV)/.lab-stamp
-	$(BIN)/python -m tools.workspace $(WORK)
-	$(RUN) $(BIN)/jupyter lab $(ROOT_ARG) $(LAB_ARGS) $(WORK)
+	@$(BIN)/python -m tools.workspace "$(WORK)"
+	@open="$(WORK)"; [ ! -f "$(WORK)/CHANGES.md" ] || open="$(WORK)/CHANGES.md"; \
+		echo "starting JupyterLab on $$open (stop it with Ctrl+C)"; \
+		$(RUN) $(BIN)/jupyter lab $(ROOT_ARG) $(LAB_ARGS) "$$open"
 
 # Two workers; --dist loadfile keeps each notebook's cells together, in order, on one worker.
 test: $(VENV)/.test-stamp
@@ -126,6 +147,12 @@ test-oldest: $(OLDEST)/.stamp
 
 site: $(VENV)/.site-stamp
 	$(RUN) $(BIN)/python -m tools.site build/site
+
+# The built website served on this machine only (Ctrl+C stops it).
+SITE_PORT ?= 8000
+site-serve: site
+	@echo "serving build/site/ on http://127.0.0.1:$(SITE_PORT)/ (stop with Ctrl+C)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory build/site $(SITE_PORT)
 
 site-test: $(VENV)/.site-stamp
 	$(RUN) $(BIN)/python -m pytest tests/test_site.py tests/test_handouts_pdf.py -q -m site

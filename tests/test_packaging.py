@@ -143,8 +143,8 @@ def test_makefile_targets_and_help():
 def test_make_lab_serves_the_workspace_and_allows_root():
     makefile = (ROOT / "Makefile").read_text()
     lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
-    assert "-m tools.workspace $(WORK)" in lab
-    assert re.search(r"jupyter lab .*\$\(ROOT_ARG\) \$\(LAB_ARGS\) \$\(WORK\)", lab)
+    assert '-m tools.workspace "$(WORK)"' in lab
+    assert re.search(r'jupyter lab .*\$\(ROOT_ARG\) \$\(LAB_ARGS\) "\$\$open"', lab)
     assert "--allow-root" in makefile and "id -u" in makefile
     assert "work/" in (ROOT / ".gitignore").read_text().split()
 
