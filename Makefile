@@ -36,7 +36,8 @@ ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 help:  ## list the targets
 	@echo "Learners:"
 	@echo "  make lab        open the course in JupyterLab, in your workspace $(WORK)/ (the first run installs"
-	@echo "                  numpy, matplotlib and JupyterLab into .venv: about a minute; later runs start at once)"
+	@echo "                  numpy, matplotlib and JupyterLab into .venv: about a minute, longer on a busy machine;"
+	@echo "                  later runs start at once)"
 	@echo "                  another workspace: make lab WORK=\"my work\"; another Python: make lab PYTHON=python3.12"
 	@echo "                  options for jupyter: make lab LAB_ARGS=\"--port 8890 --no-browser\""
 	@echo "Instructors and authors:"

@@ -254,9 +254,12 @@ def _changes(work, waiting, upstream):
         if old is not None and old.is_file():
             parts.append("What changed in the course since your copy was made, section by section:\n")
             parts += what_changed(old.read_bytes(), upstream[message.path.name])
+        elif message.base:
+            parts.append("The version your copy was made from is not one this workspace kept, so what "
+                         "changed is not known; compare the two notebooks.")
         else:
-            parts.append("Your copy does not say which version it was made from (it is older than this "
-                         "list), so what changed is not known; compare the two notebooks.")
+            parts.append("Your copy does not say which version it was made from (it was made before "
+                         "copies recorded it), so what changed is not known; compare the two notebooks.")
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 
