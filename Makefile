@@ -55,14 +55,14 @@ help:  ## list the targets
 	@echo "                  more options: make grade SUBMISSIONS=dir GRADE_ARGS=\"--roster roster.csv --only alice\""
 	@echo "  make bench      the training benchmark"
 	@echo "  make mutation   mutation testing of the core modules with their fast tests (docs/MUTATION.md; ~30 min)"
+	@echo "  make venv       create .venv with the test tools"
+	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
 	@echo "Teaching a class (tools in .venv-class; docs/INSTRUCTORS.md, \"Teaching a class\"):"
 	@echo "  make export-nbgrader  every notebook as an nbgrader assignment, released, in build/nbgrader/"
 	@echo "  make export-otter     every notebook as an Otter-Grader assignment, in build/otter/"
 	@echo "                        (points: POINTS=2 for every exercise, or POINTS=mse_cost=3,train_gd=2)"
 	@echo "  make hub-link HUB=https://hub.example.edu  nbgitpuller links to every student notebook"
 	@echo "  make class-test  the exports graded by the real nbgrader and Otter, and a real JupyterHub"
-	@echo "  make venv       create .venv with the test tools"
-	@echo "  make clean      remove .venv and build/ (never $(WORK)/)"
 
 # One stamp per set of extras; each depends on pyproject.toml, so a changed
 # dependency list re-installs.

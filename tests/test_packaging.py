@@ -126,7 +126,7 @@ def test_ci_runs_the_readme_test_command_with_one_blas_thread():
     assert "OPENBLAS_NUM_THREADS=1" in makefile and "OMP_NUM_THREADS=1" in makefile
 
 
-TARGETS = ("help", "lab", "test", "test-oldest", "site", "site-test", "student", "notebooks", "handouts", "grade", "bench", "venv", "clean")
+TARGETS = ("help", "lab", "test", "test-oldest", "site", "site-test", "student", "notebooks", "handouts", "handouts-pdf", "grade", "bench", "mutation", "venv", "clean")
 
 
 def test_makefile_targets_and_help():
