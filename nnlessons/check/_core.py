@@ -130,7 +130,7 @@ def _traceback_text(exc):
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
     if shell is not None:
         try:
-            return "\n".join(shell.InteractiveTB.structured_traceback(type(exc), exc, tb)).rstrip()
+            return "\n".join(shell.InteractiveTB.structured_traceback(type(exc), exc, tb, tb_offset=0)).rstrip()
         except Exception:  # IPython's formatter failed: Python's below still shows the traceback
             pass
     return "".join(_traceback.format_exception(type(exc), exc, tb)).rstrip()

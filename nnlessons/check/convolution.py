@@ -161,8 +161,9 @@ def conv2d_forward(learner):
                                     f"numbers) your function ran {lines:,} Python lines: still a loop over every output "
                                     "number? Build the patch matrix (im2col) or use "
                                     "np.lib.stride_tricks.sliding_window_view, then one matrix product")
-    return _report(name, True, f"all {len(cases)} cases match the reference, and {lines:,} Python lines for "
-                               f"{outputs:,} output numbers: vectorised")
+    # The count itself is not printed: Python versions count a line's events differently.
+    return _report(name, True, f"all {len(cases)} cases match the reference, and fewer than {outputs // 10:,} "
+                               f"Python lines for {outputs:,} output numbers: vectorised")
 
 
 # ------------------------------------------------------------------ backward through a convolution

@@ -140,8 +140,10 @@ class NotebookRun:
             from . import sandbox
 
             home = root / "home"
-            kernel = sandbox.command(self.job["bwrap"], writable=[self.path.parent, home, sock],
-                                     readable=[runtime], workdir=self.path.parent, inner=kernel)
+            # The runtime folder (the connection file) is writable: ipykernel before 7 writes the
+            # connection file again at start-up, and dies on a read-only one.
+            kernel = sandbox.command(self.job["bwrap"], writable=[self.path.parent, home, sock, runtime],
+                                     readable=[], workdir=self.path.parent, inner=kernel)
         argv = [sys.executable, str(launcher), str(self.job["memory_mb"]), str(cpu), str(self.job["file_mb"]),
                 *self.job.get("cgroups", []), "--", *kernel]
         (spec_dir / "kernel.json").write_text(json.dumps(
