@@ -81,6 +81,11 @@ def _report(name, passed, message, copied=False, traceback="", raised=None):
 STAND_IN_MARK = "__nnlessons_stand_in__"
 
 
+def stands_in_for(function, checker):
+    """Is ``function`` the stand-in ``check.use`` handed out after ``checker``'s exercise failed?"""
+    return getattr(function, STAND_IN_MARK, None) == checker.__name__
+
+
 def earlier_passes(checker, *functions):
     """Does an earlier exercise's answer pass its checker? Run silently; False if it raises.
 
@@ -88,7 +93,7 @@ def earlier_passes(checker, *functions):
     version, right by construction: it passes here, so a later exercise is judged on its own
     (run through its checker, the stand-in would count as a copy of the course's answer).
     """
-    if functions and all(getattr(f, STAND_IN_MARK, None) == checker.__name__ for f in functions):
+    if functions and all(stands_in_for(f, checker) for f in functions):
         return True
     with contextlib.redirect_stdout(io.StringIO()):
         try:

@@ -22,7 +22,7 @@ import io
 import numpy as np
 
 from ..lessons import regression as reference
-from ._core import NOT_IMPLEMENTED, STAND_IN_MARK, _report, check_function, random_cases, report_again, report_copied, watching
+from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_again, report_copied, stands_in_for, watching
 
 __all__ = ["mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold"]
 EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
@@ -56,7 +56,7 @@ def _using(name, run, earlier):
         print(printed.getvalue(), end="")
         return result
     for exercise, checker, fn in earlier:
-        if fn is None or getattr(fn, STAND_IN_MARK, None) == checker.__name__:
+        if fn is None or stands_in_for(fn, checker):
             continue  # a stand-in from check.use is the package's own version: right by construction
         with contextlib.redirect_stdout(io.StringIO()):
             try:
