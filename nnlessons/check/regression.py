@@ -22,7 +22,8 @@ import io
 import numpy as np
 
 from ..lessons import regression as reference
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_again, report_copied, stands_in_for, watching
+from ._core import (NOT_IMPLEMENTED, _report, check_function, random_cases, report_again, report_copied,
+                    stands_in_for, watching)
 
 __all__ = ["mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold"]
 EXERCISES = ("mse_cost", "mse_gradient", "gradient_descent", "divergence_threshold")
