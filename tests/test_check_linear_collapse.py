@@ -6,9 +6,8 @@ import pytest
 import nnlessons as nl
 from nnlessons import check
 from nnlessons.lessons import linear_collapse as lc
-from nnlessons.activations import relu_derivative, sigmoid_derivative
 from notebook_cells import ROOT, exercise_sources, run_cells
-from verdicts import assert_failed, assert_passed, assert_raised
+from verdicts import assert_failed, assert_not_implemented, assert_passed, assert_raised
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
@@ -31,13 +30,20 @@ def nb_collapse(layers):
     return W, b
 
 
-def nb_relu_derivative(Z):
-    return (Z > 0).astype(float)
+def nb_abs_network():
+    W1 = np.array([[1.0], [-1.0]])
+    b1 = np.array([[0.0], [0.0]])
+    W2 = np.array([[1.0, 1.0]])
+    b2 = np.array([[0.0]])
+    return W1, b1, W2, b2
 
 
-def nb_sigmoid_derivative(Z):
-    s = nl.sigmoid(Z)
-    return s * (1 - s)
+def nb_bump_network():
+    W1 = np.array([[1.0], [1.0], [1.0]])
+    b1 = np.array([[-1.0], [-2.0], [-3.0]])
+    W2 = np.array([[1.0, -2.0, 1.0]])
+    b2 = np.array([[0.0]])
+    return W1, b1, W2, b2
 
 
 def nb_relu_kinks(W1, b1, W2):
@@ -47,7 +53,7 @@ def nb_relu_kinks(W1, b1, W2):
 
 
 def test_exported_names():
-    assert check.linear_collapse.EXERCISES == ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")
+    assert check.linear_collapse.EXERCISES == ("collapse", "abs_network", "bump_network", "relu_kinks")
     assert set(check.linear_collapse.__all__) == set(check.linear_collapse.EXERCISES)
     for name in check.linear_collapse.__all__:
         assert getattr(check, name) is getattr(check.linear_collapse, name)
@@ -55,8 +61,6 @@ def test_exported_names():
 
 @pytest.mark.parametrize("checker, fns, n_cases", [
     (check.collapse, [lc.collapse, nb_collapse], 5),
-    (check.relu_derivative, [relu_derivative, nb_relu_derivative], 4),
-    (check.sigmoid_derivative, [sigmoid_derivative, nb_sigmoid_derivative], 4),
     (check.relu_kinks, [lc.relu_kinks, nb_relu_kinks], 5),
 ])
 def test_reference_and_notebook_solution_pass(checker, fns, n_cases, capsys):
@@ -170,104 +174,105 @@ def test_collapse_shows_the_learners_own_error(capsys):
     assert line.startswith("FAILED  collapse: on one layer 2 -> 3, your function raised IndexError"), line
 
 
-# ---------------------------------------------------------- relu_derivative
-def relu_derivative_ge(Z):
-    return (Z >= 0).astype(float)
+# ------------------------------------------------ ReLU units set by hand
+def network(W1, b1, W2, b2):
+    return lambda: (np.array(W1, dtype=float), np.array(b1, dtype=float), np.array(W2, dtype=float),
+                    np.array(b2, dtype=float))
 
 
-def relu_itself(Z):
-    return np.maximum(Z, 0)
+def test_hand_set_networks_pass_in_every_plausible_form(capsys):
+    for fn in (lc.abs_parameters, nb_abs_network,
+               lambda: tuple(a.astype(np.float32) for a in nb_abs_network()),
+               lambda: ([[1], [-1]], [[0], [0]], [[1, 1]], 0),  # lists and a plain number
+               network([[1], [-1], [1]], [[0], [0], [-7]], [[1, 1, 0]], [[0]])):  # a third unit that adds nothing
+        assert_passed(check.abs_network, fn, capsys)
+    line = assert_passed(check.abs_network, nb_abs_network, capsys)
+    assert line.endswith("2 ReLU units bends at x = 0 and matches the target at all 1009 points from -1e6 to 1e6")
+    for fn in (lc.bump_parameters, nb_bump_network, lambda: [list(map(list, a)) for a in nb_bump_network()],
+               # the same bump from units that face the other way: relu(1 - x) - 2 relu(2 - x) + relu(3 - x)
+               network([[-1], [-1], [-1]], [[1], [2], [3]], [[1, -2, 1]], [[0]])):
+        assert_passed(check.bump_network, fn, capsys)
 
 
-def relu_sign(Z):
-    return np.sign(Z)
+@pytest.mark.parametrize("checker", [check.abs_network, check.bump_network])
+def test_hand_set_stub_none_and_wrong_forms(checker, capsys):
+    assert_not_implemented(checker, capsys)
+    assert_failed(checker, lambda: None, capsys, "your function returned None (is a `return` missing?)")
+    assert_failed(checker, lambda: nb_abs_network()[:3], capsys, "expected the 4 values W1, b1, W2, b2, got a tuple of 3")
+    assert_failed(checker, nb_abs_network(), capsys, "expected a function, got a tuple of 4 values")
+    assert_failed(checker, lambda: ("1", 0, 1, 0), capsys, "W1: expected numbers, got a str")
 
 
-def relu_in_place(Z):
-    Z[Z > 0] = 1.0
-    Z[Z <= 0] = 0.0
-    return Z
+def test_hand_set_shapes_transposed_or_flat_are_named(capsys):
+    assert_failed(check.abs_network, network([[1, -1]], [[0], [0]], [[1], [1]], [[0]]), capsys,
+                  "W1 has shape (1, 2) and W2 (2, 1): transposed? A layer's W is (n_out, n_in)")
+    assert_failed(check.abs_network, network([1, -1], [[0], [0]], [[1, 1]], [[0]]), capsys,
+                  "W1 must have shape (n, 1)", "got shape (2,) (a column: np.array([[1.0], [-1.0]]))")
+    assert_failed(check.bump_network, network([[1], [1], [1]], [-1, -2, -3], [[1, -2, 1]], [[0]]), capsys,
+                  "b1 must have shape (3, 1) for the 3 hidden units of W1 (3, 1), got shape (3,) (a lost axis")
+    assert_failed(check.bump_network, network([[1], [1], [1]], [[-1, -2, -3]], [[1, -2, 1]], [[0]]), capsys,
+                  "b1 must have shape (3, 1)", "got shape (1, 3) (transposed?)")
+    assert_failed(check.bump_network, network([[1], [1], [1]], [[-1], [-2], [-3]], [[1], [-2], [1]], [[0]]),
+                  capsys, "W2 must have shape (1, 3)", "(transposed?)")
+    assert_failed(check.abs_network, network([[1], [-1]], [[0], [0]], [[1, 1]], [[0], [0]]), capsys,
+                  "b2 must be one number (shape (1, 1)), got shape (2, 1)")
+    assert_failed(check.abs_network, network([[1], [np.nan]], [[0], [0]], [[1, 1]], [[0]]), capsys,
+                  "W1 holds nan: every parameter must be a finite number")
 
 
-def test_relu_derivative_rejects_wrong_answers(capsys):
-    assert_failed(check.relu_derivative, relu_derivative_ge, capsys,
-                  "on Z holding exact zeros: wrong value at index (0, 1), expected 0, got 1", "z > 0, not z >= 0")
-    assert_failed(check.relu_derivative, relu_itself, capsys, "on Z of shape (3, 4): wrong value",
-                  "hint: that is ReLU itself")
-    assert_failed(check.relu_derivative, relu_sign, capsys, "expected 0, got -1", "hint: np.sign gives -1")
-    assert_failed(check.relu_derivative, relu_in_place, capsys, "modified its input Z in place")
-    assert_failed(check.relu_derivative, lambda Z: None, capsys, "returned None")
+def test_abs_network_names_the_usual_mistakes(capsys):
+    # relu(x) - relu(-x) = x: the sign of the left unit's output weight
+    assert_failed(check.abs_network, network([[1], [-1]], [[0], [0]], [[1, -1]], [[0]]), capsys,
+                  "at x = -1e+06, expected 1e+06, got -1e+06", "hint: your network computes the straight line x")
+    # a bias that is not 0: the kink moves to x = 1
+    assert_failed(check.abs_network, network([[1], [-1]], [[-1], [1]], [[1, 1]], [[0]]), capsys,
+                  "your network bends at x = 1, with slope -1 on the far left and 1 on the far right",
+                  "a bias that is not 0 puts the kink in the wrong place")
+    assert_failed(check.abs_network, network([[1]], [[0]], [[1]], [[0]]), capsys,
+                  "at x = -1e+06, expected 1e+06, got 0", "hint: that is relu(x), flat for x < 0")
+    assert_failed(check.abs_network, network([[-1]], [[0]], [[1]], [[0]]), capsys,
+                  "hint: that is relu(-x), flat for x > 0")
+    assert_failed(check.abs_network, network([[1], [-1]], [[0], [0]], [[1, 1]], [[1]]), capsys,
+                  "at x = -1000, expected 1000, got 1001", "hint: the shape is right but the whole network is shifted by 1")
+    assert_failed(check.abs_network, network([[2], [-2]], [[0], [0]], [[1, 1]], [[0]]), capsys,
+                  "with slope -2 on the far left and 2 on the far right; |x| has slope -1 for x < 0 and +1",
+                  "mind the sign and size of the output weights W2")
 
 
-def test_relu_derivative_accepts_booleans_and_integers(capsys):
-    assert_all_cases_pass(check.relu_derivative, lambda Z: Z > 0, capsys, 4)
-    assert_all_cases_pass(check.relu_derivative, lambda Z: (Z > 0).astype(int), capsys, 4)
-    assert_all_cases_pass(check.relu_derivative, lambda Z: (Z > 0).astype(np.float32), capsys, 4)
+def test_bump_network_names_the_usual_mistakes(capsys):
+    # the biases' sign: corners at -3, -2, -1
+    assert_failed(check.bump_network, network([[1], [1], [1]], [[1], [2], [3]], [[1, -2, 1]], [[0]]), capsys,
+                  "at x = -2.99, expected 0, got 0.01", "your network bends at x = -3, -2, -1",
+                  "hint: wrong sign of the biases")
+    # no negative lobe: rises to 1 and stays there; or falls on forever
+    for W2, far in (([[1, -1, 0]], "value 1 at x = 1e6"), ([[1, -2, 0]], "value -999997 at x = 1e6")):
+        assert_failed(check.bump_network, network([[1], [1], [1]], [[-1], [-2], [-3]], W2, [[0]]), capsys,
+                      far, "the bump never returns to 0", "output weight -2 times the others'")
+    assert_failed(check.bump_network, network([[1], [1]], [[-1], [-2]], [[1, -1]], [[0]]), capsys,
+                  "at x = 2.01, expected 0.99, got 1", "the bump never returns to 0")
+    # the wrong height, the wrong width, an offset
+    assert_failed(check.bump_network, network([[1], [1], [1]], [[-1], [-2], [-3]], [[2, -4, 2]], [[0]]), capsys,
+                  "expected 0.01, got 0.02", "hint: the shape is right but the peak at x = 2 is 2, not 1")
+    assert_failed(check.bump_network, network([[1], [1], [1]], [[0], [-2], [-4]], [[0.5, -1, 0.5]], [[0]]), capsys,
+                  "hint: a bump, but over [0, 4] with corners at x = 0, 2, 4")
+    assert_failed(check.bump_network, network([[1], [1], [1]], [[-1], [-2], [-3]], [[1, -2, 1]], [[0.5]]), capsys,
+                  "at x = -1e+06, expected 0, got 0.5", "hint: the shape is right but the whole network is shifted by 0.5")
 
 
-# ------------------------------------------------------- sigmoid_derivative
-def sigmoid_derivative_like_tanh(Z):
-    return 1 - nl.sigmoid(Z) ** 2
+def test_bump_network_is_checked_far_outside_the_bump(capsys):
+    # right on [-5, 5], but a fourth unit switches on at x = 50
+    line = assert_failed(check.bump_network,
+                         network([[1], [1], [1], [1]], [[-1], [-2], [-3], [-50]], [[1, -2, 1, 1]], [[0]]), capsys,
+                         "at x = 100, expected 0, got 50", "your network bends at x = 1, 2, 3, 50")
+    assert "never returns" not in line
 
 
-def sigmoid_itself(Z):
-    return nl.sigmoid(Z)
+def test_hand_set_shows_the_learners_own_error(capsys):
+    def misspelt():
+        return W1, b1, W2, b2  # noqa: F821 (never defined)
 
-
-def sigmoid_derivative_sign_error(Z):
-    s = nl.sigmoid(Z)
-    return s * (1 + s)
-
-
-def sigmoid_derivative_naive(Z):
-    # exp(1000) overflows: inf / inf = nan
-    e = np.exp(-Z)
-    return e / (1 + e) ** 2
-
-
-def test_sigmoid_derivative_rejects_wrong_answers(capsys):
-    for fn, hint in [(sigmoid_derivative_like_tanh, "hint: 1 - s^2 is the pattern of tanh's derivative"),
-                     (sigmoid_itself, "hint: that is the sigmoid itself"),
-                     (sigmoid_derivative_sign_error, "hint: mind the sign: s (1 - s), not s (1 + s)")]:
-        assert_failed(check.sigmoid_derivative, fn, capsys, "on Z of shape (3, 4): wrong value", hint)
-    with np.errstate(over="ignore", invalid="ignore"):
-        assert_failed(check.sigmoid_derivative, sigmoid_derivative_naive, capsys,
-                      "on Z with |z| = 1000 and 50: wrong value at index (0, 0), expected 0, got nan",
-                      "hint: e^(-z) / (1 + e^(-z))^2 computed as written gives inf / inf = nan")
-    # a wrong answer that matches none of the usual slips gets no hint
-    line = assert_failed(check.sigmoid_derivative, lambda Z: nl.sigmoid(Z) ** 2, capsys, "wrong value")
-    assert "hint" not in line
-
-
-def sigmoid_derivative_through_an_overflow(Z):
-    # the right values: exp(1000) = inf gives s = 0 and s (1 - s) = 0, but numpy warns on the way
-    s = 1 / (1 + np.exp(-Z))
-    return s * (1 - s)
-
-
-def test_sigmoid_derivative_follows_the_series_warning_policy(capsys):
-    # as notebook 02's stable_sigmoid: right values computed through an overflow do not pass
-    assert_failed(check.sigmoid_derivative, sigmoid_derivative_through_an_overflow, capsys,
-                  "on Z with |z| = 1000 and 50, numpy warned 'overflow encountered in exp'")
-    line = assert_failed(check.stable_sigmoid, lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float))), capsys,
-                         "numpy warned 'overflow encountered in exp'")
-    assert "even where the values come out right" in line
-
-
-def sigmoid_derivative_silenced(Z):
-    with np.errstate(over="ignore"):  # hides the warning, not the overflow
-        s = 1 / (1 + np.exp(-Z))
-    return s * (1 - s)
-
-
-def test_sigmoid_derivative_an_overflow_hidden_by_errstate_does_not_pass(capsys):
-    assert_failed(check.sigmoid_derivative, sigmoid_derivative_silenced, capsys,
-                  "numpy warned 'overflow encountered in exp'", "np.errstate hides numpy's warning")
-
-
-def test_sigmoid_derivative_float32_is_accepted(capsys):
-    assert_all_cases_pass(check.sigmoid_derivative, lambda Z: nb_sigmoid_derivative(Z).astype(np.float32),
-                          capsys, 4)
+    line = assert_raised(check.bump_network, misspelt, capsys, NameError)
+    assert line.startswith("FAILED  bump_network: your function raised NameError"), line
 
 
 # --------------------------------------------------------------- relu_kinks

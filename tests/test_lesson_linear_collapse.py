@@ -381,3 +381,43 @@ def test_numerical_kinks_on_known_polylines():
         lc.numerical_kinks(x[::-1], x)
     with pytest.raises(ValueError, match="same length"):
         lc.numerical_kinks(x, x[:-1])
+
+
+# ------------------------------------------------ ReLU units set by hand
+def test_relu_network_1d_matches_the_package_network():
+    rng = np.random.default_rng(5)
+    W1, b1, W2, b2 = rng.standard_normal((4, 1)), rng.standard_normal((4, 1)), rng.standard_normal((1, 4)), 0.3
+    net = nl.Network([1, 4, 1], ["relu", "identity"], "mse", rng=0)
+    net.set_params({"W1": W1, "b1": b1, "W2": W2, "b2": np.array([[b2]])})
+    x = np.linspace(-4, 4, 81)
+    assert np.allclose(lc.relu_network_1d(x, W1, b1, W2, b2), net(x.reshape(1, -1))[0], rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="W2"):
+        lc.relu_network_1d(x, W1, b1, W2.T, b2)
+    with pytest.raises(ValueError, match="b2 must be a number or of shape"):
+        lc.relu_network_1d(x, W1, b1, W2, np.zeros((2, 1)))
+
+
+def test_abs_parameters_compute_abs_with_one_kink_at_zero():
+    params = lc.abs_parameters()
+    x = np.concatenate([np.linspace(-3, 3, 61), [-1e6, 1e6]])
+    assert np.array_equal(lc.relu_network_1d(x, *params), np.abs(x))
+    assert np.array_equal(lc.relu_kinks(*params[:3]), [0.0])
+
+
+@pytest.mark.parametrize("left, right, height", [(1.0, 3.0, 1.0), (-2.0, 0.5, 3.0), (0.0, 10.0, -1.0)])
+def test_bump_parameters_give_the_bump_formula(left, right, height):
+    params = lc.bump_parameters(left, right, height)
+    x = np.concatenate([np.linspace(left - 2, right + 2, 401), [-1e6, 1e6]])
+    f = lc.relu_network_1d(x, *params)
+    assert np.allclose(f, lc.bump(x, left, right, height), rtol=1e-12, atol=1e-15 * (1 + np.abs(x)) * 100)
+    outside = (x <= left) | (x >= right)
+    # exactly 0 for the exercise's integer corners; within rounding for the others
+    assert np.allclose(f[outside], 0, atol=1e-15 * (1 + np.abs(x[outside])) * 100)
+    if (left, right, height) == (1.0, 3.0, 1.0):
+        assert np.all(f[outside] == 0)
+    assert lc.relu_network_1d([(left + right) / 2], *params)[0] == pytest.approx(height)
+    assert np.allclose(lc.relu_kinks(*params[:3]), [left, (left + right) / 2, right])
+    # the formula itself, at hand-computed points of the default bump
+    assert np.allclose(lc.bump([0.0, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0]), [0, 0, 0.5, 1, 0.5, 0, 0])
+    with pytest.raises(ValueError, match="left < right"):
+        lc.bump_parameters(3.0, 1.0)

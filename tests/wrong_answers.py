@@ -30,8 +30,10 @@ WRONG = {
     ],
     "03_linear_collapse": [
         ["W, b = layers[0]\nfor W_l, b_l in layers[1:]:\n    W = W_l @ W\n    b = b + b_l\nreturn W, b"],
-        ["return np.maximum(Z, 0)"],  # the function, not its derivative
-        ["s = nl.sigmoid(Z)\nreturn s * (1 - Z)"],
+        ["W1 = np.array([[1.0], [-1.0]])\nb1 = np.zeros((2, 1))\nW2 = np.array([[1.0, -1.0]])\n"
+         "return W1, b1, W2, np.zeros((1, 1))"],  # relu(x) - relu(-x) = x: the left unit's sign
+        ["W1 = np.ones((2, 1))\nb1 = np.array([[-1.0], [-2.0]])\nW2 = np.array([[1.0, -1.0]])\n"
+         "return W1, b1, W2, np.zeros((1, 1))"],  # no unit at x = 3: the bump never returns to 0
         ["w, c = W1[:, 0], b1[:, 0]\nreturn np.unique(c[w != 0] / w[w != 0])"],  # the sign of -b/w
     ],
     "04_forward_prop": [

@@ -34,8 +34,8 @@ REFERENCES = {
     "train_logistic": (_R + "cost_functions:train_logistic", _R + "cost_functions:gradient_descent"),
     # 03 linear collapse
     "collapse": (_R + "linear_collapse:collapse",),
-    "relu_derivative": ("nnlessons.activations:relu_derivative",),
-    "sigmoid_derivative": ("nnlessons.activations:sigmoid_derivative",),
+    "abs_network": (_R + "linear_collapse:abs_parameters",),
+    "bump_network": (_R + "linear_collapse:bump_parameters",),
     "relu_kinks": (_R + "linear_collapse:relu_kinks",),
     # 04 forward propagation
     "dense_forward": ("nnlessons.layers:dense_forward", "nnlessons.layers:forward"),

@@ -1,22 +1,27 @@
 """Checkers for the exercises of notebook 03 (a stack of linear layers is one layer).
 
-Each runs the learner's function and the package's reference on the same
-inputs, drawn from the checker's own seeded generator. Outputs are compared as
-float64 numbers, so a learner's bool or float32 array of the right values
-passes. The sigmoid derivative follows the series' one warning policy (that of
-notebook 02): right values computed through an overflow do not pass.
+``collapse`` and ``relu_kinks`` run the learner's function and the package's
+reference on the same inputs, drawn from the checker's own seeded generator.
+Outputs are compared as float64 numbers, so a learner's float32 array of the
+right values passes.
+
+``abs_network`` and ``bump_network`` judge parameters set by hand end to end:
+the learner's function returns ``(W1, b1, W2, b2)`` of a one-input network with
+one hidden layer of ReLU units, and the checker evaluates that network on a dense
+grid and far out (up to |x| = 1e6), against the stated target. A wrong network
+is described by where it bends and its slopes, with the likely mistake named.
 """
 
 import copy
 
 import numpy as np
 
-from .. import activations
 from ..lessons import linear_collapse
-from ._core import _compare, check_function, check_stable, random_cases
+from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, check_function, random_cases, report_copied,
+                    report_raised, watching)
 
-__all__ = ["collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks"]
-EXERCISES = ("collapse", "relu_derivative", "sigmoid_derivative", "relu_kinks")
+__all__ = ["collapse", "abs_network", "bump_network", "relu_kinks"]
+EXERCISES = ("collapse", "abs_network", "bump_network", "relu_kinks")
 
 
 def _layers(rng, sizes, orthogonal=False):
@@ -86,48 +91,178 @@ def _collapse_slip(learner, cases):
                for _, wrong in _COLLAPSE_HINTS)
 
 
-def _z_cases(seed):
-    makers = [
-        ("Z of shape (3, 4)", lambda rng: rng.standard_normal((3, 4)) * 3),
-        ("Z holding exact zeros", lambda rng: np.array([[-2.0, 0.0, 2.0], [0.0, -0.5, 0.5]])),
-        ("Z with |z| = 1000 and 50", lambda rng: np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])),
-        ("a 1-D Z of shape (6,)", lambda rng: rng.uniform(-6, 6, size=6)),
-    ]
-    return random_cases(lambda rng, i: (makers[i][1](rng),), [d for d, _ in makers], seed=seed)
+# ------------------------------------------------ ReLU units set by hand
+#: where the hand-set networks are evaluated: a dense grid around the corners (step 0.01),
+#: and far out on both sides, where a lobe that never returns to 0 has grown large
+GRID = np.unique(np.concatenate([np.linspace(-5.0, 5.0, 1001), [-1e6, -1e3, -100.0, -10.0, 10.0, 100.0, 1e3, 1e6]]))
+_NAMES = ("W1", "b1", "W2", "b2")
 
 
-def relu_derivative(learner):
-    """Check ``relu_derivative(Z)``: 1 where z > 0, else 0 (0 at z = 0, as the package)."""
-    hints = [
-        ("at z = 0, where ReLU has its kink, take the derivative 0 as the exercise says: z > 0, not z >= 0",
-         lambda Z: (np.asarray(Z) >= 0).astype(float)),
-        ("that is ReLU itself, max(z, 0); its derivative is 1 where z > 0 and 0 elsewhere",
-         lambda Z: np.maximum(Z, 0.0)),
-        ("np.sign gives -1 for negative z, where ReLU is flat and its derivative is 0",
-         lambda Z: np.sign(Z)),
-    ]
-    return check_function("relu_derivative", learner, activations.relu_derivative, _z_cases(4), arg_names=["Z"],
-                          hints=hints)
+class _Wrong(Exception):
+    """Raised inside a hand-set network's check with the line to report."""
 
 
-def _naive_sigmoid_derivative(Z):
-    e = np.exp(-np.asarray(Z, dtype=np.float64))
-    return e / (1 + e) ** 2
+def _fmt(x):
+    return f"{x:.6g}" if abs(x) >= 1e-9 else "0"
 
 
-def sigmoid_derivative(learner):
-    """Check ``sigmoid_derivative(Z)`` = sigmoid(z) (1 - sigmoid(z)), also at |z| = 1000."""
-    s = activations.sigmoid
-    hints = [
-        ("e^(-z) / (1 + e^(-z))^2 computed as written gives inf / inf = nan at z = -1000: "
-         "write it as s (1 - s) with s = nl.sigmoid(Z)", _naive_sigmoid_derivative),
-        ("that is the sigmoid itself; its derivative is s (1 - s)", lambda Z: s(Z)),
-        ("1 - s^2 is the pattern of tanh's derivative (1 - tanh^2); the sigmoid's is s (1 - s)",
-         lambda Z: 1 - s(Z) ** 2),
-        ("mind the sign: s (1 - s), not s (1 + s)", lambda Z: s(Z) * (1 + s(Z))),
-    ]
-    return check_stable("sigmoid_derivative", learner, activations.sigmoid_derivative, _z_cases(5), ["Z"],
-                        hints)
+def _positions(xs):
+    return "none" if len(xs) == 0 else ", ".join(_fmt(x) for x in xs)
+
+
+def _hand_set(out, what):
+    """The four arrays of the learner's answer as float64 ``(W1, b1, W2, b2)``, shapes checked; else ``_Wrong``."""
+    if out is None:
+        raise _Wrong("your function returned None (is a `return` missing?)")
+    if not isinstance(out, (tuple, list)) or len(out) != 4:
+        raise _Wrong(f"expected the 4 values W1, b1, W2, b2, got {_describe(out)}")
+    arrays = []
+    for name, value in zip(_NAMES, out):
+        if isinstance(value, (str, bytes, dict)) or value is None:
+            raise _Wrong(f"{name}: expected numbers, got {_describe(value)}")
+        try:
+            if np.iscomplexobj(value):
+                raise TypeError
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise _Wrong(f"{name}: expected an array of numbers, got {_describe(value)}") from None
+        arrays.append(arr)
+    W1, b1, W2, b2 = arrays
+    n = W1.shape[0] if W1.ndim >= 1 else 0
+    if W1.ndim == 2 and W1.shape[0] == 1 and W1.shape[1] > 1 and W2.shape == (W1.shape[1], 1):
+        raise _Wrong(f"W1 has shape {W1.shape} and W2 {W2.shape}: transposed? A layer's W is (n_out, n_in): "
+                     f"W1 is ({W1.shape[1]}, 1), one row per hidden unit, and W2 is (1, {W1.shape[1]})")
+    if W1.ndim != 2 or W1.shape[1] != 1 or n == 0:
+        raise _Wrong(f"W1 must have shape (n, 1), one row per hidden unit and one column for the input x, "
+                     f"got shape {W1.shape}" + (" (a column: np.array([[1.0], [-1.0]]))" if W1.ndim == 1 else ""))
+    for name, arr, shape in (("b1", b1, (n, 1)), ("W2", W2, (1, n))):
+        if arr.shape != shape:
+            hint = " (transposed?)" if arr.shape == shape[::-1] else (
+                " (a lost axis: write it as a 2-D array)" if arr.ndim == 1 and arr.size == n else "")
+            raise _Wrong(f"{name} must have shape {shape} for the {n} hidden units of W1 {W1.shape}, "
+                         f"got shape {arr.shape}{hint}")
+    if b2.size != 1 or b2.ndim > 2:
+        raise _Wrong(f"b2 must be one number (shape (1, 1)), got shape {b2.shape}")
+    for name, arr in zip(_NAMES, arrays):
+        if not np.all(np.isfinite(arr)):
+            raise _Wrong(f"{name} holds {arr[~np.isfinite(arr)].ravel()[0]}: every parameter must be a finite number")
+    return W1, b1, W2, b2.reshape(1, 1)
+
+
+def _shape_of(params):
+    """Where the network bends, its slopes far left and far right, and its values on ``GRID``."""
+    W1, b1, W2, b2 = params
+    kinks = linear_collapse.relu_kinks(W1, b1, W2)
+    # beyond every switching point each unit is either off or straight: the slopes out there
+    outer = max(1.0, float(np.max(np.abs(-b1[W1 != 0] / W1[W1 != 0]), initial=0.0))) + 1.0
+    f = lambda x: linear_collapse.relu_network_1d(np.asarray(x, dtype=np.float64), W1, b1, W2, b2)  # noqa: E731
+    left = f([-outer - 1.0, -outer])
+    right = f([outer, outer + 1.0])
+    return kinks, left[1] - left[0], right[1] - right[0], f
+
+
+def _check_by_hand(name, learner, target, hint):
+    """Call ``learner()``, evaluate the network it returns on ``GRID`` against ``target``; report."""
+    __tracebackhide__ = True
+    if not callable(learner):
+        return _report(name, False, f"expected a function, got {_describe(learner)}")
+    try:
+        with watching(name) as seen:
+            out = learner()
+    except NotImplementedError:
+        return _report(name, False, NOT_IMPLEMENTED)
+    except Exception as exc:
+        return report_raised(name, exc)
+    if seen:
+        return report_copied(name, seen)
+    try:
+        params = _hand_set(out, name)
+    except _Wrong as wrong:
+        return _report(name, False, str(wrong))
+    n = params[0].shape[0]
+    shape = _shape_of(params)
+    got, expected = shape[3](GRID), target(GRID)
+    bad = ~np.isclose(got, expected, rtol=1e-6, atol=1e-9)
+    if not np.any(bad):
+        return _report(name, True, f"your network of {n} ReLU unit{'s' * (n != 1)} bends at x = "
+                                   f"{_positions(shape[0])} and matches the target at all {GRID.size} points "
+                                   f"from -1e6 to 1e6")
+    i = int(np.flatnonzero(bad)[0])
+    line = f"at x = {_fmt(GRID[i])}, expected {_fmt(expected[i])}, got {_fmt(got[i])}"
+    why = hint(params, shape)
+    return _report(name, False, f"{line} ({why})")
+
+
+def _you(shape):
+    kinks, slope_left, slope_right, _ = shape
+    return (f"your network bends at x = {_positions(kinks)}, with slope {_fmt(slope_left)} on the far left "
+            f"and {_fmt(slope_right)} on the far right")
+
+
+def _abs_hint(params, shape):
+    kinks, slope_left, slope_right, f = shape
+    W1, b1, W2, _ = params
+    if len(kinks) == 0 and np.isclose(slope_left, 1) and np.isclose(slope_right, 1):
+        return ("hint: your network computes the straight line x (relu(x) - relu(-x) = x): the unit that is on for "
+                "x < 0 (W1[j] = -1) adds slope W2[j] * W1[j] there, so for slope -1 its output weight is +1")
+    if len(kinks) >= 1 and not np.allclose(kinks, 0.0):
+        return (f"{_you(shape)}; |x| bends only at x = 0. hint: unit j switches where W1[j] x + b1[j] = 0, at "
+                f"x = -b1[j] / W1[j]: a bias that is not 0 puts the kink in the wrong place")
+    if np.allclose(kinks, 0.0) and len(kinks) == 1:
+        offset = float(f(np.array([0.0]))[0])
+        if np.isclose(slope_left, -1) and np.isclose(slope_right, 1):
+            return (f"hint: the shape is right but the whole network is shifted by {_fmt(offset)}: "
+                    f"at x = 0 it must give 0 (b2 = 0)")
+        if np.isclose(slope_left, 0) and np.isclose(slope_right, 1):
+            return ("hint: that is relu(x), flat for x < 0: add a second unit that is on for x < 0 (W1 = -1), "
+                    "so that relu(x) + relu(-x) = |x|")
+        if np.isclose(slope_left, -1) and np.isclose(slope_right, 0):
+            return ("hint: that is relu(-x), flat for x > 0: add a second unit that is on for x > 0 (W1 = +1), "
+                    "so that relu(x) + relu(-x) = |x|")
+        return (f"{_you(shape)}; |x| has slope -1 for x < 0 and +1 for x > 0. hint: a unit with W1[j] = w on adds "
+                f"slope W2[j] * w on its side: mind the sign and size of the output weights W2")
+    return f"{_you(shape)}; |x| bends at x = 0, with slope -1 on the left and +1 on the right"
+
+
+def _bump_hint(params, shape):
+    kinks, slope_left, slope_right, f = shape
+    corners = np.array([1.0, 2.0, 3.0])
+    target = "the bump bends at x = 1, 2, 3 and is 0 (slope 0) left of 1 and right of 3"
+    if kinks.shape == corners.shape and np.allclose(kinks, -corners[::-1]):
+        return (f"{_you(shape)}: mirrored. hint: wrong sign of the biases: unit j switches where W1[j] x + b1[j] = 0, "
+                f"at x = -b1[j] / W1[j], so a corner at x = 1 with W1[j] = 1 needs b1[j] = -1")
+    far_left, far_right = f(np.array([-1e6, 1e6]))
+    inside = all(np.any(np.isclose(k, corners)) for k in kinks)
+    if inside and np.isclose(slope_left, 0) and np.isclose(far_left, 0, atol=1e-9) and not (np.isclose(slope_right, 0) and np.isclose(far_right, 0)):
+        return (f"{_you(shape)}, value {_fmt(far_right)} at x = 1e6: the bump never returns to 0. hint: after "
+                f"the peak the output weights must bring the slope back to 0: a negative lobe, the middle unit's "
+                f"output weight -2 times the others' (1, -2, 1), and a third unit that switches on at x = 3")
+    if kinks.shape == corners.shape and np.allclose(kinks, corners):
+        peak = float(f(np.array([2.0]))[0])
+        if np.allclose(f(GRID), peak * linear_collapse.bump(GRID), rtol=1e-6, atol=1e-9):
+            return (f"hint: the shape is right but the peak at x = 2 is {_fmt(peak)}, not 1: the slope up to the "
+                    f"peak is W2[0] * W1[0]; scale the output weights W2")
+        values = f(GRID) - linear_collapse.bump(GRID)
+        if np.allclose(values, values[0], atol=1e-9):
+            return (f"hint: the shape is right but the whole network is shifted by {_fmt(values[0])}, even far "
+                    f"from the bump: b2 must be 0")
+    if kinks.size >= 2 and np.isclose(slope_left, 0) and np.isclose(slope_right, 0) \
+            and np.isclose(far_left, 0, atol=1e-9) and np.isclose(far_right, 0, atol=1e-9):
+        return (f"hint: a bump, but over [{_fmt(kinks[0])}, {_fmt(kinks[-1])}] with corners at x = "
+                f"{_positions(kinks)}: {target}, so the units switch at 1, 2 and 3 (b1[j] = -c for a corner at c "
+                f"with W1[j] = 1)")
+    return f"{_you(shape)}; {target}"
+
+
+def abs_network(learner):
+    """Check ``abs_network() -> (W1, b1, W2, b2)``: the network ``W2 relu(W1 x + b1) + b2`` is ``|x|``."""
+    return _check_by_hand("abs_network", learner, np.abs, _abs_hint)
+
+
+def bump_network(learner):
+    """Check ``bump_network() -> (W1, b1, W2, b2)``: the network is the bump 0 for x <= 1 and x >= 3, 1 at x = 2,
+    straight between."""
+    return _check_by_hand("bump_network", learner, linear_collapse.bump, _bump_hint)
 
 
 def _relu_net(rng, n, zero_input=(), zero_output=(), shared=None):

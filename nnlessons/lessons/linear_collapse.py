@@ -293,6 +293,18 @@ def layer_gradient_norms(net, X, Y):
 
 
 # -------------------------------------------------------------- ReLU kinks
+def _one_hidden_layer(W1, b1, W2):
+    """``W1`` ``(n, 1)``, ``b1`` ``(n, 1)``, ``W2`` ``(1, n)`` of a one-input, one-output network, as float arrays."""
+    W1 = as_float_array(W1, "W1")
+    check_shape(W1, "W1", (None, 1))
+    n = W1.shape[0]
+    b1 = as_float_array(b1, "b1")
+    check_shape(b1, "b1", (n, 1))
+    W2 = as_float_array(W2, "W2")
+    check_shape(W2, "W2", (1, n))
+    return W1, b1, W2
+
+
 def relu_kinks(W1, b1, W2):
     """Where the slope of ``f(x) = W2 relu(W1 x + b1) + b2`` changes: sorted positions ``(k,)``.
 
@@ -303,13 +315,7 @@ def relu_kinks(W1, b1, W2):
     switching point make one kink there (none if their jumps cancel). So
     ``k <= n``: ``f`` is made of at most ``n + 1`` straight pieces.
     """
-    W1 = as_float_array(W1, "W1")
-    check_shape(W1, "W1", (None, 1))
-    n = W1.shape[0]
-    b1 = as_float_array(b1, "b1")
-    check_shape(b1, "b1", (n, 1))
-    W2 = as_float_array(W2, "W2")
-    check_shape(W2, "W2", (1, n))
+    W1, b1, W2 = _one_hidden_layer(W1, b1, W2)
     w, c, v = W1[:, 0], b1[:, 0], W2[0]
     on = (w != 0) & (v != 0)
     points = -c[on] / w[on]
@@ -353,3 +359,52 @@ def numerical_kinks(x, y, tol=1e-8):
         return np.empty(0)
     groups = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
     return np.array([x[g + 1].mean() for g in groups])
+
+
+# ------------------------------------------------ ReLU units set by hand
+def relu_network_1d(x, W1, b1, W2, b2):
+    """``f(x) = W2 relu(W1 x + b1) + b2`` for a 1-D array of inputs ``x`` ``(k,)``: values ``(k,)``.
+
+    One input, ``n`` hidden ReLU units, one output: ``W1`` and ``b1`` ``(n, 1)``,
+    ``W2`` ``(1, n)``, ``b2`` ``(1, 1)`` (or a number).
+    """
+    x = as_float_array(x, "x", ndim=1)
+    W1, b1, W2 = _one_hidden_layer(W1, b1, W2)
+    b2 = as_float_array(b2, "b2")
+    if b2.size != 1 or b2.ndim > 2:
+        raise ValueError(f"b2 must be a number or of shape (1, 1), got shape {b2.shape}")
+    # the inputs as one row of columns: Z1 is (n, k)
+    return (W2 @ np.maximum(W1 @ x.reshape(1, -1) + b1, 0.0) + b2.reshape(1, 1))[0]
+
+
+def abs_parameters():
+    """Two ReLU units whose network computes ``|x| = relu(x) + relu(-x)``: ``(W1, b1, W2, b2)``."""
+    W1 = np.array([[1.0], [-1.0]])  # unit 1 is on for x > 0, unit 2 for x < 0
+    b1 = np.zeros((2, 1))  # both switch at x = 0
+    W2 = np.array([[1.0, 1.0]])  # slope +1 on the right, -1 * (+1) = -1 on the left
+    return W1, b1, W2, np.zeros((1, 1))
+
+
+def bump_parameters(left=1.0, right=3.0, height=1.0):
+    """Three ReLU units whose network is a triangular bump: ``(W1, b1, W2, b2)``.
+
+    0 for ``x <= left`` and ``x >= right``, ``height`` at the midpoint, straight
+    between. Unit ``j`` switches at a corner ``c_j`` (``W1 = 1``, ``b1 = -c_j``); the
+    slope ``s = height / (half the width)`` is switched on at ``left``, turned to
+    ``-s`` at the midpoint (output weight ``-2 s``) and back to 0 at ``right``.
+    """
+    if not (np.isfinite(left) and np.isfinite(right) and left < right):
+        raise ValueError(f"left and right must be finite numbers with left < right, got {left!r} and {right!r}")
+    mid = (left + right) / 2
+    s = height / (mid - left)
+    W1 = np.ones((3, 1))
+    b1 = -np.array([[left], [mid], [right]], dtype=np.float64)
+    W2 = np.array([[s, -2 * s, s]])
+    return W1, b1, W2, np.zeros((1, 1))
+
+
+def bump(x, left=1.0, right=3.0, height=1.0):
+    """The triangular bump of ``bump_parameters`` as a formula: ``height * max(0, 1 - |x - mid| / half)``."""
+    x = as_float_array(x, "x")
+    mid, half = (left + right) / 2, (right - left) / 2
+    return height * np.maximum(0.0, 1.0 - np.abs(x - mid) / half)
