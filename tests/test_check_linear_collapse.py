@@ -223,17 +223,17 @@ def test_hand_set_shapes_transposed_or_flat_are_named(capsys):
 def test_abs_network_names_the_usual_mistakes(capsys):
     # relu(x) - relu(-x) = x: the sign of the left unit's output weight
     assert_failed(check.abs_network, network([[1], [-1]], [[0], [0]], [[1, -1]], [[0]]), capsys,
-                  "at x = -1e+06, expected 1e+06, got -1e+06", "hint: your network computes the straight line x")
+                  "at x = -5, expected 5, got -5", "hint: your network computes the straight line x")
     # a bias that is not 0: the kink moves to x = 1
     assert_failed(check.abs_network, network([[1], [-1]], [[-1], [1]], [[1, 1]], [[0]]), capsys,
                   "your network bends at x = 1, with slope -1 on the far left and 1 on the far right",
                   "a bias that is not 0 puts the kink in the wrong place")
     assert_failed(check.abs_network, network([[1]], [[0]], [[1]], [[0]]), capsys,
-                  "at x = -1e+06, expected 1e+06, got 0", "hint: that is relu(x), flat for x < 0")
+                  "at x = -5, expected 5, got 0", "hint: that is relu(x), flat for x < 0")
     assert_failed(check.abs_network, network([[-1]], [[0]], [[1]], [[0]]), capsys,
                   "hint: that is relu(-x), flat for x > 0")
     assert_failed(check.abs_network, network([[1], [-1]], [[0], [0]], [[1, 1]], [[1]]), capsys,
-                  "at x = -1000, expected 1000, got 1001", "hint: the shape is right but the whole network is shifted by 1")
+                  "at x = -5, expected 5, got 6", "hint: the shape is right but the whole network is shifted by 1")
     assert_failed(check.abs_network, network([[2], [-2]], [[0], [0]], [[1, 1]], [[0]]), capsys,
                   "with slope -2 on the far left and 2 on the far right; |x| has slope -1 for x < 0 and +1",
                   "mind the sign and size of the output weights W2")
@@ -256,7 +256,7 @@ def test_bump_network_names_the_usual_mistakes(capsys):
     assert_failed(check.bump_network, network([[1], [1], [1]], [[0], [-2], [-4]], [[0.5, -1, 0.5]], [[0]]), capsys,
                   "hint: a bump, but over [0, 4] with corners at x = 0, 2, 4")
     assert_failed(check.bump_network, network([[1], [1], [1]], [[-1], [-2], [-3]], [[1, -2, 1]], [[0.5]]), capsys,
-                  "at x = -1e+06, expected 0, got 0.5", "hint: the shape is right but the whole network is shifted by 0.5")
+                  "at x = -5, expected 0, got 0.5", "hint: the shape is right but the whole network is shifted by 0.5")
 
 
 def test_bump_network_is_checked_far_outside_the_bump(capsys):

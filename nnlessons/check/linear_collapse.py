@@ -187,7 +187,8 @@ def _check_by_hand(name, learner, target, hint):
         return _report(name, True, f"your network of {n} ReLU unit{'s' * (n != 1)} bends at x = "
                                    f"{_positions(shape[0])} and matches the target at all {GRID.size} points "
                                    f"from -1e6 to 1e6")
-    i = int(np.flatnonzero(bad)[0])
+    # the first wrong point from the left on [-5, 5], where a learner can check it by hand; else the nearest far one
+    i = int(min(np.flatnonzero(bad), key=lambda k: (abs(GRID[k]) > 5, abs(GRID[k]) if abs(GRID[k]) > 5 else GRID[k])))
     line = f"at x = {_fmt(GRID[i])}, expected {_fmt(expected[i])}, got {_fmt(got[i])}"
     why = hint(params, shape)
     return _report(name, False, f"{line} ({why})")
