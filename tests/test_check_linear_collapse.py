@@ -198,7 +198,8 @@ def test_hand_set_networks_pass_in_every_plausible_form(capsys):
 def test_hand_set_stub_none_and_wrong_forms(checker, capsys):
     assert_not_implemented(checker, capsys)
     assert_failed(checker, lambda: None, capsys, "your function returned None (is a `return` missing?)")
-    assert_failed(checker, lambda: nb_abs_network()[:3], capsys, "expected the 4 values W1, b1, W2, b2, got a tuple of 3")
+    assert_failed(checker, lambda: nb_abs_network()[:3], capsys,
+                  "expected the 4 values W1, b1, W2, b2, got a tuple of 3")
     assert_failed(checker, nb_abs_network(), capsys, "expected a function, got a tuple of 4 values")
     assert_failed(checker, lambda: ("1", 0, 1, 0), capsys, "W1: expected numbers, got a str")
 
@@ -216,6 +217,9 @@ def test_hand_set_shapes_transposed_or_flat_are_named(capsys):
                   capsys, "W2 must have shape (1, 3)", "(transposed?)")
     assert_failed(check.abs_network, network([[1], [-1]], [[0], [0]], [[1, 1]], [[0], [0]]), capsys,
                   "b2 must be one number (shape (1, 1)), got shape (2, 1)")
+    assert_failed(check.abs_network, network(np.ones((101, 1)), np.zeros((101, 1)), np.ones((1, 101)), [[0]]), capsys,
+                  "W1 has 101 rows, one per hidden unit: two or three units are enough here",
+                  "(the checker takes at most 100)")
     assert_failed(check.abs_network, network([[1], [np.nan]], [[0], [0]], [[1, 1]], [[0]]), capsys,
                   "W1 holds nan: every parameter must be a finite number")
 

@@ -96,6 +96,8 @@ def _collapse_slip(learner, cases):
 #: and far out on both sides, where a lobe that never returns to 0 has grown large
 GRID = np.unique(np.concatenate([np.linspace(-5.0, 5.0, 1001), [-1e6, -1e3, -100.0, -10.0, 10.0, 100.0, 1e3, 1e6]]))
 _NAMES = ("W1", "b1", "W2", "b2")
+#: the most hidden units a hand-set network may have (the grid's work grows with them)
+MAX_UNITS = 100
 
 
 class _Wrong(Exception):
@@ -135,6 +137,9 @@ def _hand_set(out, what):
     if W1.ndim != 2 or W1.shape[1] != 1 or n == 0:
         raise _Wrong(f"W1 must have shape (n, 1), one row per hidden unit and one column for the input x, "
                      f"got shape {W1.shape}" + (" (a column: np.array([[1.0], [-1.0]]))" if W1.ndim == 1 else ""))
+    if n > MAX_UNITS:
+        raise _Wrong(f"W1 has {n} rows, one per hidden unit: two or three units are enough here "
+                     f"(the checker takes at most {MAX_UNITS})")
     for name, arr, shape in (("b1", b1, (n, 1)), ("W2", W2, (1, n))):
         if arr.shape != shape:
             hint = " (transposed?)" if arr.shape == shape[::-1] else (
@@ -234,7 +239,9 @@ def _bump_hint(params, shape):
                 f"at x = -b1[j] / W1[j], so a corner at x = 1 with W1[j] = 1 needs b1[j] = -1")
     far_left, far_right = f(np.array([-1e6, 1e6]))
     inside = all(np.any(np.isclose(k, corners)) for k in kinks)
-    if inside and np.isclose(slope_left, 0) and np.isclose(far_left, 0, atol=1e-9) and not (np.isclose(slope_right, 0) and np.isclose(far_right, 0)):
+    starts_flat = np.isclose(slope_left, 0) and np.isclose(far_left, 0, atol=1e-9)
+    ends_flat = np.isclose(slope_right, 0) and np.isclose(far_right, 0, atol=1e-9)
+    if inside and starts_flat and not ends_flat:
         return (f"{_you(shape)}, value {_fmt(far_right)} at x = 1e6: the bump never returns to 0. hint: after "
                 f"the peak the output weights must bring the slope back to 0: a negative lobe, the middle unit's "
                 f"output weight -2 times the others' (1, -2, 1), and a third unit that switches on at x = 3")
@@ -247,8 +254,7 @@ def _bump_hint(params, shape):
         if np.allclose(values, values[0], atol=1e-9):
             return (f"hint: the shape is right but the whole network is shifted by {_fmt(values[0])}, even far "
                     f"from the bump: b2 must be 0")
-    if kinks.size >= 2 and np.isclose(slope_left, 0) and np.isclose(slope_right, 0) \
-            and np.isclose(far_left, 0, atol=1e-9) and np.isclose(far_right, 0, atol=1e-9):
+    if kinks.size >= 2 and starts_flat and ends_flat:
         return (f"hint: a bump, but over [{_fmt(kinks[0])}, {_fmt(kinks[-1])}] with corners at x = "
                 f"{_positions(kinks)}: {target}, so the units switch at 1, 2 and 3 (b1[j] = -c for a corner at c "
                 f"with W1[j] = 1)")
