@@ -14,6 +14,11 @@ is also written out neuron by neuron, with one named number per weight:
 ``"w2_12"`` is the weight from neuron 2 of layer 1 into neuron 1 of layer 2,
 the entry ``W2[0, 1]`` of the matrix form; ``"b2_1"`` is that neuron's bias.
 
+One hidden layer of ReLU units with one input and one output is a broken line:
+``relu_kinks`` finds where it bends, ``relu_network_1d`` evaluates it, and
+``abs_parameters`` / ``bump_parameters`` are weights set by hand for ``|x|`` and
+a triangular bump (the answers to the notebook's exercises 2 and 3).
+
 Shapes follow the package: ``W_l`` ``(n_l, n_(l-1))``, ``b_l`` ``(n_l, 1)``,
 inputs as columns ``X`` ``(n_0, m)``.
 """
