@@ -14,12 +14,13 @@ cost enters only in ``dW`` and ``db``.
 Contents
 --------
 * warm-ups: ``h(x) = (5x + 3)^2``, ``f(x, y) = x^2 y`` and their derivatives;
-  one-sided and central differences and their errors;
+  one-sided and central differences and their errors, printed as orders of magnitude;
 * the cost landscape of one linear neuron and a gradient-descent path on it;
 * a chain of single sigmoid neurons, ``a_l = sigmoid(w_l a_(l-1) + b_l)``, and its
   computational graph with the forward values and the backward gradients;
 * the network X -> (linear, ReLU) -> (linear, ReLU) -> (linear, sigmoid): every
-  intermediate gradient of a backward pass checked by central differences;
+  intermediate gradient of a backward pass checked by central differences, and a
+  picture of one layer's backward products as blocks of their shapes;
 * a two-layer ReLU/sigmoid network with squared error, with the correct
   backward pass and the mistaken one that uses ``R'(z2)`` in the first layer;
 * softmax with categorical cross-entropy: ``dZ`` through the Jacobian;
