@@ -510,3 +510,57 @@ def test_plot_moons_boundary_without_a_boundary_does_not_warn(trained_moons):
         values = bp.plot_moons_boundary(ax, constant, X_te, y_te, bp.moons_bayes_grid(X_tr, n=20))
     assert np.all(values > 0.5)
     plt.close(fig)
+
+
+def test_plot_moons_boundary_names_another_reference_and_draws_it_in_its_colour(trained_moons):
+    X_tr, X_te, y_tr, y_te = bp.moons_split(0)
+    xx, yy, _ = bp.moons_bayes_grid(X_tr, n=20)
+    other = trained_moons(np.stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    fig, ax = plt.subplots()
+    bp.plot_moons_boundary(ax, trained_moons, X_te, y_te, (xx, yy, other), legend=True, label="mine",
+                           reference="theirs", reference_colour="#E69F00")
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[:2] == ["mine", "theirs"]
+    assert matplotlib.colors.same_color(ax.get_legend().get_lines()[1].get_color(), "#E69F00")
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ the shapes picture
+def test_backward_shapes_of_one_layer():
+    s = bp.backward_shapes(3, 4, 6)
+    assert s == {"dZ": (3, 6), "A_prev": (4, 6), "A_prev.T": (6, 4), "dW": (3, 4), "db": (3, 1),
+                 "W": (3, 4), "W.T": (4, 3), "dA_prev": (4, 6)}
+    assert s["dW"] == s["W"]                              # every gradient has its parameter's shape
+    for bad in [0, 2.0, True]:
+        with pytest.raises(ValueError, match="m must be a positive int"):
+            bp.backward_shapes(3, 4, bad)
+
+
+def test_draw_backward_shapes_draws_one_cell_per_entry_and_labels_the_shapes():
+    fig, ax = plt.subplots()
+    shapes = bp.draw_backward_shapes(ax, 3, 4, 6, layer=2)
+    assert shapes == bp.backward_shapes(3, 4, 6)
+    blocks = [p for p in ax.patches]
+    # dZ three times, A^T, dW, db, W^T, dA: their areas are their numbers of entries
+    assert sorted(p.get_width() * p.get_height() for p in blocks) == sorted(
+        [18, 24, 12, 18, 3, 12, 18, 24])
+    texts = [t.get_text() for t in ax.texts]
+    for label in ["$(n_2, m)$ = (3, 6)", "$(m, n_1)$ = (6, 4)", "$(n_2, n_1)$ = (3, 4)", "$(n_2, 1)$ = (3, 1)",
+                  "$(n_1, n_2)$ = (4, 3)", "$(n_1, m)$ = (4, 6)"]:
+        assert label in texts
+    plt.close(fig)
+    # two sizes alike: numbers only, since a symbol would be ambiguous
+    fig, ax = plt.subplots()
+    bp.draw_backward_shapes(ax, 3, 3, 5, layer=1)
+    assert "(3, 5)" in [t.get_text() for t in ax.texts]
+    plt.close(fig)
+
+
+def test_order_of_magnitude():
+    assert bp.order_of_magnitude(1.75e-11) == "1e-11"
+    assert bp.order_of_magnitude(-2.9e-11) == "1e-11"
+    assert bp.order_of_magnitude(4e-5) == "1e-4"
+    assert bp.order_of_magnitude(np.float64(1.0)) == "1e0"
+    for bad in [0.0, np.nan, "1e-3"]:
+        with pytest.raises(ValueError, match="x must be a finite non-zero number"):
+            bp.order_of_magnitude(bad)

@@ -14,12 +14,13 @@ cost enters only in ``dW`` and ``db``.
 Contents
 --------
 * warm-ups: ``h(x) = (5x + 3)^2``, ``f(x, y) = x^2 y`` and their derivatives;
-  one-sided and central differences and their errors;
+  one-sided and central differences and their errors, printed as orders of magnitude;
 * the cost landscape of one linear neuron and a gradient-descent path on it;
 * a chain of single sigmoid neurons, ``a_l = sigmoid(w_l a_(l-1) + b_l)``, and its
   computational graph with the forward values and the backward gradients;
 * the network X -> (linear, ReLU) -> (linear, ReLU) -> (linear, sigmoid): every
-  intermediate gradient of a backward pass checked by central differences;
+  intermediate gradient of a backward pass checked by central differences, and a
+  picture of one layer's backward products as blocks of their shapes;
 * a two-layer ReLU/sigmoid network with squared error, with the correct
   backward pass and the mistaken one that uses ``R'(z2)`` in the first layer;
 * softmax with categorical cross-entropy: ``dZ`` through the Jacobian;
@@ -113,6 +114,14 @@ def verdict(error):
     if error > 1e-3:
         return "relative error > 1e-3 (wrong)"
     return "relative error between 1e-7 and 1e-3 (suspicious)"
+
+
+def order_of_magnitude(x):
+    """The power of ten nearest to ``|x|`` on a log scale, as ``"1e-11"``: for round-off-sized
+    numbers whose digits vary between machines but whose size does not."""
+    if not isinstance(x, (int, float, np.floating)) or not np.isfinite(x) or x == 0:
+        raise ValueError(f"x must be a finite non-zero number, got {x!r}")
+    return f"1e{int(np.round(np.log10(abs(float(x)))))}"
 
 
 # --------------------------------------------------------------------------
@@ -373,6 +382,110 @@ def check_three_layer_backward(backward, params, cache, Y, eps=1e-6):
 # --------------------------------------------------------------------------
 
 
+def backward_shapes(n_out, n_in, m):
+    """The shapes of one dense layer's backward pass, ``W`` ``(n_out, n_in)`` on ``m`` examples.
+
+    Returns a dict ``name -> (rows, columns)`` for ``dZ``, ``A_prev``, ``A_prev.T``, ``dW``
+    (``dZ @ A_prev.T``), ``db``, ``W``, ``W.T`` and ``dA_prev`` (``W.T @ dZ``), each product's shape
+    taken from numpy itself, so that a wrong transpose would raise here.
+    """
+    for value, name in [(n_out, "n_out"), (n_in, "n_in"), (m, "m")]:
+        check_int(value, name, minimum=1)
+    dZ, A_prev, W = np.zeros((n_out, m)), np.zeros((n_in, m)), np.zeros((n_out, n_in))
+    return {"dZ": dZ.shape, "A_prev": A_prev.shape, "A_prev.T": A_prev.T.shape, "dW": (dZ @ A_prev.T).shape,
+            "db": dZ.sum(axis=1, keepdims=True).shape, "W": W.shape, "W.T": W.T.shape, "dA_prev": (W.T @ dZ).shape}
+
+
+#: fills of the shapes picture: forward values, gradients; the summed dimension's edge
+SHAPE_FORWARD, SHAPE_GRADIENT, SHAPE_SUMMED = "#c6dbef", "#fdd0a2", "#CC3311"
+
+
+def _block(ax, x, top, rows, cols, name, fill, summed_edge=None, dims=None):
+    """One matrix as a ``rows`` x ``cols`` grid of unit cells with its top-left corner at ``(x, top)``;
+    ``summed_edge`` ``"top"`` or ``"left"`` draws that edge thick, as the dimension a product sums over."""
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((x, top - rows), cols, rows, facecolor=fill, edgecolor="0.35", lw=1.2))
+    for c in range(1, cols):
+        ax.plot([x + c, x + c], [top - rows, top], color="0.6", lw=0.5)
+    for r in range(1, rows):
+        ax.plot([x, x + cols], [top - r, top - r], color="0.6", lw=0.5)
+    if summed_edge == "top":
+        ax.plot([x, x + cols], [top, top], color=SHAPE_SUMMED, lw=4, solid_capstyle="butt")
+    elif summed_edge == "left":
+        ax.plot([x, x], [top - rows, top], color=SHAPE_SUMMED, lw=4, solid_capstyle="butt")
+    ax.text(x + cols / 2, top - rows / 2, name, ha="center", va="center", fontsize=12,
+            bbox={"facecolor": "w", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+    size = f"({rows}, {cols})" if dims is None else f"$({dims[rows]}, {dims[cols]})$ = ({rows}, {cols})"
+    ax.text(x + cols / 2, top - rows - 0.35, size, ha="center", va="top", fontsize=10)
+    return x + cols
+
+
+def draw_backward_shapes(ax, n_out, n_in, m, layer):
+    """Draw layer ``layer``'s backward products as blocks of unit cells, for ``W`` ``(n_out, n_in)``
+    on ``m`` examples: ``dW = dZ A_prev^T / m``, ``db`` = row sums of ``dZ`` / m, ``dA_prev = W^T dZ``.
+    The edge of the dimension each product sums over is drawn thick in red. Returns ``backward_shapes``.
+    """
+    shapes = backward_shapes(n_out, n_in, m)
+    l, k = layer, layer - 1
+    sym = {"dZ": f"$dZ_{l}$", "A^T": f"$A_{k}^{{\\mathsf{{T}}}}$", "dW": f"$dW_{l}$", "db": f"$db_{l}$",
+           "W^T": f"$W_{l}^{{\\mathsf{{T}}}}$", "dA": f"$dA_{k}$"}
+
+    dims = {n_out: f"n_{l}", n_in: f"n_{k}", m: "m", 1: "1"}
+    if len(dims) < 4:
+        dims = None                  # two sizes alike: a symbol would be ambiguous, print the numbers only
+
+    def block(*args):
+        return _block(ax, *args, dims=dims)
+
+    def op(x, y, text, width=1.6):
+        ax.text(x + width / 2, y, text, ha="center", va="center", fontsize=13)
+        return x + width
+
+    rows = [(0.0, f"$dW_{l} = dZ_{l}\\,A_{k}^{{\\mathsf{{T}}}} / m$: each entry sums over the m = {m} examples; "
+                  f"$A_{k}$ is stored $(n_{k}, m)$ = {shapes['A_prev']}, so it is transposed"),
+            (-(max(shapes['dZ'][0], shapes['A_prev.T'][0]) + 2.6),
+             f"$db_{l}$ = row sums of $dZ_{l}$ / m: the m = {m} columns are added up"),
+            ]
+    rows.append((rows[1][0] - (shapes["dZ"][0] + 2.6),
+                 f"$dA_{k} = W_{l}^{{\\mathsf{{T}}}} dZ_{l}$: each entry sums over the $n_{l}$ = {n_out} units "
+                 f"of layer {l}; $W_{l}$ is $(n_{l}, n_{k})$ = {shapes['W']}, so it is transposed"))
+    (top1, title1), (top2, title2), (top3, title3) = rows
+    for top, title in rows:
+        ax.text(0, top + 1.2, title, ha="left", va="center", fontsize=10.5)
+    # dW = dZ A^T / m
+    x = block(0, top1, *shapes["dZ"], sym["dZ"], SHAPE_GRADIENT, "top")
+    x = op(x, top1 - shapes["dZ"][0] / 2, "$\\times$")
+    x = block(x, top1, *shapes["A_prev.T"], sym["A^T"], SHAPE_FORWARD, "left")
+    x = op(x, top1 - shapes["dZ"][0] / 2, "$/\\, m\\; =$", 2.4)
+    block(x, top1, *shapes["dW"], sym["dW"], SHAPE_GRADIENT)
+    # db
+    x = block(0, top2, *shapes["dZ"], sym["dZ"], SHAPE_GRADIENT, "top")
+    x = op(x, top2 - shapes["dZ"][0] / 2, "row sums $/\\, m\\; =$", 5.2)
+    block(x, top2, *shapes["db"], sym["db"], SHAPE_GRADIENT)
+    # dA_prev = W^T dZ
+    x = block(0, top3, *shapes["W.T"], sym["W^T"], SHAPE_FORWARD, "top")
+    x = op(x, top3 - shapes["W.T"][0] / 2, "$\\times$")
+    x = block(x, top3, *shapes["dZ"], sym["dZ"], SHAPE_GRADIENT, "left")
+    x = op(x, top3 - shapes["W.T"][0] / 2, "$=$")
+    block(x, top3, *shapes["dA_prev"], sym["dA"], SHAPE_GRADIENT)
+    bottom = top3 - max(shapes["W.T"][0], shapes["dZ"][0]) - 1.2
+    ax.set_xlim(-0.3, max(2 * m + n_in + 5.5, 24))
+    ax.set_ylim(bottom, top1 + 2.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D
+
+    ax.legend(handles=[Patch(facecolor=SHAPE_FORWARD, edgecolor="0.35", label="forward value (from the cache)"),
+                       Patch(facecolor=SHAPE_GRADIENT, edgecolor="0.35", label="gradient"),
+                       Line2D([], [], color=SHAPE_SUMMED, lw=4, label="the dimension summed over")],
+              # beside the short middle row, where nothing else is drawn
+              loc="center left", bbox_to_anchor=(m + 7.5, top2 - shapes["dZ"][0] / 2), bbox_transform=ax.transData,
+              fontsize=10, frameon=False)
+    return shapes
+
+
 def two_layer_network(n_in, n_hidden, *, rng, bias_std=0.0):
     """A ``Network`` ``[n_in, n_hidden, 1]``: ReLU hidden layer, sigmoid output, cost (1/2m) sum (a - y)^2.
 
@@ -560,9 +673,11 @@ def moons_bayes_grid(X, n=100):
     return evaluate_on_grid(moons_bayes_probability, X, n=n)
 
 
-def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False):
+def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False, reference="Bayes",
+                        reference_colour="k", label="network"):
     """Shade where ``net`` predicts each class on ``grid`` (from ``moons_bayes_grid``), draw
-    its boundary (solid), the Bayes boundary (dashed) and the points ``X`` ``(2, m)``
+    its boundary (solid), the reference boundary of ``grid`` (dashed: the Bayes classifier's, or
+    any probabilities ``(xx, yy, p)`` on the grid, named ``reference``) and the points ``X`` ``(2, m)``
     with labels ``y``; ``legend`` names them in words, to the right of ``ax``. Returns the network's probabilities
     on the grid ``(n, n)``."""
     xx, yy, bayes = grid
@@ -571,7 +686,9 @@ def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False):
     ax.contourf(xx, yy, p, levels=[0.0, 0.5, 1.0], colors=["#c6dbef", "#fcbba1"])
     if p.min() < 0.5 < p.max():
         ax.contour(xx, yy, p, levels=[0.5], colors="k", linewidths=1.2)
-    ax.contour(xx, yy, bayes, levels=[0.5], colors="k", linewidths=1, linestyles="--")
+    # a coloured reference is drawn thicker, so that it shows where it lies on the network's line
+    ax.contour(xx, yy, bayes, levels=[0.5], colors=reference_colour, linestyles="--",
+               linewidths=1 if reference_colour == "k" else 2.2)
     colours = np.where(np.asarray(y) == 1, "#cb181d", "#2171b5")
     ax.scatter(X[0], X[1], c=colours, s=12, edgecolors="w", linewidths=0.4)
     ax.set_xlabel("$x_1$")
@@ -582,11 +699,12 @@ def plot_moons_boundary(ax, net, X, y, grid, title=None, legend=False):
         from matplotlib.lines import Line2D
 
         dot = {"marker": "o", "linestyle": "", "markeredgecolor": "w", "markersize": 5}
-        ax.legend(handles=[Line2D([], [], color="k", lw=1.2, label="network"),
-                           Line2D([], [], color="k", lw=1, ls="--", label="Bayes"),
+        ax.legend(handles=[Line2D([], [], color="k", lw=1.2, label=label),
+                           Line2D([], [], color=reference_colour, lw=1 if reference_colour == "k" else 2.2,
+                                  ls="--", label=reference),
                            Line2D([], [], color="#2171b5", label="class 0", **dot),
                            Line2D([], [], color="#cb181d", label="class 1", **dot)],
-                  title="boundary, points", title_fontsize=8, fontsize=8, handlelength=1.6, borderpad=0.3,
+                  title="boundary, points", title_fontsize=10, fontsize=10, handlelength=1.6, borderpad=0.3,
                   # outside, to the right: inside it hid points or the boundary itself
                   loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return p
