@@ -197,7 +197,7 @@ def colour_regions(regions):
     regions = np.asarray(regions)
     pairs = np.concatenate([np.stack([regions[:, :-1].ravel(), regions[:, 1:].ravel()]),
                             np.stack([regions[:-1].ravel(), regions[1:].ravel()])], axis=1)
-    pairs = pairs[:, pairs[0] != pairs[1]]
+    pairs = np.unique(pairs[:, pairs[0] != pairs[1]], axis=1)
     k = int(regions.max()) + 1
     neighbours = [set() for _ in range(k)]
     for a, b in pairs.T:
@@ -214,7 +214,7 @@ def colour_regions(regions):
     for r in reversed(order):
         used = {colour[q] for q in neighbours[r] if q in colour}
         colour[r] = next(c for c in range(k + 1) if c not in used)
-    return np.vectorize(colour.get)(regions)
+    return np.array([colour[r] for r in range(k)])[regions]
 
 
 #: light, colour-blind-safe fills for the pieces (Paul Tol's "light" scheme), dark lines stay visible on them
