@@ -313,6 +313,22 @@ def test_square_network_wrong_answers_are_named(fn, fragments, capsys):
     assert_failed(check.square_network, fn, capsys, *fragments)
 
 
+def test_square_network_one_hidden_unit_has_a_column_bias(capsys):
+    """With n_1 = 1, b1 of shape (1, 1) is the column: the verdict is about the boundary, not the shape."""
+    line = assert_failed(check.square_network, lambda r: ([[1.0, 0.0]], [[-r]], [[-1.0]], [[0.1 * r]]), capsys,
+                         "r = 1,", "classified right")
+    assert "shape" not in line
+
+
+def test_square_network_names_the_flipped_unit_by_its_own_number(capsys):
+    def one_flipped(r):  # unit 2 has no weights (no line); unit 4's bias has the wrong sign
+        W1 = np.array([[1.0, 0.0], [0.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+        b1 = np.array([[-r], [0.0], [-r], [r], [-r]])
+        return W1, b1, -np.ones((1, 5)), np.array([[r / 10]])
+
+    assert_failed(check.square_network, one_flipped, capsys, "hint: hidden unit 4: the line lies on a side")
+
+
 def test_square_network_a_diamond_fails_at_the_corners(capsys):
     def diamond(r):  # r - |x1| - |x2| > 0: the square's corners cut off
         W1 = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])

@@ -188,7 +188,7 @@ def _as_parameters(answer):
         return None, (f"W1 has shape {W1.shape}, transposed: W1 is (n_1, 2), one row per hidden unit "
                       f"and one column per input x1, x2")
     n = W1.shape[0]
-    if b1.shape == (n,) or b1.shape == (1, n):
+    if b1.shape != (n, 1) and b1.shape in ((n,), (1, n)):
         return None, (f"b1 has shape {b1.shape}: make it the column ({n}, 1), one bias per hidden unit, so that "
                       "numpy adds bias j to unit j for every example")
     if b1.shape != (n, 1):
@@ -218,7 +218,7 @@ def _square_hint(params, r, X, y, predicted):
     lines = norms > 0
     distance = np.abs(b1[lines, 0]) / norms[lines]  # each unit's line w x + b = 0 from the centre
     near = np.abs(distance - r) <= _fw.SQUARE_BAND * r
-    flipped = [j + 1 for j, (d, on) in enumerate(zip(near, z1_centre[lines] > 0)) if d and on]
+    flipped = [j + 1 for j, d, on in zip(np.flatnonzero(lines), near, z1_centre[lines] > 0) if d and on]
     if flipped:
         units = f"hidden unit{'s' * (len(flipped) > 1)} {', '.join(map(str, flipped))}"
         return (f"{units}: the line lies on a side of the square, but the unit is on at the centre; "
