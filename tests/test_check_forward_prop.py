@@ -8,10 +8,9 @@ import pytest
 import nnlessons as nl
 from nnlessons import check
 from nnlessons.check import forward_prop as checks
-from nnlessons.layers import dense_forward as package_dense_forward
 from nnlessons.lessons import forward_prop as fw
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import assert_failed, assert_passed, assert_raised
+from verdicts import assert_failed, assert_passed, assert_raised, stub
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
 # The package's references serve as answers here; test_check_reference.py tests their refusal.
@@ -19,13 +18,15 @@ pytestmark = pytest.mark.usefixtures("package_answers_allowed")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04_forward_prop.ipynb"
-CHECKERS = [check.dense_forward, check.forward]
+CHECKERS = [check.forward, check.square_network]
+#: the grid points the square checker judges over its three squares (81 x 81 each, without the band)
+GRID_POINTS = sum(fw.square_grid(r, 81)[1].size for r in (1.0, 0.5, 2.5))
 G = {"identity": nl.activations.identity, "relu": nl.relu, "tanh": nl.tanh, "sigmoid": nl.sigmoid,
      "softmax": nl.softmax}
 
 
 def test_exercises_in_notebook_order_and_reachable_from_check():
-    assert checks.EXERCISES == ("dense_forward", "forward") == tuple(checks.__all__)
+    assert checks.EXERCISES == ("forward", "square_network") == tuple(checks.__all__)
     for name in checks.EXERCISES:
         assert getattr(check, name) is getattr(checks, name)
 
@@ -35,8 +36,10 @@ def test_the_notebooks_solutions_pass(capsys):
     sources = exercise_sources(NOTEBOOK)
     assert [s.rstrip().splitlines()[-1] for s in sources] == [f"check.{n}({n})" for n in checks.EXERCISES]
     run_cells(sources, NOTEBOOK)
-    assert capsys.readouterr().out.splitlines() == [f"PASSED  {c.__name__}: all {n} cases match the reference"
-                                                    for c, n in zip(CHECKERS, (4, 6))]
+    assert capsys.readouterr().out.splitlines() == [
+        "PASSED  forward: all 6 cases match the reference",
+        f"PASSED  square_network: all 600 data points and {GRID_POINTS} grid points of the squares r = 1, 0.5, 2.5 "
+        "are classified right"]
 
 
 def test_the_handout_reports_not_implemented(capsys):
@@ -44,51 +47,6 @@ def test_the_handout_reports_not_implemented(capsys):
     assert [blocks for _, blocks in students] == [1, 1]
     run_cells([student for student, _ in students], NOTEBOOK)
     assert capsys.readouterr().out.splitlines() == [f"FAILED  {c.__name__}: not implemented yet" for c in CHECKERS]
-
-
-# -------------------------------------------------------------- dense_forward
-@pytest.mark.parametrize("fn", [
-    lambda A, W, b: package_dense_forward(A, W, b)[0],
-    lambda A, W, b: np.dot(W, A) + b,
-    lambda A, W, b: (A.T @ W.T + b.T).T,                          # the rows layout, transposed back
-    lambda A, W, b: (W @ A + b).tolist(),
-])
-def test_dense_forward_right_answers(fn, capsys):
-    assert_passed(check.dense_forward, fn, capsys, "all 4 cases match the reference")
-
-
-@pytest.mark.parametrize("fn, fragments", [
-    (lambda A, W, b: W @ A, ["wrong value", "hint: the bias is missing"]),
-    (lambda A, W, b: W @ A - b, ["hint: the bias has the wrong sign"]),
-    (lambda A, W, b: A.T @ W.T + b.T, ["on a layer of 3 neurons on 3 inputs, 3 examples: wrong value",
-                                       "hint: that is Z transposed, the rows layout"]),
-    (lambda A, W, b: W.T @ A + b, ["wrong value", "hint: W is transposed"]),
-    (lambda A, W, b: W @ A + b.ravel(), ["wrong value", "hint: the bias was added as a flat (n_out,) vector"]),
-    (lambda A, W, b: W @ A + b.sum(), ["wrong value"]),
-    (lambda A, W, b: (W @ A + b)[:, :1], ["wrong shape, expected (3, 3), got (3, 1)"]),
-    (lambda A, W, b: None, ["returned None"]),
-])
-def test_dense_forward_wrong_answers(fn, fragments, capsys):
-    assert_failed(check.dense_forward, fn, capsys, *fragments)
-
-
-def test_dense_forward_first_case_is_square():
-    """A transposed W or a flat bias gives numbers on the first case, so the slip is named, not a numpy error."""
-    (_, (A, W, b)), = nl.check.random_cases(lambda rng, i: checks._layer_args(rng, 3, 3, 3), ["x"], seed=4)
-    assert W.shape[0] == W.shape[1] == A.shape[1]
-
-
-def test_dense_forward_an_unnamed_shape_error_raises_with_its_own_error(capsys):
-    assert_raised(check.dense_forward, lambda A, W, b: W @ np.vstack([A, A]) + b, capsys, ValueError, "matmul")
-
-
-def test_dense_forward_in_place(capsys):
-    def in_place(A, W, b):
-        A *= 1.0
-        A += 1.0
-        return W @ (A - 1.0) + b
-
-    assert_failed(check.dense_forward, in_place, capsys, "modified its input A_prev in place")
 
 
 # -------------------------------------------------------------------- forward
@@ -173,15 +131,6 @@ def test_forward_learners_exception_is_reported_then_raised(capsys):
 
 
 # -- a learner's slips beyond the classic ones ---------------------------------
-
-@pytest.mark.parametrize("wrong, fragment", [
-    (lambda A_prev, W, b: A_prev @ W + b, "hint: the product runs the wrong way"),
-    (lambda A_prev, W, b: W * A_prev + b, "hint: * multiplies entry by entry"),
-    (lambda A_prev, W, b: nl.relu(W @ A_prev + b), "hint: dense_forward returns Z, before any activation"),
-])
-def test_dense_forward_names_more_slips(wrong, fragment, capsys):
-    assert_failed(check.dense_forward, wrong, capsys, fragment)
-
 
 ACTIVATIONS = {"relu": nl.relu, "tanh": nl.tanh, "sigmoid": nl.sigmoid, "softmax": nl.softmax}
 
@@ -280,3 +229,126 @@ def test_forward_using_the_first_activation_everywhere_is_named(capsys):
 def test_forward_right_loop_passes_the_uneven_networks(capsys):
     assert_passed(check.forward, _loop_forward(lambda A, W, b: W @ A + b), capsys,
                   "all 6 cases match the reference")
+
+
+# ------------------------------------------------------------- square_network
+def square(r, *, W1_scale=1.0, b1_sign=-1.0, W2_scale=1.0, b2=None, flip_output=False):
+    """A learner's square network; each keyword is one decision, the defaults a right one."""
+    W1 = W1_scale * np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    b1 = b1_sign * r * W1_scale * np.ones((4, 1))
+    W2 = -W2_scale * np.ones((1, 4))
+    b2 = np.array([[r / 10 if b2 is None else b2]])
+    return (W1, b1, -W2, -b2) if flip_output else (W1, b1, W2, b2)
+
+
+def eight_units(r):
+    """Another right design: 8 units, two per side (a steeper wall), weights scaled by 1/r, b2 a plain number."""
+    W1 = np.repeat(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) / r, 2, axis=0)
+    return W1.tolist(), [[-1.0]] * 8, [[-5.0] * 8], 1.0
+
+
+def inward_units(r):
+    """Another right design, float32: every unit on at the centre (its line on a side, b1 = +r), so inside
+    z2 = b2 - 4r, and beyond a side z2 falls as in the solution."""
+    W1 = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], dtype=np.float32)
+    b1 = np.full((4, 1), r, dtype=np.float32)
+    return W1, b1, -np.ones((1, 4), dtype=np.float32), np.array([[4.1 * r]], dtype=np.float32)
+
+
+@pytest.mark.parametrize("fn", [
+    fw.square_network,
+    square,
+    lambda r: square(r, W1_scale=3.0),                 # steeper units, the same lines
+    lambda r: square(r, W2_scale=2.0),                 # the boundary nearer the edge
+    lambda r: tuple(np.asarray(p, dtype=np.float32) for p in square(r)),
+    lambda r: [p.tolist() for p in square(r)],         # lists, a list of the four
+    eight_units,
+    inward_units,
+])
+def test_square_network_right_answers(fn, capsys):
+    assert_passed(check.square_network, fn, capsys,
+                  f"all 600 data points and {GRID_POINTS} grid points of the squares r = 1, 0.5, 2.5 are classified right")
+
+
+@pytest.mark.parametrize("fn, fragments", [
+    (lambda r: (square(r)[0].T, *square(r)[1:]), ["r = 1: W1 has shape (2, 4), transposed"]),
+    (lambda r: (square(r)[0], square(r)[1].ravel(), *square(r)[2:]), ["b1 has shape (4,): make it the column (4, 1)"]),
+    (lambda r: (*square(r)[:2], square(r)[2].T, square(r)[3]), ["W2 has shape (4, 1), transposed"]),
+    (lambda r: (*square(r)[:2], square(r)[2].ravel(), square(r)[3]), ["W2 must have shape (1, 4)", "got (4,)"]),
+    (lambda r: (*square(r)[:3], np.zeros((2, 1))), ["b2 must be one number"]),
+    (lambda r: square(r)[:3], ["return the four arrays W1, b1, W2, b2", "a tuple of 3 values"]),
+    (lambda r: (np.ones((3, 3)), *square(r)[1:]), ["W1 must have shape (n_1, 2)", "got (3, 3)"]),
+    (lambda r: (square(r)[0], np.ones((3, 1)), *square(r)[2:]), ["b1 must have shape (4, 1)"]),
+    (lambda r: (*square(r)[:3], np.array([[np.nan]])), ["b2 holds inf or nan"]),
+    (lambda r: ("W1", *square(r)[1:]), ["W1 must be an array of numbers"]),
+    (lambda r: None, ["a NoneType"]),
+])
+def test_square_network_wrong_forms_are_named(fn, fragments, capsys):
+    assert_failed(check.square_network, fn, capsys, *fragments)
+
+
+@pytest.mark.parametrize("fn, fragments", [
+    # the output bias: 0 or negative leaves z2 <= 0 (a = 0.5 or less) inside
+    (lambda r: square(r, b2=0.0), ["r = 1, 155 of 200 data points (77.5%)", "inside the square, it predicts class 0",
+                                   "hint: at the centre every hidden unit is off, so z2 = b2 = 0 there",
+                                   "b2 must be positive (a bias with the wrong sign?)"]),
+    (lambda r: square(r, b2=-0.1), ["z2 = b2 = -0.1 there"]),
+    # the hidden biases' sign: the lines in place, the units on inside
+    (lambda r: square(r, b1_sign=1.0), ["hidden units 1, 2, 3, 4: the line lies on a side of the square, but the unit "
+                                        "is on at the centre", "(a bias with the wrong sign?)"]),
+    # the output threshold on the wrong side
+    (lambda r: square(r, flip_output=True), ["0 of 200 data points (0.0%)", "hint: the classes are the wrong way round",
+                                             "change the signs of W2 and b2"]),
+    # the lines placed for r = 1 only
+    (lambda r: square(1.0, b2=r / 10), ["on the square of half-width r = 0.5",
+                                        "hint: the hidden units' lines lie at distance 1 from the centre",
+                                        "so b1 must change with r"]),
+    # the boundary too far out, or too far in
+    (lambda r: square(r, b2=0.5 * r), ["hint: all the errors are outside the square", "make b2 smaller"]),
+    (lambda r: square(r, b2=0.1), ["on the square of half-width r = 0.5",  # b2 fixed: too far out for r = 0.5
+                                                 "hint: all the errors are outside the square"]),
+    (lambda r: (*inward_units(r)[:3], np.array([[4 * r]])), ["r = 1,", "inside the square, it predicts class 0"]),
+])
+def test_square_network_wrong_answers_are_named(fn, fragments, capsys):
+    assert_failed(check.square_network, fn, capsys, *fragments)
+
+
+def test_square_network_one_hidden_unit_has_a_column_bias(capsys):
+    """With n_1 = 1, b1 of shape (1, 1) is the column: the verdict is about the boundary, not the shape."""
+    line = assert_failed(check.square_network, lambda r: ([[1.0, 0.0]], [[-r]], [[-1.0]], [[0.1 * r]]), capsys,
+                         "r = 1,", "classified right")
+    assert "shape" not in line
+
+
+def test_square_network_names_the_flipped_unit_by_its_own_number(capsys):
+    def one_flipped(r):  # unit 2 has no weights (no line); unit 4's bias has the wrong sign
+        W1 = np.array([[1.0, 0.0], [0.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+        b1 = np.array([[-r], [0.0], [-r], [r], [-r]])
+        return W1, b1, -np.ones((1, 5)), np.array([[r / 10]])
+
+    assert_failed(check.square_network, one_flipped, capsys, "hint: hidden unit 4: the line lies on a side")
+
+
+def test_square_network_a_diamond_fails_at_the_corners(capsys):
+    def diamond(r):  # r - |x1| - |x2| > 0: the square's corners cut off
+        W1 = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+        return W1, np.zeros((4, 1)), -np.ones((1, 4)), np.array([[r]])
+
+    line = assert_failed(check.square_network, diamond, capsys, "r = 1,", "inside the square, it predicts class 0")
+    assert "(-0.85, -0.85)" in line
+
+
+def test_square_network_stub_and_exceptions(capsys):
+    assert_failed(check.square_network, stub, capsys, "not implemented yet")
+    assert_failed(check.square_network, 3, capsys, "expected a function")
+    assert_raised(check.square_network, lambda r: square(r)[4], capsys, IndexError, "tuple index out of range")
+
+
+def test_square_network_judges_every_square():
+    """Each square has points inside and outside on the grid and in the data, none in the band."""
+    for r, seed in checks._SQUARES:
+        (Xd, yd, _), (Xg, yg, _) = checks._square_case(square(r), r, seed)
+        for X, y in ((Xd, yd), (Xg, yg)):
+            assert 0 < y.sum() < y.size
+            assert np.all(np.abs(np.max(np.abs(X), axis=0) - r) > fw.SQUARE_BAND * r)
+    assert len({r for r, _ in checks._SQUARES}) == 3 and 1.0 in [r for r, _ in checks._SQUARES]

@@ -2,6 +2,7 @@
 layouts, shapes, symmetry and the pictures of notebook 04."""
 
 import math
+import pathlib
 
 import matplotlib.pyplot as plt  # the root conftest selects the Agg backend
 import numpy as np
@@ -254,15 +255,112 @@ def test_network_diagram_has_one_edge_per_weight():
 
 def test_drawing_functions_draw():
     fig, (ax1, ax2) = plt.subplots(1, 2)
-    fw.draw_network(ax1, [4, 2, 3], highlight=(1, 1, 2))
+    fw.draw_network(ax1, [4, 2, 3], highlight=(1, 2, 3))
     assert len(ax1.lines) == 14 + 1  # every edge, plus the highlighted one on top
-    xx, yy, Z, _, _ = fw.network_surface(_surface_net([2, 4, 1]), n=11)
-    filled = fw.draw_surface(ax2, xx, yy, Z, title="t")
-    assert ax2.get_title() == "t"
-    assert filled.norm(Z.max()) == 1.0  # a z that is positive everywhere is all red
-    # ten bands on each side of z = 0, which the colours centre on (white in RdBu_r): red is positive
-    Z = Z - Z.mean()
-    filled = fw.draw_surface(ax2, xx, yy, Z)
-    assert filled.levels[0] == Z.min() and filled.levels[10] == 0.0 and filled.levels[-1] == Z.max()
-    assert filled.norm(0.0) == 0.5 and filled.norm(Z.min()) == 0.0 and filled.norm(Z.max()) == 1.0
+    red = ax1.lines[-1]
+    nodes, _ = fw.network_diagram([4, 2, 3])
+    # (W1)_23, numbered from 1: from input 3 (node (0, 2)) into hidden unit 2 (node (1, 1))
+    assert list(red.get_xdata()) == [nodes[(0, 2)][0], nodes[(1, 1)][0]]
+    assert list(red.get_ydata()) == [nodes[(0, 2)][1], nodes[(1, 1)][1]]
+    assert "$(W_1)_{23}$" in [t.get_text() for t in ax1.texts]
+    assert sorted(t.get_text() for t in ax1.texts if t.get_text().isdigit()) == sorted("123412123")
+    net = _surface_net([2, 4, 1])
+    pieces = fw.draw_pieces(ax2, net, n=41, title="t")
+    assert ax2.get_title() == "t" and pieces == fw.network_surface(net, n=41)[-1]
+    assert len([l for l in ax2.lines if l.get_linestyle() == "--"]) <= 4  # a line outside the square is cut off
     plt.close(fig)
+
+
+def test_activation_regions_label_the_on_off_patterns():
+    net = _surface_net([2, 2, 1])
+    net.set_params({"W1": [[1.0, 0.0], [0.0, 1.0]], "b1": [[0.0], [0.5]], "W2": [[1.0, -2.0]], "b2": [[0.0]]})
+    xx, yy, Z, A, regions, pieces = fw.activation_regions(net, n=41)
+    assert pieces == 4 and regions.shape == (41, 41) and sorted(np.unique(regions)) == [0, 1, 2, 3]
+    for on_x in (True, False):
+        for on_y in (True, False):
+            where = ((xx > 0) == on_x) & ((yy > -0.5) == on_y)
+            assert len(np.unique(regions[where])) == 1  # one label per quadrant of the two lines
+    assert fw.network_surface(net, n=41)[-1] == pieces
+
+
+def test_colour_regions_gives_neighbours_different_colours():
+    for sizes in ([2, 8, 1], [2, 8, 8, 8, 1]):
+        _, _, _, _, regions, pieces = fw.activation_regions(_surface_net(sizes), n=121)
+        colours = fw.colour_regions(regions)
+        assert colours.max() < len(fw.PIECE_COLOURS)
+        for a, b, ca, cb in [(regions[:, :-1], regions[:, 1:], colours[:, :-1], colours[:, 1:]),
+                             (regions[:-1], regions[1:], colours[:-1], colours[1:])]:
+            boundary = a != b
+            assert np.all(ca[boundary] != cb[boundary])
+        # one colour per region
+        for r in range(pieces):
+            assert len(np.unique(colours[regions == r])) == 1
+    assert np.array_equal(fw.colour_regions(np.zeros((3, 3), int)), np.zeros((3, 3), int))
+
+
+def test_hidden_lines_are_where_each_first_layer_unit_crosses_zero():
+    net = _surface_net([2, 3, 1])
+    lines = fw.hidden_lines(net)
+    assert len(lines) == 3 and fw.hidden_lines(_surface_net([2, 1])) == []
+    for j, (w1, w2, b) in enumerate(lines):
+        x = np.array([[1.0], [-(w1 * 1.0 + b) / w2]])
+        assert (net.params["W1"] @ x + net.params["b1"])[j, 0] == pytest.approx(0.0, abs=1e-12)
+
+
+# ------------------------------------------------------------------ the square
+def test_square_data_leaves_a_band_around_the_edge():
+    for r in (1.0, 0.5):
+        X, y = fw.square_data(300, r, rng=0)
+        assert X.shape == (2, 300) and y.shape == (300,) and set(np.unique(y)) == {0, 1}
+        edge = np.max(np.abs(X), axis=0)
+        assert np.all(np.abs(edge - r) > fw.SQUARE_BAND * r) and np.all(edge <= 2 * r)
+        assert np.array_equal(y, (edge < r).astype(int))
+    assert np.array_equal(fw.square_data(50, rng=3)[0], fw.square_data(50, rng=3)[0])
+    Xg, yg = fw.square_grid(1.0, 21)
+    assert Xg.shape[1] == yg.size < 21 * 21 and yg.sum() > 0
+
+
+def test_square_network_reference_draws_the_square():
+    for r in (0.3, 1.0, 4.0):
+        W1, b1, W2, b2 = fw.square_network(r)
+        assert (W1.shape, b1.shape, W2.shape, b2.shape) == ((4, 2), (4, 1), (1, 4), (1, 1))
+        for X, y in (fw.square_data(500, r, rng=1), fw.square_grid(r, 61)):
+            predicted, Z1 = fw.predict_two_layer(W1, b1, W2, b2, X)
+            assert np.array_equal(predicted, y) and Z1.shape == (4, X.shape[1])
+        # the same prediction as a Network built from these weights
+        net = fw.network_from_params({"W1": W1, "b1": b1, "W2": W2, "b2": b2}, ["relu", "sigmoid"])
+        X, _ = fw.square_data(100, r, rng=2)
+        assert np.array_equal((net(X)[0] > 0.5).astype(int), fw.predict_two_layer(W1, b1, W2, b2, X)[0])
+
+
+def test_draw_digit_outputs_draws_images_over_bars():
+    fig, axes = plt.subplots(2, 3)
+    probs = np.full((10, 3), 0.1)
+    fw.draw_digit_outputs(axes, np.zeros((3, 28, 28)), probs, [7, 2, 1])
+    assert [ax.get_title() for ax in axes[0]] == ["label 7", "label 2", "label 1"]
+    assert all(len(ax.patches) == 10 for ax in axes[1])
+    plt.close(fig)
+
+
+# ------------------------------------------------------------- the notebook's alt texts
+def _alt_texts():
+    import json
+    nb = json.loads((pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "04_forward_prop.ipynb").read_text())
+    return [c["metadata"].get("mystnb", {}).get("image", {}).get("alt", "") for c in nb["cells"]]
+
+
+def test_the_pieces_figure_alt_text_states_the_computed_counts():
+    alt = next(a for a in _alt_texts() if "flat piece" in a and "random ReLU network" in a)
+    for sizes in ([2, 1], [2, 8, 1], [2, 8, 8, 8, 1]):
+        xx, yy, Z, _, pieces = fw.network_surface(_surface_net(sizes, seed=2), n=201)
+        assert f"{pieces} piece" in alt and f"{fw.plane_fit_r2(xx, yy, Z):.3f}" in alt
+
+
+def test_the_digits_figure_alt_text_states_the_computed_range():
+    import nnlessons as nl
+    alt = next(a for a in _alt_texts() if "untrained network" in a and "digits" in a)
+    net = Network([784, 128, 64, 10], ["relu", "relu", "softmax"], "categorical_cross_entropy", rng=0)
+    (_, _), (images, labels) = nl.mnist.load_mnist_small()
+    probs = net(nl.mnist.to_columns(images[:6]))
+    assert f"between {probs.min():.2f} and {probs.max():.2f}" in alt
+    assert f"labelled {', '.join(map(str, labels[:6]))}" in alt

@@ -37,10 +37,11 @@ WRONG = {
         ["w, c = W1[:, 0], b1[:, 0]\nreturn np.unique(c[w != 0] / w[w != 0])"],  # the sign of -b/w
     ],
     "04_forward_prop": [
-        ["return W @ A_prev"],  # the bias forgotten
         ["A = X\ncache = {\"A0\": X}\nfor l, name in enumerate(activations):\n"
          "    Z = params[f\"W{l}\"] @ A + params[f\"b{l}\"]\n    A = activation_functions[name](Z)\n"
          "    cache[f\"Z{l}\"], cache[f\"A{l}\"] = Z, A\nreturn A, cache"],  # layers counted from 0: KeyError
+        ["W1 = np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])\nb1 = -r * np.ones((4, 1))\nW2 = -np.ones((1, 4))\n"
+         "b2 = np.zeros((1, 1))\nreturn W1, b1, W2, b2"],  # z2 = 0 inside the square: a = 0.5, not above it
     ],
     "05_backprop": [
         ["dW = dZ @ A_prev.T\ndb = dZ.sum(axis=1, keepdims=True)\nreturn W.T @ dZ, dW, db"],  # no 1/m
@@ -97,7 +98,7 @@ WRONG = {
 
 #: (notebook stem, exercise index): the exception its wrong answer above raises in the checker
 RAISING = {
-    ("04_forward_prop", 1): "KeyError",  # params["W0"]: enumerate without start=1
+    ("04_forward_prop", 0): "KeyError",  # params["W0"]: enumerate without start=1
     ("05_backprop", 1): "KeyError",  # the loop reaches l = 0: cache["A-1"]
     ("08_autodiff", 2): "KeyError",  # RULES[''] for a leaf
 }

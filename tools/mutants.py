@@ -77,6 +77,9 @@ EQUIVALENT = {
     "`return np.where(z >= 0, 1 / (1 + e), e / (1 + e))`": "at z = 0 both branches give 1/2",
     **{"03_linear_collapse | relu_kinks | 0 - 1: `0` in `w, c, v = (W1[:, 0], b1[:, 0], W2[0])`" + n:
        "W1 and b1 have one column and W2 one row: index -1 is index 0" for n in ("", " (#2)", " (#3)")},
+    **{f"04_forward_prop | square_network | 10 {sign} 1: `10` in `b2 = np.array([[r / 10]])`":
+       "the exercise has many right answers: b2 = r / 11 or r / 9 puts the boundary r / 11 or r / 9 outside the "
+       "square's edge, still inside the band of 15% of r that the checker leaves free" for sign in "+-"},
     "06_digits | flatten_images | 1 + 1: `1` in `return images.reshape(m, -1).T / 255.0`":
         "reshape takes any negative size as 'the rest': -2 is -1",
     "06_digits | to_one_hot | 0 - 1: `0` in `m = labels.shape[0]`": "labels is 1-D: shape[-1] is shape[0]",

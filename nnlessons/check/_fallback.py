@@ -51,9 +51,6 @@ def _stand_ins():
     def train_logistic(x, y, learning_rate, n_steps):
         return tuple(cost_functions.train_logistic(x, y, learning_rate, n_steps))
 
-    def dense_forward(A_prev, W, b):
-        return layers.dense_forward(A_prev, W, b)[0]
-
     def dense_backward(dZ, cache):
         return layers.dense_backward(dZ, cache)
 
@@ -77,8 +74,8 @@ def _stand_ins():
         "abs_network": (linear_collapse.abs_parameters,),
         "bump_network": (linear_collapse.bump_parameters,),
         "relu_kinks": (linear_collapse.relu_kinks,),
-        "dense_forward": (dense_forward,),
         "forward": (forward_prop.forward,),
+        "square_network": (forward_prop.square_network,),
         "dense_backward": (dense_backward,),
         "backward": (backprop.backward,),
         "train_gd": (backprop.train_gd,),

@@ -38,8 +38,8 @@ REFERENCES = {
     "bump_network": (_R + "linear_collapse:bump_parameters",),
     "relu_kinks": (_R + "linear_collapse:relu_kinks",),
     # 04 forward propagation
-    "dense_forward": ("nnlessons.layers:dense_forward", "nnlessons.layers:forward"),
     "forward": (_R + "forward_prop:forward", "nnlessons.network:Network.forward"),
+    "square_network": (_R + "forward_prop:square_network",),
     # 05 backpropagation
     "dense_backward": ("nnlessons.layers:dense_backward", "nnlessons.layers:backward"),
     "backward": (_R + "backprop:backward", "nnlessons.network:Network.backward"),

@@ -1,56 +1,33 @@
 """Checkers for the exercises of notebook 04 (forward propagation).
 
-Each checker compares the learner's function with the package's reference
-(``layers.dense_forward``; ``Network.forward`` for a whole network) on cases from
-its own seeded generator. The first whole-network cases keep every layer as wide as
+``forward`` compares the learner's function with the package's reference
+(``Network.forward``) on cases from its own seeded generator. The first cases keep every layer as wide as
 its input and the batch as wide as the layers (or one example): then the usual
 slips (a transposed ``W``, a flat bias ``(n,)``, softmax over the wrong axis)
 give numbers instead of a numpy error, and the checker can name the slip. The
 last cases have layers of other widths than their inputs and a batch of yet
 another size, so that an answer which takes a layer's shape from its input
 (``Z = np.zeros(A.shape)``) cannot pass by accident.
+
+``square_network`` has no single right answer: it runs the learner's hand-set network end to
+end on squares of three sizes (a dense grid and a data set of each, without a thin band around
+the edge) and passes when every point is classified right; a failure names the likely cause
+from the learner's own weights (shapes transposed, a bias of the wrong sign, the classes
+the wrong way round, lines that do not move with the square).
 """
 
 import numpy as np
 
 from ..activations import relu, sigmoid, softmax, tanh
-from ..layers import dense_forward as _dense_forward
+from ..lessons import forward_prop as _fw
 from ..lessons.forward_prop import forward as _forward
-from ._core import check_function, random_cases
+from ._core import NOT_IMPLEMENTED, _describe, _report, check_function, random_cases, report_copied, report_raised, \
+    watching
 
-__all__ = ["dense_forward", "forward"]
+__all__ = ["forward", "square_network"]
 
 #: the checkers in notebook order (the grader reads this)
-EXERCISES = ("dense_forward", "forward")
-
-
-def _layer_args(rng, n_in, n_out, m):
-    return (rng.normal(size=(n_in, m)), rng.normal(size=(n_out, n_in)), rng.normal(size=(n_out, 1)))
-
-
-def dense_forward(learner):
-    """Check ``dense_forward(A_prev, W, b)`` -> ``Z = W @ A_prev + b`` ``(n_out, m)``."""
-    # The square case first: a transposed W or a flat bias then gives wrong numbers the
-    # checker can name, before a non-square case would stop it with a numpy error.
-    shapes = [(3, 3, 3), (4, 2, 5), (5, 1, 1), (2, 4, 4)]
-    descriptions = [f"a layer of {n_out} neuron{'s' * (n_out > 1)} on {n_in} inputs, "
-                    f"{m} example{'s' * (m > 1)}" for n_in, n_out, m in shapes]
-    cases = random_cases(lambda rng, i: _layer_args(rng, *shapes[i]), descriptions, seed=4)
-    return check_function("dense_forward", learner, lambda A, W, b: _dense_forward(A, W, b)[0],
-                          cases, arg_names=["A_prev", "W", "b"], hints=[
-        ("the bias is missing: add b to W @ A_prev", lambda A, W, b: W @ A),
-        ("the bias has the wrong sign: Z = W @ A_prev + b", lambda A, W, b: W @ A - b),
-        ("W is transposed: W has shape (n_out, n_in), so Z = W @ A_prev", lambda A, W, b: W.T @ A + b),
-        ("the bias was added as a flat (n_out,) vector, which numpy adds to the columns (examples): "
-         "keep b as the column (n_out, 1)", lambda A, W, b: W @ A + b.ravel()),
-        ("that is Z transposed, the rows layout (examples as rows): here examples are columns, "
-         "Z = W @ A_prev + b of shape (n_out, m)", lambda A, W, b: (W @ A + b).T),
-        ("the product runs the wrong way: Z = W @ A_prev, W first", lambda A, W, b: A @ W + b),
-        ("* multiplies entry by entry: the layer needs the matrix product W @ A_prev",
-         lambda A, W, b: W * A + b),
-        ("dense_forward returns Z, before any activation (the activation is applied to its result)",
-         lambda A, W, b: relu(W @ A + b)),
-    ])
+EXERCISES = ("forward", "square_network")
 
 
 # ------------------------------------------------------------- whole network
@@ -183,3 +160,131 @@ def forward(learner):
         ("cache['Al'] holds the layer's input: store A_l = g_l(Z_l) after applying the activation",
          lambda *a: _slip(*a, A_before=True)),
     ])
+
+
+# ------------------------------------------------------------ a square by hand
+#: the half-widths r of the squares the learner's network must draw, and the seeds of their data
+_SQUARES = ((1.0, 41), (0.5, 42), (2.5, 43))
+_GRID_N, _DATA_M = 81, 200
+
+
+def _as_parameters(answer):
+    """``(W1, b1, W2, b2)`` as float arrays, or a message saying what is wrong with their form."""
+    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
+        return None, f"return the four arrays W1, b1, W2, b2 (in that order), got {_describe(answer)}"
+    arrays = []
+    for name, value in zip(("W1", "b1", "W2", "b2"), answer):
+        try:
+            array = np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            return None, f"{name} must be an array of numbers, got {type(value).__name__}"
+        if not np.all(np.isfinite(array)):
+            return None, f"{name} holds inf or nan: every weight must be a finite number"
+        arrays.append(array)
+    W1, b1, W2, b2 = arrays
+    if W1.ndim != 2 or 2 not in W1.shape:
+        return None, f"W1 must have shape (n_1, 2), one row per hidden unit and a column per input, got {W1.shape}"
+    if W1.shape[1] != 2:
+        return None, (f"W1 has shape {W1.shape}, transposed: W1 is (n_1, 2), one row per hidden unit "
+                      f"and one column per input x1, x2")
+    n = W1.shape[0]
+    if b1.shape != (n, 1) and b1.shape in ((n,), (1, n)):
+        return None, (f"b1 has shape {b1.shape}: make it the column ({n}, 1), one bias per hidden unit, so that "
+                      "numpy adds bias j to unit j for every example")
+    if b1.shape != (n, 1):
+        return None, f"b1 must have shape ({n}, 1), one bias per hidden unit (W1 has {n} rows), got {b1.shape}"
+    if W2.shape == (n, 1) and n != 1:
+        return None, f"W2 has shape {W2.shape}, transposed: W2 is (1, {n}), one row for the output unit"
+    if W2.shape != (1, n):
+        return None, f"W2 must have shape (1, {n}): one output unit reading the {n} hidden units, got {W2.shape}"
+    if b2.size != 1:
+        return None, f"b2 must be one number (shape (1, 1)), got shape {b2.shape}"
+    return (W1, b1, W2, b2.reshape(1, 1)), None
+
+
+def _square_hint(params, r, X, y, predicted):
+    """The likely cause of the errors on the square of half-width ``r``, or None."""
+    W1, b1, W2, b2 = params
+    inside, outside = y == 1, y == 0
+    right_in, right_out = np.mean(predicted[inside] == 1), np.mean(predicted[outside] == 0)
+    if right_in < 0.5 and right_out < 0.5:
+        return ("the classes are the wrong way round: class 1 (inside) is where the output a > 0.5, "
+                "that is z2 > 0; change the signs of W2 and b2")
+    z1_centre = b1[:, 0]  # at x = (0, 0), each hidden unit's z is its bias
+    if right_in < 0.5 and np.all(z1_centre <= 0) and b2[0, 0] <= 0:
+        return (f"at the centre every hidden unit is off, so z2 = b2 = {b2[0, 0]:.3g} there, and a <= 0.5: "
+                "for class 1 inside, b2 must be positive (a bias with the wrong sign?)")
+    norms = np.hypot(W1[:, 0], W1[:, 1])
+    lines = norms > 0
+    distance = np.abs(b1[lines, 0]) / norms[lines]  # each unit's line w x + b = 0 from the centre
+    near = np.abs(distance - r) <= _fw.SQUARE_BAND * r
+    flipped = [j + 1 for j, d, on in zip(np.flatnonzero(lines), near, z1_centre[lines] > 0) if d and on]
+    if flipped:
+        units = f"hidden unit{'s' * (len(flipped) > 1)} {', '.join(map(str, flipped))}"
+        return (f"{units}: the line lies on a side of the square, but the unit is on at the centre; "
+                "b1_j = -r |w_j| keeps unit j off inside the square and on beyond its side "
+                "(a bias with the wrong sign?)")
+    if lines.any() and not near.any():
+        shown = ", ".join(f"{d:.3g}" for d in sorted(set(np.round(distance, 3)))[:4])
+        return (f"the hidden units' lines lie at distance {shown} from the centre, the square's sides at r = {r:g}: "
+                "unit j's line (W1 x + b1)_j = 0 lies |b1_j| / |w_j| from the centre, so b1 must change with r")
+    if right_in == 1 or right_out == 1:
+        side, fix = (("outside", "smaller, or W2's weights larger in size") if right_in == 1
+                     else ("inside", "larger, or W2's weights smaller in size"))
+        return (f"all the errors are {side} the square: the boundary z2 = 0 lies {side} its edge, farther than "
+                f"{_fw.SQUARE_BAND:.0%} of r; beyond a side z2 falls by |W2_j w_j| per unit of distance from "
+                f"b2 inside, so make b2 {fix}")
+    return None
+
+
+def _square_case(params, r, seed):
+    """(the points, their labels, the predictions) on the data and on the grid of the square ``r``."""
+    out = []
+    for X, y in (_fw.square_data(_DATA_M, r, rng=seed), _fw.square_grid(r, _GRID_N)):
+        out.append((X, y, _fw.predict_two_layer(*params, X)[0]))
+    return out
+
+
+def square_network(learner):
+    """Check ``square_network(r)`` -> ``(W1, b1, W2, b2)``: a [2, n_1, 1] network, ReLU then sigmoid, whose
+    output is above 0.5 exactly inside the square ``|x1| < r, |x2| < r``.
+
+    Run end to end on three squares, each on ``_DATA_M`` data points and an ``_GRID_N`` x ``_GRID_N`` grid over
+    ``[-2r, 2r]^2``, without the points within ``SQUARE_BAND * r`` of the edge; every point must be right.
+    """
+    __tracebackhide__ = True
+    name = "square_network"
+    if not callable(learner):
+        return _report(name, False, f"expected a function, got {_describe(learner)}")
+    counts = [0, 0]
+    for r, seed in _SQUARES:
+        where = f"on the square of half-width r = {r:g}"
+        try:
+            with watching(name) as seen:
+                answer = learner(r)
+        except NotImplementedError:
+            return _report(name, False, NOT_IMPLEMENTED)
+        except Exception as exc:
+            return report_raised(name, exc, where)
+        if seen:
+            return report_copied(name, seen)
+        params, problem = _as_parameters(answer)
+        if problem:
+            return _report(name, False, f"{where}: {problem}")
+        (Xd, yd, pd), (Xg, yg, pg) = _square_case(params, r, seed)
+        if np.any(pd != yd) or np.any(pg != yg):
+            wrong = np.flatnonzero(pg != yg)
+            first = wrong[0] if wrong.size else None
+            example = "" if first is None else (
+                f"; e.g. at (x1, x2) = ({Xg[0, first]:.3g}, {Xg[1, first]:.3g}), "
+                f"{'inside' if yg[first] else 'outside'} the square, it predicts class {pg[first]}")
+            message = (f"{where}, {np.sum(pd == yd)} of {yd.size} data points ({100 * np.mean(pd == yd):.1f}%) and "
+                       f"{np.sum(pg == yg)} of {yg.size} grid points ({100 * np.mean(pg == yg):.1f}%) are classified "
+                       f"right{example}")
+            hint = _square_hint(params, r, Xg, yg, pg)
+            return _report(name, False, f"{message} (hint: {hint})" if hint else message)
+        counts[0] += yd.size
+        counts[1] += yg.size
+    sizes = ", ".join(f"{r:g}" for r, _ in _SQUARES)
+    return _report(name, True, f"all {counts[0]} data points and {counts[1]} grid points of the squares "
+                               f"r = {sizes} are classified right")
