@@ -281,7 +281,7 @@ def test_square_network_right_answers(fn, capsys):
     (lambda r: (square(r)[0], np.ones((3, 1)), *square(r)[2:]), ["b1 must have shape (4, 1)"]),
     (lambda r: (*square(r)[:3], np.array([[np.nan]])), ["b2 holds inf or nan"]),
     (lambda r: ("W1", *square(r)[1:]), ["W1 must be an array of numbers"]),
-    (lambda r: None, ["a NoneType"]),
+    (lambda r: None, ["returned None (is a `return` missing?)"]),
 ])
 def test_square_network_wrong_forms_are_named(fn, fragments, capsys):
     assert_failed(check.square_network, fn, capsys, *fragments)

@@ -729,7 +729,7 @@ def test_odd_answers_get_the_checkers_messages(graded):
     olga = graded[0]["olga"]
     assert _verdicts(olga) == ["failed"] * 4
     messages = _messages(olga)
-    assert "expected a function, got a int" in messages[0]
+    assert "expected a function, got an int" in messages[0]
     assert "modified its input x in place" in messages[1]
     # Checked by name (no checker call): the notebook's mse_cost (a number) went along as mse_cost=.
     assert "calls your mse_cost from exercise 1" in messages[2]

@@ -174,7 +174,8 @@ def _describe(x):
         return f"an array of shape {x.shape}"
     if isinstance(x, (tuple, list)):
         return f"a {type(x).__name__} of {len(x)} values"
-    return f"a {type(x).__name__}"
+    name = type(x).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _shape_hint(expected, got):
@@ -437,7 +438,7 @@ def check_stable(name, learner, reference, cases, arg_names, hints=(), names=Non
     """``check_function``, and a failure if numpy warned inside the learner's function.
 
     The series' one warning policy for numerical exercises (notebook 02's stable
-    functions, notebook 03's sigmoid derivative): right values computed through an overflow
+    functions and log loss): right values computed through an overflow
     do not pass; a learner's own ``np.errstate`` does not hide the warning (``unsilenced``).
     ``overflow_advice`` replaces the general advice after an overflow (it may name the exercise's usual one).
     """

@@ -170,6 +170,8 @@ _GRID_N, _DATA_M = 81, 200
 
 def _as_parameters(answer):
     """``(W1, b1, W2, b2)`` as float arrays, or a message saying what is wrong with their form."""
+    if answer is None:
+        return None, "your function returned None (is a `return` missing?): return W1, b1, W2, b2"
     if not isinstance(answer, (tuple, list)) or len(answer) != 4:
         return None, f"return the four arrays W1, b1, W2, b2 (in that order), got {_describe(answer)}"
     arrays = []
