@@ -35,7 +35,7 @@ CLASS_BIN = Path(os.environ.get("NNLESSONS_CLASS_VENV", ROOT / ".venv-class")) /
 WRONG = {
     "01_regression": ("mse_cost", "np.mean(errors ** 2)", "np.sum(errors ** 2)",
                       "hint: your numbers are m times too large", ()),
-    "02_cost_functions": ("log_loss", ") / m", ")", "hint: divide the sum by m = h.shape[1]", ()),
+    "02_cost_functions": ("log_loss", ") / m", ")", "hint: divide the sum by m = y_hat.shape[1]", ()),
     "03_linear_collapse": ("relu_derivative", "(Z > 0)", "(Z >= 0)",
                            "hint: at z = 0, where ReLU has its kink, take the derivative 0", ()),
     "04_forward_prop": ("dense_forward", "return W @ A_prev + b", "return W @ A_prev",
