@@ -124,7 +124,7 @@ def gradients(w, b, X, Y, kind="log"):
     Z = as_scalar(w, "w") * X + as_scalar(b, "b")
     H = sigmoid(Z)
     if kind == "log":
-        dZ = sigmoid_bce_dZ(H, Y)  # h - y: the sigmoid's slope has cancelled
+        dZ = sigmoid_bce_dZ(H, Y)  # y_hat - y: the sigmoid's slope has cancelled
     else:
         dZ = sigmoid_backward(2.0 * (H - Y), Z)  # times h (1 - h), tiny when saturated
     return float(np.mean(dZ * X)), float(np.mean(dZ))
