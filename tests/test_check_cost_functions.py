@@ -198,7 +198,7 @@ def test_log_loss_rejects_changing_its_input(capsys):
         return -np.mean(np.log(h))
 
     result, out = verdict(check.log_loss, in_place, capsys)
-    assert not result and "modified its input h in place" in out
+    assert not result and "modified its input y_hat in place" in out
 
 
 # ----------------------------------------------------------------- log_loss_gradient
@@ -417,7 +417,7 @@ def test_log_loss_gradient_names_a_missing_x_and_a_left_over_sigmoid_slope(capsy
         return np.mean((h - y) * h * (1 - h) * x), np.mean((h - y) * h * (1 - h))
 
     assert_failed(check.log_loss_gradient, without_x, capsys, "hint: dw is missing the factor x_i")
-    assert_failed(check.log_loss_gradient, through_the_slope, capsys, "hint: for log loss the factor h (1 - h)")
+    assert_failed(check.log_loss_gradient, through_the_slope, capsys, "hint: for log loss the factor y_hat (1 - y_hat)")
 
 
 def nb_log_loss_gradient(w, b, x, y):

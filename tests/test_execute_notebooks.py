@@ -29,3 +29,19 @@ def test_execute_twice_gives_the_same_file(tmp_path, monkeypatch):
     assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "0\n1\n2\nend\n")]
     execute_notebooks.execute(str(path))
     assert path.read_text() == first
+
+
+@pytest.mark.notebooks
+def test_a_widget_is_stored_as_its_text_only(tmp_path, monkeypatch):
+    pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    path = tmp_path / "01_w.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3)")]), path)
+    execute_notebooks.execute(str(path))
+    first = path.read_text()
+    nb = nbformat.read(path, as_version=4)
+    data = nb.cells[0].outputs[0]["data"]
+    assert list(data) == ["text/plain"] and "IntSlider" in data["text/plain"]  # no view with a random model id
+    assert "widgets" not in nb.metadata  # no saved widget state either
+    execute_notebooks.execute(str(path))
+    assert path.read_text() == first

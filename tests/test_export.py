@@ -35,7 +35,7 @@ CLASS_BIN = Path(os.environ.get("NNLESSONS_CLASS_VENV", ROOT / ".venv-class")) /
 WRONG = {
     "01_regression": ("mse_cost", "np.mean(errors ** 2)", "np.sum(errors ** 2)",
                       "hint: your numbers are m times too large", ()),
-    "02_cost_functions": ("log_loss", ") / m", ")", "hint: divide the sum by m = h.shape[1]", ()),
+    "02_cost_functions": ("log_loss", ") / m", ")", "hint: divide the sum by m = y_hat.shape[1]", ()),
     "03_linear_collapse": ("bump_network", "np.array([[1.0, -2.0, 1.0]])", "np.array([[1.0, -1.0, 0.0]])",
                            "the bump never returns to 0", ()),
     "04_forward_prop": ("forward", 'cache = {"A0": X}', "cache = {}", "hint: the cache has no 'A0'", ()),

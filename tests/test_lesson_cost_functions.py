@@ -322,24 +322,6 @@ def test_mae_is_convex_despite_its_kinks():
     assert report["negative_fraction"] == 0.0 and report["max"] > 100  # the kinks
 
 
-def test_colour_bar_ticks_are_round_numbers_inside_the_range(data):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    X, Y = data
-    ws, bs = np.linspace(-10, 10, 21), np.linspace(-12, 12, 25)
-    W, B = np.meshgrid(ws, bs)
-    C = lg.cost(W, B, X, Y, "squared")
-    fig, ax = plt.subplots()
-    lg.plot_cost_surface(ax, ws, bs, C)
-    ticks = fig.axes[-1].get_yticks()
-    assert 3 <= len(ticks) <= 6
-    assert np.all((ticks >= C.min()) & (ticks <= C.max()))
-    np.testing.assert_allclose(ticks, np.round(ticks, 2))
-    plt.close(fig)
-
-
 def test_plot_surface_3d_draws_the_table():
     import matplotlib
     matplotlib.use("Agg")
@@ -356,3 +338,68 @@ def test_plot_surface_3d_draws_the_table():
     with pytest.raises(ValueError, match="C"):
         regression.plot_surface_3d(ax, ws, bs, np.zeros((9, 7)))
     plt.close(fig)
+
+
+def test_colour_bar_ticks_cover_the_bottom_of_the_bowl(data):
+    X, Y = data
+    ws, bs = np.linspace(-10, 10, 41), np.linspace(-12, 12, 49)
+    W, B = np.meshgrid(ws, bs)
+    for kind in lg.KINDS:
+        C = lg.cost(W, B, X, Y, kind)
+        ticks = lg.colour_bar_ticks(C)
+        assert ticks[0] == C.min() and ticks[-1] <= C.max()
+        assert ticks[1] - ticks[0] >= 0.08 * (C.max() - C.min())  # no label printed over the lowest one
+        np.testing.assert_allclose(ticks[1:], np.round(ticks[1:], 2))
+    with pytest.raises(ValueError, match="different values"):
+        lg.colour_bar_ticks(np.ones((3, 3)))
+
+
+def _log_grid(X, Y):
+    ws, bs = np.linspace(-10, 10, 21), np.linspace(-12, 12, 25)
+    return ws, bs, lg.cost(*np.meshgrid(ws, bs), X, Y, "log")
+
+
+def test_draw_curve_and_cost_draws_each_curve_and_its_point(data):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X, Y = data
+    ws, bs, C = _log_grid(X, Y)
+    fig, (left, right) = plt.subplots(1, 2)
+    results = lg.draw_curve_and_cost(left, right, X, Y, ws, bs, C, [(1.0, 0.0), (4.0, -4.0)])
+    for (w, b), (loss, right_share) in zip([(1.0, 0.0), (4.0, -4.0)], results):
+        assert loss == lg.cost(w, b, X, Y, "log")
+        assert right_share == np.mean((lg.predict(w, b, X) >= 0.5) == (Y == 1))
+    curves = left.get_lines()[1:]  # after the dotted line at 1/2
+    assert len(curves) == 2
+    np.testing.assert_allclose(curves[1].get_ydata(), 1 / (1 + np.exp(-(4.0 * curves[1].get_xdata() - 4.0))))
+    assert [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in right.get_lines()[1:]] == [(1.0, 0.0), (4.0, -4.0)]
+    plt.close(fig)
+
+
+def test_logistic_explorer_follows_its_sliders(data):
+    pytest.importorskip("ipywidgets")
+    X, Y = data
+    ws, bs, C = _log_grid(X, Y)
+    explorer = lg.logistic_explorer(X, Y, ws, bs, C, w=1.0, b=0.0)
+    before = explorer.image.value
+    explorer.sliders["w"].value = 4.0
+    explorer.sliders["b"].value = -4.0
+    curve = explorer.figure.axes[0].get_lines()[-1]
+    np.testing.assert_allclose(curve.get_ydata(), 1 / (1 + np.exp(-(4.0 * curve.get_xdata() - 4.0))))
+    point = explorer.figure.axes[1].get_lines()[-1]
+    assert (point.get_xdata()[0], point.get_ydata()[0]) == (4.0, -4.0)
+    right = np.mean((lg.predict(4.0, -4.0, X) >= 0.5) == (Y == 1))
+    assert explorer.label.value == (f"w = 4.00, b = -4.00: log loss {lg.cost(4.0, -4.0, X, Y, 'log'):.4f}, "
+                                    f"{right:.0%} of the examples right")
+    assert explorer.image.value != before
+
+
+def test_logistic_explorer_without_ipywidgets_says_how_to_get_it(data, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    X, Y = data
+    with pytest.raises(ImportError, match="pip install ipywidgets"):
+        lg.logistic_explorer(X, Y, *_log_grid(X, Y))

@@ -359,3 +359,117 @@ def test_plot_descent_path_keeps_the_frame_and_numbers_visible_steps():
     with pytest.raises(ValueError, match="path"):
         reg.plot_descent_path(ax, path.T)
     plt.close(fig)
+
+
+def test_plot_descent_path_leaves_out_a_number_that_would_print_over_another():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+    ax.set_xlim(-5, 5)
+    ax.set_ylim(-5, 5)
+    ax.set_aspect("equal")
+    # steps 1 and 2 are 0.05 apart, about a pixel at this scale; step 3 is far from both
+    path = np.array([[-4.0, -4.0], [1.0, 1.0], [1.05, 1.0], [3.0, -3.0]])
+    reg.plot_descent_path(ax, path, label_steps=4, colorbar=False)
+    assert [t.get_text() for t in ax.texts] == ["0", "1", "3"]
+    plt.close(fig)
+
+
+def test_plot_path_on_surface_draws_the_path_at_its_costs(xy):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = xy
+    path, costs = reg.gradient_descent(-4.0, -4.0, x, y, 0.05, 20)
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d")
+    line = reg.plot_path_on_surface(ax, path, costs)
+    xs, ys, zs = line.get_data_3d()
+    np.testing.assert_array_equal(xs, path[:, 0])
+    np.testing.assert_array_equal(ys, path[:, 1])
+    np.testing.assert_array_equal(zs, costs)
+    assert ax.computed_zorder is False  # else mplot3d sorts the path under the surface
+    with pytest.raises(ValueError, match="costs"):
+        reg.plot_path_on_surface(ax, path, costs[:-1])
+    plt.close(fig)
+
+
+def test_line_formula_writes_the_sign_of_b():
+    assert reg.line_formula(2, -1) == "2.00 x - 1.00"
+    assert reg.line_formula(0.5, 0) == "0.50 x + 0.00"
+    assert reg.line_formula(-1, 8) == "-1.00 x + 8.00"
+
+
+def test_cost_map_levels_rise_by_ratios_from_the_bottom_to_the_top():
+    J = np.array([[0.0, 1.0], [10.0, 600.0]])
+    levels = reg.cost_map_levels(J)
+    assert len(levels) == 10 and levels[-1] == pytest.approx(600.0)
+    assert levels[0] == pytest.approx(1.5e-4 * 600)  # the bottom is 0: start a little above it
+    np.testing.assert_allclose(levels[1:] / levels[:-1], levels[1] / levels[0])
+    assert reg.cost_map_levels(np.array([2.0, 8.0]))[0] == pytest.approx(3.0)
+    with pytest.raises(ValueError, match="J must hold costs"):
+        reg.cost_map_levels(np.ones((2, 2)))
+
+
+def _grid(x, y):
+    ws, bs = np.linspace(-5, 5, 41), np.linspace(-5, 5, 41)
+    return ws, bs, reg.mse_grid(ws, bs, x, y)
+
+
+def test_draw_line_and_cost_draws_each_line_and_its_point(xy):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = xy
+    ws, bs, J = _grid(x, y)
+    fig, (left, right) = plt.subplots(1, 2)
+    costs = reg.draw_line_and_cost(left, right, x, y, ws, bs, J, [(0.5, 0.0), (1.0, 2.0)])
+    assert costs == [reg.mse_cost(0.5, 0.0, x, y), 0.0]
+    lines = left.get_lines()
+    assert len(lines) == 2
+    np.testing.assert_allclose(lines[0].get_ydata(), 0.5 * lines[0].get_xdata())
+    np.testing.assert_allclose(lines[1].get_ydata(), lines[1].get_xdata() + 2.0)
+    points = [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in right.get_lines()]
+    np.testing.assert_allclose(points, [(1.0, 2.0), (0.5, 0.0), (1.0, 2.0)])  # the lowest cost, then one per line
+    assert right.get_aspect() == 1.0
+    assert right.get_legend().get_texts()[1].get_text() == "J(0.50, 0.00) = 12.8"
+    with pytest.raises(ValueError, match=r"J must have shape \(41, 41\)"):
+        reg.draw_line_and_cost(left, right, x, y, ws, bs, J.T[:, :3], [(1.0, 2.0)])
+    plt.close(fig)
+
+
+def test_line_explorer_follows_its_sliders(xy):
+    pytest.importorskip("ipywidgets")
+    x, y = xy
+    ws, bs, J = _grid(x, y)
+    explorer = reg.line_explorer(x, y, ws, bs, J, w=0.5, b=0.0)
+    assert explorer.label.value == f"w = 0.50, b = 0.00: cost J(w, b) = {reg.mse_cost(0.5, 0.0, x, y):.4f}"
+    before = explorer.image.value
+    assert bytes(before).startswith(b"\x89PNG")
+    explorer.sliders["w"].value = 2.0
+    explorer.sliders["b"].value = -1.0
+    data, costs = explorer.figure.axes[:2]
+    line, = data.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), 2.0 * line.get_xdata() - 1.0)
+    point = costs.get_lines()[-1]
+    assert (point.get_xdata()[0], point.get_ydata()[0]) == (2.0, -1.0)
+    assert explorer.label.value == f"w = 2.00, b = -1.00: cost J(w, b) = {reg.mse_cost(2.0, -1.0, x, y):.4f}"
+    assert explorer.image.value != before
+    assert (explorer.sliders["w"].min, explorer.sliders["w"].max) == (-5.0, 5.0)
+    assert "drag them" in repr(explorer) and len(repr(explorer)) < 110  # no PNG in the saved text
+    with pytest.raises(ValueError, match="low <= start <= high"):
+        reg.line_explorer(x, y, ws, bs, J, w=9.0)
+
+
+def test_line_explorer_without_ipywidgets_says_how_to_get_it(xy, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now raises ImportError
+    x, y = xy
+    ws, bs, J = _grid(x, y)
+    with pytest.raises(ImportError, match=r"needs ipywidgets.*pip install ipywidgets.*restart the kernel"):
+        reg.line_explorer(x, y, ws, bs, J)

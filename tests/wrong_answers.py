@@ -23,7 +23,7 @@ WRONG = {
     ],
     "02_cost_functions": [
         ["return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))"],  # overflows at z = -1000
-        ["return -np.sum(y * np.log(h) + (1 - y) * np.log(1 - h))"],  # the 1/m missing
+        ["return -np.sum(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))"],  # the 1/m missing
         ["dz = y - nl.sigmoid(w * x + b)\nreturn np.mean(dz * x), np.mean(dz)"],  # the sign
         ["w, b = 0.0, 0.0\nfor _ in range(n_steps):\n    w = w - learning_rate * log_loss_gradient(w, b, x, y)[0]\n"
          "    b = b - learning_rate * log_loss_gradient(w, b, x, y)[1]\nreturn w, b"],  # b stepped at the new w

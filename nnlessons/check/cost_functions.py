@@ -58,30 +58,31 @@ def _log_loss_cases():
         if i == 3:
             return np.array([[0.001, 0.999, 0.999, 0.001]]), np.array([[0.0, 1.0, 0.0, 1.0]])
         m = [None, 4, 25][i]
-        h = rng.uniform(0.05, 0.95, (1, m))
+        y_hat = rng.uniform(0.05, 0.95, (1, m))
         y = np.zeros((1, m))
         y[0, rng.permutation(m)[: m // 2]] = 1.0
-        return h, y
+        return y_hat, y
 
     return random_cases(make, ["m = 1 example with y = 1", "m = 4 examples", "m = 25 examples",
                                "confident predictions, two right and two wrong"], seed=21)
 
 
 def log_loss(learner):
-    """Check ``log_loss(h, y)`` -> ``-(1/m) sum[y log h + (1 - y) log(1 - h)]`` for ``(1, m)`` arrays."""
-    hints = [("the leading minus is missing: log h is negative for h in (0, 1)",
-              lambda h, y: -binary_cross_entropy(h, y)),
-             ("divide the sum by m = h.shape[1]", lambda h, y: h.shape[1] * binary_cross_entropy(h, y)),
-             ("the branches are swapped: y log h is the term for y = 1",
-              lambda h, y: binary_cross_entropy(h, 1.0 - y)),
-             ("the examples with y = 0 cost nothing here: add their branch, (1 - y) log(1 - h)",
-              lambda h, y: -np.sum(y * np.log(h)) / h.shape[1]),
+    """Check ``log_loss(y_hat, y)`` -> ``-(1/m) sum[y log y_hat + (1 - y) log(1 - y_hat)]`` for ``(1, m)`` arrays."""
+    hints = [("the leading minus is missing: log y_hat is negative for y_hat in (0, 1)",
+              lambda y_hat, y: -binary_cross_entropy(y_hat, y)),
+             ("divide the sum by m = y_hat.shape[1]",
+              lambda y_hat, y: y_hat.shape[1] * binary_cross_entropy(y_hat, y)),
+             ("the branches are swapped: y log y_hat is the term for y = 1",
+              lambda y_hat, y: binary_cross_entropy(y_hat, 1.0 - y)),
+             ("the examples with y = 0 cost nothing here: add their branch, (1 - y) log(1 - y_hat)",
+              lambda y_hat, y: -np.sum(y * np.log(y_hat)) / y_hat.shape[1]),
              ("that is the loss of each example: take the mean over the examples",
-              lambda h, y: -(y * np.log(h) + (1 - y) * np.log(1 - h))),
-             ("use the natural logarithm, np.log", lambda h, y: binary_cross_entropy(h, y) / np.log(10)),
-             ("use the natural logarithm, np.log", lambda h, y: binary_cross_entropy(h, y) / np.log(2))]
+              lambda y_hat, y: -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))),
+             ("use the natural logarithm, np.log", lambda y_hat, y: binary_cross_entropy(y_hat, y) / np.log(10)),
+             ("use the natural logarithm, np.log", lambda y_hat, y: binary_cross_entropy(y_hat, y) / np.log(2))]
     hints += _boxed_hints(binary_cross_entropy, ["the cost"], [[(1,)], [(1, 1)]])
-    return check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["h", "y"], hints)
+    return check_stable("log_loss", learner, binary_cross_entropy, _log_loss_cases(), ["y_hat", "y"], hints)
 
 
 # --------------------------------------------------------------------------- log_loss_gradient
@@ -113,25 +114,25 @@ def _reference_log_loss_gradient(w, b, x, y):
 
 
 def log_loss_gradient(learner):
-    """Check ``log_loss_gradient(w, b, x, y)`` -> ``(dJ/dw, dJ/db)`` of log loss for ``h = sigmoid(w x + b)``."""
+    """Check ``log_loss_gradient(w, b, x, y)`` -> ``(dJ/dw, dJ/db)`` of log loss for ``y_hat = sigmoid(w x + b)``."""
     def scaled(factor):
         return lambda w, b, x, y: [factor(x) * g for g in _reference_log_loss_gradient(w, b, x, y)]
 
     hints = [("divide by m: the cost is a mean over the examples", scaled(lambda x: x.shape[1])),
-             ("mind the sign: dl/dz = h - y, not y - h", scaled(lambda x: -1.0)),
-             ("the factor 2 belongs to squared error; for log loss dl/dz = h - y, without it",
+             ("mind the sign: dl/dz = y_hat - y, not y - y_hat", scaled(lambda x: -1.0)),
+             ("the factor 2 belongs to squared error; for log loss dl/dz = y_hat - y, without it",
               scaled(lambda x: 2.0)),
              ("return (dw, db) in that order", lambda *args: _reference_log_loss_gradient(*args)[::-1]),
-             ("that is the gradient of squared error; for log loss the factor h (1 - h) cancels",
+             ("that is the gradient of squared error; for log loss the factor y_hat (1 - y_hat) cancels",
               lambda w, b, x, y: list(reference.gradients(w, b, x, y, "squared"))),
-             ("for log loss the factor h (1 - h) of the sigmoid's slope cancels: dl/dz = h - y",
+             ("for log loss the factor y_hat (1 - y_hat) of the sigmoid's slope cancels: dl/dz = y_hat - y",
               lambda w, b, x, y: [g / 2 for g in reference.gradients(w, b, x, y, "squared")]),
              ("dw is missing the factor x_i: dz/dw = x", lambda *a: [_reference_log_loss_gradient(*a)[1]] * 2)]
     hints += _boxed_hints(_reference_log_loss_gradient, ["dw", "db"],
                           [[(1, 1), ()], [(1, 1), (1, 1)], [(1,), ()], [(1,), (1,)]])
     return check_stable("log_loss_gradient", learner, _reference_log_loss_gradient, _gradient_cases(),
                         ["w", "b", "x", "y"], hints, names=("dw", "db"), overflow_advice=(
-                            "the sigmoid written as 1 / (1 + np.exp(-z)) overflows at z = -1000: compute h with "
+                            "the sigmoid written as 1 / (1 + np.exp(-z)) overflows at z = -1000: compute y_hat with "
                             "a stable sigmoid (your stable_sigmoid of exercise 1, or nl.sigmoid)"))
 
 
@@ -207,7 +208,7 @@ def train_logistic(learner, log_loss_gradient=None):
     hints = [
         ("the parameters move uphill: step against the gradient, w - learning_rate * dw", _descent(uphill)),
         ("that is descent on squared error; this loop descends log loss, whose gradient is your "
-         "log_loss_gradient (dl/dz = h - y, no factor h (1 - h))", _descent(squared)),
+         "log_loss_gradient (dl/dz = y_hat - y, no factor y_hat (1 - y_hat))", _descent(squared)),
         ("the steps are m times too long: the gradient of a mean divides by m (np.mean, not np.sum)",
          _descent(summed)),
         ("b was stepped with the gradient at the new w: compute (dw, db) once, at the old point, "

@@ -157,7 +157,7 @@ def mse_gradient(learner):
          lambda *a: ref(*a)[::-1]),
         ("both values are half the expected ones: the derivative of e^2 is 2 e",
          lambda *a: [g / 2 for g in ref(*a)]),
-        ("both values have the wrong sign: the error is g(x) - y, not y - g(x)",
+        ("both values have the wrong sign: the error is f(x) - y, not y - f(x)",
          lambda *a: [-g for g in ref(*a)]),
         ("both values are m times too large: the cost is a mean, so is its gradient (divide by m)",
          lambda *a: [g * len(a[2]) for g in ref(*a)]),

@@ -5,16 +5,18 @@ Notation (the same as in notebook 02)
 * ``m`` examples with one input each, as a row: ``X`` ``(1, m)``. Targets ``Y``
   ``(1, m)`` are 1.0 ("yes, a red ball") or 0.0 ("no"); values in between are
   accepted as soft targets.
-* The model is logistic regression, ``h = sigmoid(z)`` with ``z = w x + b``: the
-  predicted probability of "yes". ``w`` and ``b`` are numbers.
+* The model is logistic regression, ``y_hat = sigmoid(z)`` with ``z = w x + b``:
+  the predicted probability of "yes". ``w`` and ``b`` are numbers.
 * Two costs of ``(w, b)`` (the mean of the examples' losses), named by ``kind``::
 
-      "squared"  J(w, b) = (1/m) sum_i (h_i - y_i)^2     (no factor 1/2, as in notebook 01)
-      "log"      J(w, b) = -(1/m) sum_i [y_i log h_i + (1 - y_i) log(1 - h_i)]
+      "squared"  J(w, b) = (1/m) sum_i (y_hat_i - y_i)^2     (no factor 1/2, as in notebook 01)
+      "log"      J(w, b) = -(1/m) sum_i [y_i log y_hat_i + (1 - y_i) log(1 - y_hat_i)]
 
-* Through the sigmoid (``dh/dz = h (1 - h)``), the derivative of one example's
-  loss with respect to its ``z`` is ``2 (h - y) h (1 - h)`` for squared error and
-  ``h - y`` for log loss. The factor ``h (1 - h)`` vanishes wherever the sigmoid
+  (log is the natural logarithm.)
+
+* Through the sigmoid (``dy_hat/dz = y_hat (1 - y_hat)``), the derivative of one
+  example's loss with respect to its ``z`` is ``2 (y_hat - y) y_hat (1 - y_hat)`` for
+  squared error and ``y_hat - y`` for log loss. The factor ``y_hat (1 - y_hat)`` vanishes wherever the sigmoid
   saturates, right or wrong: that is why squared error has plateaus on which
   gradient descent stalls, and log loss has none.
 
@@ -34,7 +36,7 @@ from .._validation import as_float_array, as_scalar, check_int, check_positive, 
 from ..activations import log_sigmoid, sigmoid, sigmoid_backward
 from ..losses import sigmoid_bce_dZ
 # notebook 01's argument checks, shared rather than written twice
-from .regression import signed_errors
+from .regression import draw_cost_map, label_panels, signed_errors, slider_explorer
 
 #: the two costs of notebook 02
 KINDS = ("squared", "log")
@@ -81,7 +83,7 @@ def red_ball_data(m, *, rng, separation=1.0):
 
 
 def predict(w, b, X):
-    """``h = sigmoid(w x + b)`` for every example: ``X`` ``(1, m)`` -> ``(1, m)``, values in (0, 1)."""
+    """``y_hat = sigmoid(w x + b)`` for every example: ``X`` ``(1, m)`` -> ``(1, m)``, values in (0, 1)."""
     X = as_float_array(X, "X", ndim=2)
     check_shape(X, "X", (1, None))
     return sigmoid(as_scalar(w, "w") * X + as_scalar(b, "b"))
@@ -115,14 +117,14 @@ def gradients(w, b, X, Y, kind="log"):
     """``(dJ/dw, dJ/db)`` as two floats, by the chain rule through ``z = w x + b``.
 
     ``dJ/dw = (1/m) sum_i dz_i x_i`` and ``dJ/db = (1/m) sum_i dz_i``, with the
-    per-example ``dz = h - y`` (log loss) or ``2 (h - y) h (1 - h)`` (squared error).
+    per-example ``dz = y_hat - y`` (log loss) or ``2 (y_hat - y) y_hat (1 - y_hat)`` (squared error).
     """
     kind = _kind(kind)
     X, Y = _data(X, Y)
     Z = as_scalar(w, "w") * X + as_scalar(b, "b")
     H = sigmoid(Z)
     if kind == "log":
-        dZ = sigmoid_bce_dZ(H, Y)  # h - y: the sigmoid's slope has cancelled
+        dZ = sigmoid_bce_dZ(H, Y)  # y_hat - y: the sigmoid's slope has cancelled
     else:
         dZ = sigmoid_backward(2.0 * (H - Y), Z)  # times h (1 - h), tiny when saturated
     return float(np.mean(dZ * X)), float(np.mean(dZ))
@@ -282,9 +284,73 @@ def plot_cost_surface(ax, ws, bs, C, paths=(), title=None, label="cost"):
     ax.set_ylabel("$b$")
     if title:
         ax.set_title(title)
+    ax.figure.colorbar(filled, ax=ax, label=label, ticks=colour_bar_ticks(C), format="%.3g")
+    return filled
+
+
+def colour_bar_ticks(C, n=5):
+    """Ticks for the colour bar of a cost table ``C``: its lowest value, then round numbers up to its highest.
+
+    The lowest value is the bowl's bottom on the grid, the number a reader looks
+    for; round ticks too close to it (within 8% of the range) are left out, so
+    that no two labels print over each other.
+    """
     from matplotlib.ticker import MaxNLocator
 
-    # Round ticks inside the range: the quantile levels themselves are ragged numbers.
-    ticks = MaxNLocator(5).tick_values(C.min(), C.max())
-    ax.figure.colorbar(filled, ax=ax, label=label, ticks=ticks[(ticks >= C.min()) & (ticks <= C.max())])
-    return filled
+    C = as_float_array(C, "C")
+    low, high = float(C.min()), float(C.max())
+    if not high > low:
+        raise ValueError(f"C must hold different values, got all equal to {low}")
+    ticks = MaxNLocator(n).tick_values(low, high)
+    ticks = ticks[(ticks >= low + 0.08 * (high - low)) & (ticks <= high)]
+    return np.concatenate([[low], ticks])
+
+
+def draw_curve_and_cost(ax_data, ax_cost, X, Y, ws, bs, C, pairs):
+    """The logistic curve of each ``(w, b)`` of ``pairs`` on the data (left), its point on a log-loss map (right).
+
+    ``C`` is ``cost(W, B, X, Y, "log")`` on ``np.meshgrid(ws, bs)``; grey
+    contours, so the coloured points (the curves' colours) stand out. Returns
+    ``[(log loss, share of examples classified right), ...]``, one per pair.
+    """
+    from ..plotting import COLOURS
+
+    X, Y = _data(X, Y)
+    ws, bs = as_float_array(ws, "ws", ndim=1), as_float_array(bs, "bs", ndim=1)
+    C = as_float_array(C, "C", ndim=2)
+    check_shape(C, "C", (bs.size, ws.size))
+    xs = np.linspace(X.min() - 0.5, X.max() + 0.5, 200).reshape(1, -1)
+    ax_data.scatter(X[0], Y[0], c=Y[0], cmap="coolwarm", edgecolors="k", linewidths=0.4, zorder=3)
+    ax_data.axhline(0.5, color="gray", lw=0.6, ls=":")
+    i, j = np.unravel_index(np.argmin(C), C.shape)
+    draw_cost_map(ax_cost, ws, bs, C, (ws[j], bs[i]), f"lowest on the grid ({ws[j]:.3g}, {bs[i]:.3g})")
+    results = []
+    for k, (w, b) in enumerate(pairs):
+        colour = COLOURS[k % len(COLOURS)]
+        loss = cost(w, b, X, Y, "log")
+        right = float(np.mean((predict(w, b, X) >= 0.5) == (Y == 1)))
+        results.append((loss, right))
+        ax_data.plot(xs[0], predict(w, b, xs)[0], color=colour, label=f"$w = {w:.2f}$, $b = {b:.2f}$")
+        ax_cost.plot(w, b, "o", color=colour, markersize=8, label=f"log loss {loss:.3g}, {right:.0%} right")
+    ax_data.set_ylim(-0.08, 1.08)
+    label_panels(ax_data, ax_cost, ("redness $x$", r"$y$ (dots) and $\hat y$ (curve)", "the curve on the data"),
+                 ("$w$", "$b$", "its point on the log-loss map"), data_legend="center left")
+    return results
+
+
+def logistic_explorer(X, Y, ws, bs, C, w=0.0, b=0.0):
+    """Sliders for ``y_hat = sigmoid(w x + b)``: the curve on the data and its point on the log-loss map ``C``.
+
+    ``C`` is ``cost(W, B, X, Y, "log")`` on ``np.meshgrid(ws, bs)``; the sliders
+    span ``ws`` and ``bs``. Needs ipywidgets (see ``regression.slider_explorer``,
+    which says what it returns).
+    """
+    X, Y = _data(X, Y)
+    ws, bs = as_float_array(ws, "ws", ndim=1), as_float_array(bs, "bs", ndim=1)
+
+    def draw(axes, w_now, b_now):
+        (loss, right), = draw_curve_and_cost(axes[0], axes[1], X, Y, ws, bs, C, [(w_now, b_now)])
+        return f"w = {w_now:.2f}, b = {b_now:.2f}: log loss {loss:.4f}, {right:.0%} of the examples right"
+
+    return slider_explorer(draw, (ws[0], ws[-1], float(w)), (bs[0], bs[-1], float(b)),
+                           title="logistic curve explorer")
