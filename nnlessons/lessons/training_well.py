@@ -316,3 +316,8 @@ def train(net, X, y, validation, *, epochs, batch_size, rng, learning_rate=None,
             raise TypeError("a schedule is for plain SGD here; the Adam loop takes one learning_rate")
         adam(model, X, y, epochs, batch_size, learning_rate, rng)
     return model.finish()
+
+
+def regularisation_choice():
+    """Notebook 07's choice of L2 strength and keep probability, from its validation split: dropout alone."""
+    return {"lam": 0.0, "keep_prob": 0.5}
