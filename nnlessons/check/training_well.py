@@ -574,11 +574,14 @@ def regularisation_choice(learner):
     choice = learner
     if callable(learner):
         try:
-            choice = learner()
+            with watching(name) as seen:
+                choice = learner()
         except NotImplementedError:
             return _report(name, False, NOT_IMPLEMENTED)
         except Exception as exc:
             return report_raised(name, exc)
+        if seen:
+            return report_copied(name, seen)
     problem = _choice_problem(choice)
     if problem is not None:
         return _report(name, False, problem)
