@@ -27,6 +27,7 @@ from nnlessons.lessons import cost_functions as logistic
 from nnlessons.lessons import digits, linear_collapse
 from nnlessons.lessons import forward_prop as fw
 from nnlessons.lessons import regression as reg
+from nnlessons.lessons import training_well as training_well_lesson
 from nnlessons.check import training_well
 from notebook_cells import exercise_sources, run_cells
 from test_check_training_well import adam_with_package
@@ -70,6 +71,7 @@ COPIES = {
     "dropout": ((regularization.dropout_forward, regularization.dropout_backward), "dropout_forward"),
     "momentum_step": ((training_well._momentum_reference,), "step"),
     "train_with_adam": ((adam_with_package,), "step"),
+    "regularisation_choice": ((training_well_lesson.regularisation_choice,), "regularisation_choice"),
     "backward_rules": ((ad.add_backward, ad.mul_backward, ad.pow_backward, ad.exp_backward, ad.log_backward,
                         ad.tanh_backward, ad.relu_backward), "add_backward"),
     "topological_order": ((ad.topological_order,), "topological_order"),

@@ -354,7 +354,7 @@ def _sgd(net, X, y, epochs, batch_size, learning_rate, rng):
 
 # ------------------------------------------------------------------ the notebook
 def test_exercises_lists_the_checkers_in_notebook_order():
-    assert ctw.EXERCISES == ("l2_gradients", "dropout", "momentum_step", "train_with_adam")
+    assert ctw.EXERCISES == ("l2_gradients", "dropout", "momentum_step", "train_with_adam", "regularisation_choice")
     assert all(hasattr(check, name) for name in ctw.EXERCISES)
     if NOTEBOOK.exists():
         calls = [src.rsplit("\ncheck.", 1)[1].split("(")[0] for src in exercise_sources(NOTEBOOK)]
@@ -449,3 +449,74 @@ def test_train_with_adam_names_eps_on_a_near_zero_gradient(capsys, eps_term, hin
     assert "rounded?" not in line
     if not efficient:
         assert "on a [4, 5, 3] network whose first input is 1e-7 times the others, the trained net.params" in line
+
+
+# -- regularisation_choice: a decision, graded end to end -----------------------
+# Each distinct choice trains section 1's network once (about a second; the checker caches the runs).
+
+def _choose(lam, keep_prob):
+    return lambda: {"lam": lam, "keep_prob": keep_prob}
+
+
+@pytest.mark.parametrize("learner", [_choose(0.0, 0.5), {"lam": 0.0, "keep_prob": 0.5}, _choose(1, 0.5),
+                                     _choose(3.0, 0.6)])
+def test_regularisation_choice_accepts_choices_that_beat_the_baseline(capsys, learner):
+    line = assert_passed(check.regularisation_choice, learner, capsys)
+    # the baseline is the unregularised network of section 1 (0.9090 at its best epoch), the test set reported once
+    assert "against 0.9090 without a regulariser" in line and line.count("test accuracy") == 1
+
+
+def test_regularisation_choice_stub_and_errors(capsys):
+    assert_not_implemented(check.regularisation_choice, capsys)
+
+    def broken():
+        return {"lam": undefined_name, "keep_prob": 0.5}  # noqa: F821
+
+    assert_raised(check.regularisation_choice, broken, capsys, NameError)
+
+
+@pytest.mark.parametrize("choice, fragment", [
+    ({"lam": 0.0, "keep_prob": 1.5}, "at most 1 (1 means no dropout), got 1.5"),
+    ({"lam": 0.0, "keep_prob": 0.0}, "keep_prob must be above 0"),
+    ({"lam": -1.0, "keep_prob": 0.5}, "a negative lambda rewards large weights"),
+    ({"lam": 0.0, "keep_prob": 1.0}, "is the unregularised network itself"),
+    ({"lambda": 1.0, "keep_prob": 0.5}, "expected the keys 'lam' and 'keep_prob'"),
+    ({"lam": 1.0}, "expected the keys 'lam' and 'keep_prob'"),
+    ({"lam": "1", "keep_prob": 0.5}, "lam must be a finite number"),
+    ({"lam": 0.0, "keep_prob": float("nan")}, "keep_prob must be a finite number"),
+    ({"lam": True, "keep_prob": 0.5}, "lam must be a finite number"),
+    ((0.0, 0.5), "expected a dict"),
+])
+def test_regularisation_choice_refuses_impossible_choices_without_training(capsys, choice, fragment, monkeypatch):
+    def no_training(*args):
+        raise AssertionError("an impossible choice must not be trained")
+
+    monkeypatch.setattr(ctw, "_regularised_run", no_training)
+    assert_failed(check.regularisation_choice, lambda: choice, capsys, fragment)
+
+
+@pytest.mark.parametrize("lam, keep_prob, fragments", [
+    (30.0, 1.0, ["lambda 30 is so large that it shrinks the weights until the network underfits", "regularise less"]),
+    (0.0, 0.2, ["keep_prob 0.2 is so small", "training accuracy 0.88", "regularise less"]),
+    (3.0, 1.0, ["too weak or the wrong kind", "validation split"]),
+    (1.0, 1.0, ["too weak or the wrong kind"]),
+    (0.0, 0.4, ["better on the test set than on the validation split"]),
+])
+def test_regularisation_choice_names_the_mistake(capsys, lam, keep_prob, fragments):
+    assert_failed(check.regularisation_choice, _choose(lam, keep_prob), capsys, "it must be at least 0.9120",
+                  *fragments)
+
+
+def test_regularisation_choice_names_both_culprits(capsys, monkeypatch):
+    runs = {(0.0, 1.0): (1818, 1.0, 8879, 33), (20.0, 0.1): (1700, 0.5, 8500, 40)}
+    monkeypatch.setattr(ctw, "_regularised_run", lambda lam, keep: runs[lam, keep])
+    assert_failed(check.regularisation_choice, _choose(20.0, 0.1), capsys, "lambda 20 is so large",
+                  "and keep_prob 0.1 is so small", "training accuracy 0.5000")
+
+
+def test_regularisation_choice_verdict_ignores_the_test_set(capsys, monkeypatch):
+    # validation exactly at the margin passes even with a worse test score; one image short fails with a better one
+    runs = {(0.0, 1.0): (1818, 1.0, 8879, 33), (0.0, 0.5): (1824, 0.98, 8000, 38), (0.0, 0.6): (1823, 0.98, 9500, 30)}
+    monkeypatch.setattr(ctw, "_regularised_run", lambda lam, keep: runs[lam, keep])
+    assert_passed(check.regularisation_choice, _choose(0.0, 0.5), capsys)
+    assert_failed(check.regularisation_choice, _choose(0.0, 0.6), capsys, "better on the test set")

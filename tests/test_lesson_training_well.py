@@ -57,6 +57,35 @@ def test_layer_statistics_match_a_direct_computation():
     np.testing.assert_allclose(grad, [np.std(grads[f"W{l}"]) for l in (1, 2, 3)])
 
 
+def test_backward_factors_multiply_to_the_weight_gradients():
+    # dW_l = dZ_l A_(l-1)^T / m: the factors recomputed from the gradients of a net with one example
+    rng = np.random.default_rng(0)
+    net = tw.deep_network("relu", 0.3, depth=3, width=5, rng=1)
+    X, Y = rng.normal(size=(5, 1)), rng.normal(size=(5, 1))
+    inputs, dZ = tw.backward_factors(net, X, Y)
+    A, cache = net.forward(X)
+    grads = net.backward(Y, cache)
+    np.testing.assert_allclose(inputs, [np.std(cache[f"A{l}"]) for l in (0, 1, 2)])
+    # with m = 1, dW_l is the outer product dZ_l A_(l-1)^T and db_l is dZ_l itself
+    np.testing.assert_allclose(dZ, [np.std(grads[f"b{l}"]) for l in (1, 2, 3)])
+    for l in (1, 2, 3):
+        np.testing.assert_allclose(grads[f"W{l}"], grads[f"b{l}"] @ cache[f"A{l - 1}"].T)
+
+
+def test_backward_factors_shrink_and_grow_in_opposite_directions_for_a_small_scale():
+    X = np.random.default_rng(0).normal(size=(100, 200))
+    Y = np.random.default_rng(1).normal(size=(100, 200))
+    inputs, dZ = tw.backward_factors(tw.deep_network("relu", 0.01, rng=1), X, Y)
+    assert inputs[-1] < 1e-8 * inputs[0] and dZ[0] < 1e-8 * dZ[-1]
+    product = inputs * dZ
+    assert product.max() < 3 * product.min()  # flat across the layers
+
+
+def test_regularisation_choice_is_a_valid_choice():
+    choice = tw.regularisation_choice()
+    assert set(choice) == {"lam", "keep_prob"} and choice["lam"] >= 0 and 0 < choice["keep_prob"] <= 1
+
+
 def test_activations_vanish_explode_or_stay_with_the_initial_scale():
     X = np.random.default_rng(0).normal(size=(100, 200))
     Y = np.zeros((100, 200))

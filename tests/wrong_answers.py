@@ -78,6 +78,7 @@ WRONG = {
          "            s[name] = beta2 * s[name] + (1 - beta2) * g**2\n"
          "            net.params[name] = net.params[name] - learning_rate * v[name] / (np.sqrt(s[name]) + eps)\n"
          "        costs.append(cost)\nreturn costs"],  # no bias correction
+        ["return {\"lam\": 10.0, \"keep_prob\": 1.0}"],  # L2 alone, strong: underfits, no gain on validation
     ],
     "08_autodiff": [
         ["return grad, grad", "return grad * a, grad * b",  # mul's inputs swapped

@@ -87,6 +87,7 @@ def _stand_ins():
         "dropout": (regularization.dropout_forward, regularization.dropout_backward),
         "momentum_step": (training_well.momentum_step,),
         "train_with_adam": (training_well.train_with_adam,),
+        "regularisation_choice": (training_well.regularisation_choice,),
         "backward_rules": (ad.add_backward, ad.mul_backward, ad.pow_backward, ad.exp_backward,
                            ad.log_backward, ad.tanh_backward, ad.relu_backward),
         "topological_order": (ad.topological_order,),

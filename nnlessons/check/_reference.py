@@ -55,6 +55,7 @@ REFERENCES = {
                 "nnlessons.regularization:dropout_mask"),
     "momentum_step": ("nnlessons.optim:Momentum.step",),
     "train_with_adam": ("nnlessons.optim:Adam.step", "nnlessons.network:Network.fit"),
+    "regularisation_choice": (_R + "training_well:regularisation_choice",),
     # 08 autodiff
     "backward_rules": tuple(f"nnlessons.autodiff:{op}_backward"
                             for op in ("add", "mul", "pow", "exp", "log", "tanh", "relu")),

@@ -9,11 +9,18 @@ argument, keeps about ``keep_prob`` of the units, the kept values are divided by
 the learner's pair in a small network matches central differences.
 ``train_with_adam`` runs the learner's whole training loop on small networks and
 compares every mini-batch cost with the package's ``optim.Adam`` in the same loop.
+``regularisation_choice`` takes a decision, not a function to compare: the learner's
+lambda and keep probability train section 1's digits network with section 1's recipe,
+whose validation accuracy must beat the unregularised network's by ``MARGIN``; the
+test set is scored once, for the report.
 """
 
 import contextlib
 import copy
+import functools
 import io
+import math
+import numbers
 
 import numpy as np
 
@@ -25,10 +32,10 @@ from ..optim import Adam, Momentum
 from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, _same, check_function, random_cases,
                     report_copied, report_raised, watching)
 
-__all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam"]
+__all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam", "regularisation_choice"]
 
 #: the checkers in the order of the notebook's exercises
-EXERCISES = ("l2_gradients", "dropout", "momentum_step", "train_with_adam")
+EXERCISES = ("l2_gradients", "dropout", "momentum_step", "train_with_adam", "regularisation_choice")
 
 
 def _params(rng, sizes):
@@ -501,3 +508,107 @@ class _Unshuffled(np.random.Generator):
 
     def permutation(self, m):
         return np.arange(m)
+
+
+# ------------------------------------------------------------------ choosing lambda and keep_prob
+#: how much the validation accuracy must beat the unregularised network's: 6 of the 2,000 images
+MARGIN = 0.003
+#: section 1's recipe, which the learner's choice trains with
+RECIPE = {"epochs": 40, "batch_size": 32, "learning_rate": 0.1}
+#: beyond these a choice is strong enough to underfit on this problem (the hints' thresholds)
+LARGE_LAMBDA, SMALL_KEEP = 5.0, 0.4
+
+
+@functools.lru_cache(maxsize=None)
+def _regularised_run(lam, keep_prob):
+    """Section 1's network and recipe with ``lam`` and ``keep_prob``, kept at its best validation epoch.
+
+    Returns (validation correct, training accuracy at that epoch, test correct, best epoch);
+    deterministic (the seeds are section 1's), so cached.
+    """
+    from ..lessons.training_well import digits_split, digits_test
+
+    (X, y), (X_val, y_val) = digits_split(1000, 2000, rng=0)
+    net = Network([784, 128, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=1)
+    history = net.fit(X, y, **RECIPE, rng=np.random.default_rng(2), validation=(X_val, y_val),
+                      weight_decay=lam, keep_prob=keep_prob, restore_best=True)
+    best = history["best_epoch"]
+    X_test, y_test = digits_test()
+    return (int(np.sum(net.predict(X_val) == y_val)), float(history["accuracy"][best - 1]),
+            int(np.sum(net.predict(X_test) == y_test)), best)
+
+
+def _choice_problem(choice):
+    """What is wrong with the shape of ``choice`` (a dict ``{"lam": ..., "keep_prob": ...}``), or None."""
+    if not isinstance(choice, dict):
+        return f"expected a dict {{'lam': ..., 'keep_prob': ...}}, got {_describe(choice)}"
+    if set(choice) != {"lam", "keep_prob"}:
+        return f"expected the keys 'lam' and 'keep_prob' and no others, got {sorted(map(str, choice))}"
+    for key, value in choice.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            return f"{key} must be a finite number, got {value!r}"
+    if choice["keep_prob"] > 1:
+        return (f"keep_prob is the probability of keeping a unit, at most 1 (1 means no dropout), got "
+                f"{choice['keep_prob']:g}")
+    if choice["keep_prob"] <= 0:
+        return f"keep_prob must be above 0 (at 0 every hidden unit is dropped), got {choice['keep_prob']:g}"
+    if choice["lam"] < 0:
+        return f"lambda must be at least 0 (a negative lambda rewards large weights), got {choice['lam']:g}"
+    if choice["lam"] == 0 and choice["keep_prob"] == 1:
+        return ("lambda 0 and keep_prob 1 is the unregularised network itself: it cannot beat itself; choose "
+                "a regulariser on the validation split")
+    return None
+
+
+def regularisation_choice(learner):
+    """Check a choice of L2 strength and keep probability, ``{"lam": ..., "keep_prob": ...}``, end to end.
+
+    ``learner`` is that dict or a function returning it. Section 1's digits network
+    (``[784, 128, 10]``, ``rng=1``) trains with ``RECIPE`` (shuffled by ``default_rng(2)``),
+    ``weight_decay=lam`` and ``keep_prob``, kept at its best validation epoch; its validation
+    accuracy must be at least the unregularised network's plus ``MARGIN``. The test set is
+    scored once, for the report, never for the verdict.
+    """
+    __tracebackhide__ = True
+    name = "regularisation_choice"
+    choice = learner
+    if callable(learner):
+        try:
+            with watching(name) as seen:
+                choice = learner()
+        except NotImplementedError:
+            return _report(name, False, NOT_IMPLEMENTED)
+        except Exception as exc:
+            return report_raised(name, exc)
+        if seen:
+            return report_copied(name, seen)
+    problem = _choice_problem(choice)
+    if problem is not None:
+        return _report(name, False, problem)
+    lam, keep = float(choice["lam"]), float(choice["keep_prob"])
+    val_base, _, test_base, _ = _regularised_run(0.0, 1.0)
+    val_correct, train_accuracy, test_correct, best = _regularised_run(lam, keep)
+    n_val, n_test = 2000, 10000
+    need = val_base + round(MARGIN * n_val)
+    said = (f"lambda {lam:g}, keep_prob {keep:g}: validation accuracy {val_correct / n_val:.4f} at its best epoch "
+            f"({best}), against {val_base / n_val:.4f} without a regulariser")
+    if val_correct >= need:
+        return _report(name, True, f"{said}, at least {MARGIN:g} better; test accuracy, scored once: "
+                                   f"{test_correct / n_test:.4f} (without a regulariser {test_base / n_test:.4f})")
+    culprits = []
+    if lam > LARGE_LAMBDA:
+        culprits.append(f"lambda {lam:g} is so large that it shrinks the weights until the network underfits")
+    if keep < SMALL_KEEP:
+        culprits.append(f"keep_prob {keep:g} is so small that too few units are left to fit the training images")
+    if culprits:
+        hint = (" and ".join(culprits) + f" (training accuracy {train_accuracy:.4f} at the best epoch): "
+                "regularise less")
+    elif test_correct >= test_base + round(MARGIN * n_test):
+        hint = ("this choice does better on the test set than on the validation split: choose on the validation "
+                "split (the tables of sections 2 and 3, the random search); the test set only reports the "
+                "final choice")
+    else:
+        hint = ("the regularisation is too weak or the wrong kind here: compare candidates on the validation split "
+                "(the tables of sections 2 and 3, the random search) and take one that beats the baseline there "
+                "by the margin")
+    return _report(name, False, f"{said}; it must be at least {need / n_val:.4f} (hint: {hint})")

@@ -82,6 +82,23 @@ def layer_statistics(net, X, Y):
     return act, grad
 
 
+def backward_factors(net, X, Y):
+    """The two factors of every weight gradient ``dW_l = dZ_l A_{l-1}^T / m``, by their spread.
+
+    Returns ``(input_std, dZ_std)``, two arrays ``(L,)``: the standard deviation of the
+    entries of ``A_{l-1}`` (``A_0 = X``) and of ``dZ_l`` (per example) for ``l = 1..L``.
+    """
+    A, cache = net.forward(X)
+    L = net.n_layers
+    dZ = net.g[L].backward(net._loss.grad(A, net.targets(Y)), cache[f"Z{L}"])
+    dZ_std = [np.std(dZ)]
+    for l in range(L, 1, -1):
+        dZ = net.g[l - 1].backward(net.params[f"W{l}"].T @ dZ, cache[f"Z{l - 1}"])
+        dZ_std.append(np.std(dZ))
+    input_std = np.array([np.std(cache[f"A{l}"]) for l in range(L)])
+    return input_std, np.array(dZ_std[::-1])
+
+
 # --------------------------------------------------------------------------- the valley of notebook 01
 
 def valley_run(optimizer, x, y, start, n_steps):
@@ -316,3 +333,8 @@ def train(net, X, y, validation, *, epochs, batch_size, rng, learning_rate=None,
             raise TypeError("a schedule is for plain SGD here; the Adam loop takes one learning_rate")
         adam(model, X, y, epochs, batch_size, learning_rate, rng)
     return model.finish()
+
+
+def regularisation_choice():
+    """Notebook 07's choice of L2 strength and keep probability, from its validation split: dropout alone."""
+    return {"lam": 0.0, "keep_prob": 0.5}
