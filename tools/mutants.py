@@ -77,11 +77,11 @@ EQUIVALENT = {
     "`return np.where(z >= 0, 1 / (1 + e), e / (1 + e))`": "at z = 0 both branches give 1/2",
     **{"03_linear_collapse | relu_kinks | 0 - 1: `0` in `w, c, v = (W1[:, 0], b1[:, 0], W2[0])`" + n:
        "W1 and b1 have one column and W2 one row: index -1 is index 0" for n in ("", " (#2)", " (#3)")},
-    "06_digits | flatten_images | 1 + 1: `1` in `return images.reshape(m, -1).T / 255.0`":
-        "reshape takes any negative size as 'the rest': -2 is -1",
-    "06_digits | to_one_hot | 0 - 1: `0` in `m = labels.shape[0]`": "labels is 1-D: shape[-1] is shape[0]",
-    "06_digits | confusion_matrix | drop dtype=: `np.zeros((n_classes, n_classes), dtype=int)` in "
-    "`C = np.zeros((n_classes, n_classes), dtype=int)`": "the same counts, held as floats",
+    **{f"06_digits | choose_recipe | {change}: `{const}` in "
+       "`return {'learning_rate': 0.5, 'batch_size': 32, 'epochs': 4}`":
+       f"{what}: another choice within the budget that reaches the target, and the exercise accepts any such choice"
+       for change, const, what in (("32 + 1", "32", "batches of 33"), ("32 - 1", "32", "batches of 31"),
+                                   ("4 - 1", "4", "3 epochs"))},
     "07_training_well | dropout | Lt -> LtE: `rng.random(A.shape) < keep_prob` in "
     "`mask = rng.random(A.shape) < keep_prob`": "a draw equal to keep_prob has probability 0",
     "08_autodiff | backward_rules | swap the first two returned values: `return (grad, grad)`":
