@@ -12,7 +12,7 @@ from nnlessons.layers import dense_backward, dense_forward
 from nnlessons.lessons import digits
 from nnlessons.mnist import to_columns
 from notebook_cells import exercise_sources, run_cells, student_sources
-from verdicts import (assert_failed, assert_not_implemented, assert_passed, assert_raised, assert_traceback_below,
+from verdicts import (assert_failed, assert_not_implemented, assert_passed, assert_raised,
                       verdict)
 from verdicts import package_answers_allowed  # noqa: F401 (a fixture)
 
@@ -205,153 +205,93 @@ def test_train_sgd_end_to_end_checks_the_returned_accuracies(capsys, small_digit
     assert_failed(check.train_sgd, off_by_one_epoch, capsys, "after epoch 1 you returned validation accuracy 0.0000")
 
 
-# ---------------------------------------------------------------- flatten_images
-def flatten_solution(images):  # the notebook's solution
-    m = images.shape[0]
-    return images.reshape(m, -1).T / 255.0
+# ----------------------------------------------------------------- choose_recipe
+def recipe_solution():  # the notebook's solution
+    return {"learning_rate": 0.5, "batch_size": 32, "epochs": 4}
 
 
-@pytest.mark.parametrize("learner", [flatten_solution, to_columns,
-                                     lambda im: np.stack([x.ravel() for x in im], axis=1) / 255])
-def test_flatten_images_accepts_right_answers(capsys, learner):
-    assert_passed(check.flatten_images, learner, capsys, "all 3 cases match the reference")
+def choosing(**choice):
+    def choose_recipe():
+        return choice
+    return choose_recipe
 
 
-FLATTEN_SLIPS = [
-    (lambda im: im.reshape(im.shape[0], -1) / 255.0,
-     "on 5 random images: wrong shape, expected (784, 5), got (5, 784) (transposed?)"),
-    (lambda im: im.reshape(im.shape[0], -1).T, "on 5 random images: wrong value at index"),
-    # the right shape, but each column mixes pixels of several images
-    (lambda im: im.reshape(784, -1) / 255.0, "on 5 random images: wrong value at index"),
-    (lambda im: im.reshape(im.shape[0], 28, 28).T.reshape(784, -1) / 255.0,
-     "on 5 random images: wrong value at index"),
-    (lambda im: None, "on 5 random images: your function returned None"),
+@pytest.mark.parametrize("learner", [
+    recipe_solution,
+    choosing(learning_rate=0.1, batch_size=10, epochs=4),  # another right choice: smaller rate, smaller batches
+    choosing(learning_rate=np.float32(0.5), batch_size=np.int64(32), epochs=4.0, hidden=128),  # numpy numbers
+])
+def test_choose_recipe_accepts_choices_that_reach_the_target(capsys, learner):
+    result, line = verdict(check.choose_recipe, learner, capsys)
+    assert result, line
+    assert "target 95.5% reached" in line and "on the 10,000 test images, scored once for the report" in line
+    assert f"{100 * result.test_accuracy:.1f}%" in line
+    assert result.network.accuracy(*check_digits._digits_split()[2:4]) == result.val_accuracy[-1]
+
+
+def test_choose_recipe_trains_what_the_learner_chose(capsys):
+    # the checker's run is the notebook's digits.validation_runs with seed 606: the learner can reproduce it
+    result, line = verdict(check.choose_recipe, recipe_solution, capsys)
+    X_fit, y_fit, X_val, y_val, _, _ = check_digits._digits_split()
+    again = digits.validation_runs(digits.recipe_network, (X_fit, y_fit, X_val, y_val), epochs=4, batch_size=32,
+                                   learning_rate=0.5, seeds=[606])
+    assert np.array_equal(again[0], result.val_accuracy)
+    assert "validation accuracy per epoch " + " ".join(f"{100 * a:.1f}%" for a in again[0]) in line
+
+
+def test_choose_recipe_stub_is_not_implemented_yet(capsys):
+    assert_not_implemented(check.choose_recipe, capsys)
+
+
+RECIPE_SLIPS = [
+    # the classic network's rate, copied from section 6: training diverges
+    (choosing(learning_rate=3.0, batch_size=32, epochs=4), "below the target 95.5% (hint: training diverged"),
+    (choosing(learning_rate=0.01, batch_size=32, epochs=4), "hint: the accuracy was still climbing after 4 epochs"),
+    (choosing(learning_rate=0.5, batch_size=32, epochs=1), "hint: too few epochs: the accuracy was still rising after "
+                                                           "epoch 1; the budget allows 4"),
+    (choosing(learning_rate=0.5, batch_size=32, epochs=12), "12 epochs of a network with 128 hidden units break the "
+                                                            "time budget"),
+    (choosing(learning_rate=0.5, batch_size=64, epochs=4, hidden=256), "break the time budget"),
+    (choosing(learning_rate=0.5, batch_size=1, epochs=4), "batches of 1 break the time budget"),
+    (choosing(learning_rate=0.5, batch_size=32, epochs=1, hidden=1024), "1024 hidden units break the time budget"),
+    (choosing(learning_rate=0.5, batch_size=10000, epochs=4), "there are only 9,000 training images"),
+    (choosing(learning_rate=0.5, batch_size=32), "your dict lacks 'epochs'"),
+    (choosing(learning_rate=0.5, batch_size=32, epochs=4, momentum=0.9), "has unknown keys 'momentum'"),
+    (choosing(learning_rate=-0.5, batch_size=32, epochs=4), "the learning rate must be a positive number"),
+    (choosing(learning_rate="0.5", batch_size=32, epochs=4), "the learning rate must be a positive number"),
+    (choosing(learning_rate=0.5, batch_size=32.5, epochs=4), "batch_size must be a whole number"),
+    (choosing(learning_rate=0.5, batch_size=32, epochs=True), "epochs must be a whole number"),
+    (choosing(learning_rate=0.5, batch_size=32, epochs=0), "epochs must be a whole number of at least 1"),
+    (lambda: None, "got None (is a `return` missing?)"),
+    (lambda: (0.5, 32, 4), "expected a dict like"),
 ]
 
 
-def test_flatten_images_catches_input_changed_in_place(capsys):
-    def binarise_in_place(images):
-        images[images > 0] = 255
-        return images.reshape(images.shape[0], -1).T / 255.0
-
-    assert_failed(check.flatten_images, binarise_in_place, capsys, "modified its input images in place")
+@pytest.mark.parametrize("learner, message", RECIPE_SLIPS)
+def test_choose_recipe_names_the_mistake(capsys, learner, message):
+    line = assert_failed(check.choose_recipe, learner, capsys, message)
+    assert "test images" not in line  # the test set is scored only for a choice that reached the target
 
 
-def test_flatten_images_reports_the_learners_error_with_its_traceback(capsys):
-    def divide_in_place(images):
-        images /= 255  # uint8 cannot hold the result: numpy raises
-        return images
-
-    with pytest.raises(TypeError) as numpys:  # its class, whose name numpy's traceback gives
-        divide_in_place(np.zeros(3, np.uint8))
-    result = check.flatten_images(divide_in_place)
-    out = capsys.readouterr().out
-    assert not result and "UFuncTypeError" in result.message
-    line, _ = assert_traceback_below(out, numpys.type, divide_in_place)
-    assert line.startswith("FAILED  flatten_images: on 5 random images, your function raised UFuncTypeError"), out
+def test_choose_recipe_wants_a_function(capsys):
+    assert_failed(check.choose_recipe, recipe_solution(), capsys, "expected a function that returns your choice")
 
 
-# -------------------------------------------------------------------- to_one_hot
-def one_hot_solution(labels, n_classes):  # the notebook's solution
-    Y = np.zeros((n_classes, labels.size))
-    Y[labels, np.arange(labels.size)] = 1.0
-    return Y
+def test_choose_recipe_reports_the_learners_error_with_its_traceback(capsys):
+    def typo():
+        return {"learning_rate": 0.5, "batch_size": 32, "epochs": epochs}  # noqa: F821
+
+    assert_raised(check.choose_recipe, typo, capsys, NameError, "epochs")
 
 
-@pytest.mark.parametrize("learner", [one_hot_solution, lambda y, n: np.eye(n)[y].T,
-                                     lambda y, n: (np.arange(n)[:, None] == y).astype(int)])
-def test_to_one_hot_accepts_right_answers(capsys, learner):
-    assert_passed(check.to_one_hot, learner, capsys, "all 4 cases match the reference")
-
-
-def sort_in_place(labels, n_classes):
-    labels.sort()
-    return np.eye(n_classes)[labels].T
-
-
-ONE_HOT_SLIPS = [
-    (lambda y, n: np.eye(n)[y],
-     "on 7 labels, 10 classes: wrong shape, expected (10, 7), got (7, 10) (transposed?)"),
-    # n_classes taken from the labels instead of the argument
-    (lambda y, n: np.eye(y.max() + 1)[y].T, "on 7 labels, 10 classes: wrong shape, expected (10, 7), got (8, 7)"),
-    (lambda y, n: np.eye(n)[:, :y.size], "on 7 labels, 10 classes: wrong value at index"),
-    (lambda y, n: None, "on 7 labels, 10 classes: your function returned None"),
-    (sort_in_place, "on 7 labels, 10 classes: your function modified its input labels in place"),
-]
-
-
-# -------------------------------------------------------------- confusion_matrix
-def confusion_solution(true, predicted, n_classes):  # the notebook's solution
-    C = np.zeros((n_classes, n_classes), dtype=int)
-    for t, p in zip(true, predicted):
-        C[t, p] += 1
-    return C
-
-
-def fancy_index_add(true, predicted, n_classes):
-    C = np.zeros((n_classes, n_classes), dtype=int)
-    C[true, predicted] += 1  # a repeated (t, p) pair is counted once
-    return C
-
-
-def swapped(true, predicted, n_classes):
-    return confusion_solution(predicted, true, n_classes)
-
-
-def from_labels(true, predicted, n_classes):
-    n = int(max(true.max(), predicted.max())) + 1
-    return confusion_solution(true, predicted, n)
-
-
-def add_at(true, predicted, n_classes):
-    C = np.zeros((n_classes, n_classes))
-    np.add.at(C, (true, predicted), 1)
-    return C
-
-
-@pytest.mark.parametrize("learner", [confusion_solution, add_at])
-def test_confusion_matrix_accepts_right_answers(capsys, learner):
-    assert_passed(check.confusion_matrix, learner, capsys, "all 3 cases match the reference")
-
-
-CONFUSION_SLIPS = [
-    (swapped, "on 40 examples, 4 classes: wrong value at index"),
-    (fancy_index_add, "on 40 examples, 4 classes: wrong value at index"),
-    (from_labels, "on 9 examples, 6 classes, class 5 never seen: wrong shape, expected (6, 6), got (5, 5)"),
-    (lambda t, p, n: None, "on 40 examples, 4 classes: your function returned None"),
-]
+def test_the_budget_allows_the_solution_and_not_section_5s_recipe():
+    assert check_digits._choice_problem(recipe_solution())[1] is None
+    assert "break the time budget" in check_digits._choice_problem(dict(digits.RECIPE))[1]
 
 
 # ----------------------------------------------------------- every checker
-SLIPS = ([("flatten_images", *s) for s in FLATTEN_SLIPS] + [("to_one_hot", *s) for s in ONE_HOT_SLIPS]
-         + [("confusion_matrix", *s) for s in CONFUSION_SLIPS])
-
-
-@pytest.mark.parametrize("name, learner, message", SLIPS)
-def test_rejects_slips_with_the_right_message(capsys, name, learner, message):
-    line = assert_failed(getattr(check, name), learner, capsys)
-    assert line.startswith(f"FAILED  {name}: {message}"), line
-
-
-@pytest.mark.parametrize("name, learner, hint", [
-    ("flatten_images", lambda im: im.reshape(784, -1) / 255.0, "mixes the pixels of several images"),
-    ("flatten_images", lambda im: im.reshape(im.shape[0], -1).T, "divide by 255"),
-    ("flatten_images", lambda im: im.reshape(im.shape[0], -1).T // 255, "// is integer division"),
-    ("flatten_images", lambda im: im.reshape(im.shape[0], 28, 28).T.reshape(784, -1) / 255.0,
-     "flattened column by column"),
-    ("flatten_images", lambda im: im.reshape(im.shape[0], -1, order="F").T / 255.0, "flattened column by column"),
-    ("to_one_hot", lambda y, n: np.eye(y.max() + 1)[y].T, "take the number of rows from n_classes"),
-    ("confusion_matrix", fancy_index_add, "np.add.at"),
-    ("confusion_matrix", swapped, "rows are the true classes"),
-    ("confusion_matrix", from_labels, "take the size from n_classes"),
-])
-def test_the_slips_the_exercise_text_warns_of_are_named(capsys, name, learner, hint):
-    line = assert_failed(getattr(check, name), learner, capsys)
-    assert "(hint: " in line and hint in line.split("(hint: ", 1)[1], line
-
-
 def test_checkers_are_exported_in_notebook_order():
-    assert check_digits.EXERCISES == ("train_sgd", "flatten_images", "to_one_hot", "confusion_matrix")
+    assert check_digits.EXERCISES == ("train_sgd", "choose_recipe")
     assert set(check_digits.__all__) == set(check_digits.EXERCISES)
     assert all(getattr(check, name) is getattr(check_digits, name) for name in check_digits.EXERCISES)
 
@@ -379,33 +319,6 @@ def test_the_handout_reports_not_implemented(capsys):
 
 
 # -- a learner's slips beyond the classic ones ---------------------------------
-
-@pytest.mark.parametrize("learner", [
-    lambda images: images.reshape(images.shape[0], -1).T / images.max(),
-    lambda images: (lambda x: (x - x.min()) / (x.max() - x.min()))(images.reshape(images.shape[0], -1).T.astype(float)),
-])
-def test_flatten_images_rejects_dividing_by_the_brightest_pixel(capsys, learner):
-    # Random uint8 images nearly always hold a 255, so x / x.max() passed.
-    assert_failed(check.flatten_images, learner, capsys, "on 1 random image",
-                  "hint: divide by 255, the largest value a uint8 pixel can take")
-
-
-def test_to_one_hot_names_ten_rows_hard_coded(capsys):
-    assert_failed(check.to_one_hot, lambda labels, n_classes: np.eye(10)[:, labels], capsys,
-                  "on 4 labels, 3 classes", "hint: take the number of rows from n_classes, not 10")
-
-
-@pytest.mark.parametrize("empty_row", ["nan", "zero"])
-def test_confusion_matrix_names_row_fractions(capsys, empty_row):
-    def fractions(true, predicted, n_classes):
-        C = np.zeros((n_classes, n_classes))
-        np.add.at(C, (true, predicted), 1)
-        totals = C.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore"):
-            return C / totals if empty_row == "nan" else C / np.maximum(totals, 1)
-
-    assert_failed(check.confusion_matrix, fractions, capsys, "hint: C counts examples")
-
 
 def test_train_sgd_refuses_percentages(capsys):
     # The notebook's next cells print 100 * accuracy and plot it: percentages there read 9500%.

@@ -269,3 +269,101 @@ def test_plot_confusion_matrix_labels_nonzero_cells():
     assert sorted(t.get_text() for t in ax.texts) == ["2", "5", "9"]
     assert ax.get_ylabel() == "true" and ax.get_xlabel() == "predicted"
     plt.close(fig)
+
+
+# ------------------------------------------- choosing on the validation split
+def _fake_train(log):
+    """A stand-in for the training loop: records each run, returns accuracies that depend on rate, batch and seed."""
+    def train(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+        draw = float(rng.random())  # the shuffle's rng: seeded like the network
+        log.append((net.seed, batch_size, learning_rate, draw))
+        top = {0.1: 0.90, 0.2: 0.95, 0.5: 0.80}.get(learning_rate, 0.5) - batch_size / 1000
+        return [top * (e + 1) / epochs for e in range(epochs)]
+    return train
+
+
+class _Seeded:
+    def __init__(self, seed):
+        self.seed = seed
+
+
+def test_validation_runs_seed_both_the_network_and_the_shuffle():
+    log = []
+    out = digits.validation_runs(_Seeded, (None, None, None, None), epochs=3, batch_size=10, learning_rate=0.2,
+                                 seeds=[4, 7], train=_fake_train(log))
+    assert out.shape == (2, 3) and np.allclose(out[0], [0.94 / 3, 2 * 0.94 / 3, 0.94])
+    assert [(s, B, lr) for s, B, lr, _ in log] == [(4, 10, 0.2), (7, 10, 0.2)]
+    assert [d for *_, d in log] == [np.random.default_rng(4).random(), np.random.default_rng(7).random()]
+
+
+def test_grid_search_covers_the_grid_in_order_and_best_setting_reads_the_last_epoch():
+    log = []
+    grid = digits.grid_search(_Seeded, (None,) * 4, learning_rates=(0.1, 0.2, 0.5), batch_sizes=(10, 100),
+                              epochs=2, seed=3, train=_fake_train(log))
+    assert list(grid) == [(0.1, 10), (0.1, 100), (0.2, 10), (0.2, 100), (0.5, 10), (0.5, 100)]
+    assert all(s == 3 for s, *_ in log)
+    lr, B, acc = digits.best_setting(grid)
+    assert (lr, B) == (0.2, 10) and np.isclose(acc, 0.94)
+    # the last epoch decides, not the best one; a tie goes to the earlier entry
+    assert digits.best_setting({(1, 1): np.array([0.9, 0.5]), (2, 2): np.array([0.6, 0.6]),
+                                (3, 3): np.array([0.1, 0.6])}) == (2, 2, 0.6)
+
+
+def test_compare_with_chosen_rates_chooses_on_one_seed_and_reports_others():
+    log = []
+    configs = [("a", _Seeded, 10, (0.1, 0.2, 0.5)), ("b", _Seeded, 100, (0.1, 0.5))]
+    out = digits.compare_with_chosen_rates(configs, (None,) * 4, epochs=2, select_seed=0, seeds=[1, 2, 3],
+                                           known={("b", 0.1): 0.99}, train=_fake_train(log))
+    assert [r["rate"] for r in out] == [0.2, 0.1] and out[1]["rates"] == {0.1: 0.99, 0.5: pytest.approx(0.7)}
+    assert np.allclose(out[0]["accuracies"], [0.94] * 3) and out[0]["batch_size"] == 10
+    # "a": 3 rates with seed 0, then seeds 1-3; "b": only 0.5 trained for the choice (0.1 was known), then 1-3
+    assert [(s, lr) for s, B, lr, _ in log] == [(0, 0.1), (0, 0.2), (0, 0.5), (1, 0.2), (2, 0.2), (3, 0.2),
+                                                (0, 0.5), (1, 0.1), (2, 0.1), (3, 0.1)]
+
+
+def test_compare_with_chosen_rates_breaks_ties_towards_the_smaller_rate():
+    def flat(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng):
+        return [0.9] * epochs
+    out = digits.compare_with_chosen_rates([("a", _Seeded, 10, (0.5, 0.1, 0.2))], (None,) * 4, epochs=1,
+                                           select_seed=0, seeds=[1, 2, 3], train=flat)
+    assert out[0]["rate"] == 0.1
+
+
+def test_one_change_configs_follow_one_change_then_the_recipe():
+    configs = digits.one_change_configs()
+    assert [c[0] for c in configs[:5]] == [row[0] for row in digits.ONE_CHANGE]
+    assert [c[2] for c in configs] == [10] * 5 + [digits.RECIPE["batch_size"]]
+    assert [c[3] for c in configs] == [digits.MSE_RATES if row[4] == "mse" else digits.CE_RATES
+                                       for row in digits.ONE_CHANGE] + [digits.CE_RATES]
+    for (_, make, _, _), row in zip(configs, digits.ONE_CHANGE + (("", 128, "relu", "softmax",
+                                                                   "categorical_cross_entropy", 0),)):
+        net = make(5)
+        assert net.sizes == [784, row[1], 10] and net.loss == row[4]
+        assert np.array_equal(net.params["W1"], nl.Network([784, row[1], 10], [row[2], row[3]], row[4],
+                                                           rng=5).params["W1"])
+    assert digits.RECIPE["learning_rate"] in digits.CE_RATES and digits.RECIPE["batch_size"] in digits.BATCH_SIZES
+
+
+def test_spread_is_mean_and_sample_standard_deviation_in_percent():
+    mean, sd = digits.spread([0.90, 0.92, 0.94])
+    assert np.isclose(mean, 92.0) and np.isclose(sd, 2.0)
+    assert digits.spread([0.5]) == (50.0, 0.0)
+
+
+def test_plot_comparison_draws_each_seed_and_each_mean_and_the_alt_text_gives_them():
+    import matplotlib.pyplot as plt
+
+    results = [{"name": "first", "batch_size": 10, "rate": 3.0, "rates": {}, "accuracies": np.array([0.9, 0.91, 0.92])},
+               {"name": "second", "batch_size": 32, "rate": 0.5, "rates": {}, "accuracies": np.array([0.95, 0.93, 0.94])}]
+    fig, ax = plt.subplots()
+    digits.plot_comparison(ax, results)
+    dots = [line for line in ax.lines if line.get_marker() == "o" and len(line.get_xdata())]
+    assert sorted(np.concatenate([line.get_xdata() for line in dots]).round(6)) == [90, 91, 92, 93, 94, 95]
+    means = [line for line in ax.lines if line.get_marker() == "D"]
+    assert len(means) == 1 and np.allclose(means[0].get_xdata(), [91, 94]) and np.allclose(means[0].get_ydata(), [1, 0])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["first\n(rate 3, batches of 10)", "second\n(rate 0.5, batches of 32)"]  # first at the top (y = 1)
+    plt.close(fig)
+    alt = digits.comparison_alt(results, epochs=4, images=3000)
+    assert "first (rate 3, batches of 10): 91.0% ± 1.0" in alt and "second (rate 0.5, batches of 32): 94.0% ± 1.0" in alt
+    assert "3 times (seeds) for 4 epochs on 3,000 training images" in alt

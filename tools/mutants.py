@@ -80,11 +80,11 @@ EQUIVALENT = {
     **{f"04_forward_prop | square_network | 10 {sign} 1: `10` in `b2 = np.array([[r / 10]])`":
        "the exercise has many right answers: b2 = r / 11 or r / 9 puts the boundary r / 11 or r / 9 outside the "
        "square's edge, still inside the band of 15% of r that the checker leaves free" for sign in "+-"},
-    "06_digits | flatten_images | 1 + 1: `1` in `return images.reshape(m, -1).T / 255.0`":
-        "reshape takes any negative size as 'the rest': -2 is -1",
-    "06_digits | to_one_hot | 0 - 1: `0` in `m = labels.shape[0]`": "labels is 1-D: shape[-1] is shape[0]",
-    "06_digits | confusion_matrix | drop dtype=: `np.zeros((n_classes, n_classes), dtype=int)` in "
-    "`C = np.zeros((n_classes, n_classes), dtype=int)`": "the same counts, held as floats",
+    **{f"06_digits | choose_recipe | {change}: `{const}` in "
+       "`return {'learning_rate': 0.5, 'batch_size': 32, 'epochs': 4}`":
+       f"{what}: another choice within the budget that reaches the target, and the exercise accepts any such choice"
+       for change, const, what in (("32 + 1", "32", "batches of 33"), ("32 - 1", "32", "batches of 31"),
+                                   ("4 - 1", "4", "3 epochs"))},
     "07_training_well | dropout | Lt -> LtE: `rng.random(A.shape) < keep_prob` in "
     "`mask = rng.random(A.shape) < keep_prob`": "a draw equal to keep_prob has probability 0",
     "07_training_well | regularisation_choice | 0.0 + 1: `0.0` in `return {'lam': 0.0, 'keep_prob': 0.5}`":

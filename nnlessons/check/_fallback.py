@@ -54,9 +54,6 @@ def _stand_ins():
     def dense_backward(dZ, cache):
         return layers.dense_backward(dZ, cache)
 
-    def flatten_images(images):
-        return np.asarray(images).reshape(len(images), -1).T / 255.0
-
     def gradients(root, wrt):
         root.backward()
         return [w.grad for w in wrt]
@@ -80,9 +77,7 @@ def _stand_ins():
         "backward": (backprop.backward,),
         "train_gd": (backprop.train_gd,),
         "train_sgd": (digits.train_sgd,),
-        "flatten_images": (flatten_images,),
-        "to_one_hot": (losses.one_hot,),
-        "confusion_matrix": (digits.confusion_matrix,),
+        "choose_recipe": (digits.budget_choice,),
         "l2_gradients": (regularization.l2_gradients,),
         "dropout": (regularization.dropout_forward, regularization.dropout_backward),
         "momentum_step": (training_well.momentum_step,),

@@ -46,9 +46,7 @@ REFERENCES = {
     "train_gd": (_R + "backprop:train_gd", "nnlessons.network:Network.fit"),
     # 06 digits
     "train_sgd": (_R + "digits:train_sgd",),
-    "flatten_images": ("nnlessons.mnist:to_columns",),
-    "to_one_hot": ("nnlessons.losses:one_hot",),
-    "confusion_matrix": (_R + "digits:confusion_matrix",),
+    "choose_recipe": (_R + "digits:budget_choice",),
     # 07 training well
     "l2_gradients": ("nnlessons.regularization:l2_gradients",),
     "dropout": ("nnlessons.regularization:dropout_forward", "nnlessons.regularization:dropout_backward",

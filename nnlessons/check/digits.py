@@ -1,17 +1,19 @@
 """Checkers for the exercises of notebook 06 (handwritten digits)."""
 
+import functools
+
 import numpy as np
 
 from ..activations import relu, relu_derivative, softmax
 from ..lessons import digits
 from ..losses import one_hot
 from ..network import Network
-from ._core import NOT_IMPLEMENTED, _report, check_function, random_cases, report_copied, report_raised, watching
+from ._core import NOT_IMPLEMENTED, _report, report_copied, report_raised, watching
 
-__all__ = ["train_sgd", "flatten_images", "to_one_hot", "confusion_matrix"]
+__all__ = ["train_sgd", "choose_recipe"]
 
 #: the checkers in the order the notebook's exercises use them
-EXERCISES = ("train_sgd", "flatten_images", "to_one_hot", "confusion_matrix")
+EXERCISES = ("train_sgd", "choose_recipe")
 
 
 # ------------------------------------------------------------------ train_sgd
@@ -239,7 +241,7 @@ def _inspect_small(learner):
     return None
 
 
-def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
+def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95, recipe=None):
     """Check ``train_sgd(net, X, y, X_val, y_val, epochs, batch_size, learning_rate, rng)``.
 
     First every step of the learner's loop is inspected on a small problem
@@ -248,8 +250,8 @@ def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
     ``p - learning_rate * dp`` with the batch's own gradients, and the returned
     validation accuracy per epoch. Then, with ``data = (X, y, X_val, y_val)``,
     the loop trains ``Network([784, 128, 10], ["relu", "softmax"],
-    "categorical_cross_entropy", rng=606)`` with ``lessons.digits.RECIPE``
-    (``epochs`` overrides its epochs) and ``rng=np.random.default_rng(606)``;
+    "categorical_cross_entropy", rng=606)`` with ``recipe`` (a dict like
+    ``lessons.digits.RECIPE``, the default; ``epochs`` overrides its epochs) and ``rng=np.random.default_rng(606)``;
     it passes when the accuracy on ``test = (X_test, y_test)`` (if given, else
     the final validation accuracy) is at least ``threshold``. The result then
     carries the trained network and the accuracies returned, as ``.network``
@@ -266,7 +268,7 @@ def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
             return report_copied(name, seen)
         if problem is None and data is not None:
             X, y, X_val, y_val = data
-            recipe = dict(digits.RECIPE)
+            recipe = dict(digits.RECIPE if recipe is None else recipe)
             if epochs is not None:
                 recipe["epochs"] = epochs
             net = Network([X.shape[0], 128, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=_SEED)
@@ -304,96 +306,135 @@ def train_sgd(learner, data=None, *, test=None, epochs=None, threshold=0.95):
     return result
 
 
-def _to_columns(images):
-    # imported here so that the checkers load even while the data module is being built
-    from ..mnist import to_columns
-
-    return to_columns(images)
+# ------------------------------------------------------------------ choose_recipe
+_CHOICE_KEYS = ("learning_rate", "batch_size", "epochs")
+_CHOICE_SEED = 606
 
 
-def flatten_images(learner):
-    """Check ``flatten_images(images)``: uint8 ``(m, 28, 28)`` -> float ``(784, m)`` in [0, 1], one image per column."""
-    sizes = [5, 1, 12]
-    # The single image is faint (no pixel above 199): dividing by the largest pixel instead of
-    # 255 then gives other numbers (on the other cases, whose brightest pixel is 255, it does not).
-    cases = random_cases(
-        lambda rng, i: (rng.integers(0, 200 if sizes[i] == 1 else 256, size=(sizes[i], 28, 28), dtype=np.uint8),),
-        [f"{m} random image{'s' if m > 1 else ''}" for m in sizes],
-        seed=60,
-    )
-    def columns(images):
-        return images.reshape(images.shape[0], -1).T
+@functools.lru_cache(maxsize=1)
+def _digits_split():
+    """The notebook's data: 9,000 training and 1,000 validation columns (its split), and the 10,000 test columns."""
+    from ..datasets import train_test_split
+    from ..mnist import load_mnist_small, to_columns
 
-    hints = [
-        ("images.reshape(784, m) has the right shape but mixes the pixels of several images in each column: "
-         "reshape to (m, 784), one image per row, then transpose", lambda im: im.reshape(784, -1) / 255),
-        ("divide by 255: the values must lie in [0, 1]", lambda im: columns(im).astype(np.float64)),
-        ("// is integer division and leaves only 0 and 1: divide with /", lambda im: columns(im) // 255),
-        ("each image was flattened column by column: flatten it row by row, images.reshape(m, 784)",
-         lambda im: columns(im.transpose(0, 2, 1)) / 255),
-        ("divide by 255, the largest value a uint8 pixel can take, not by the largest value in these images",
-         lambda im: columns(im) / im.max()),
-        ("divide by 255, the largest value a uint8 pixel can take, not by the largest value in these images",
-         lambda im: (columns(im) - im.min()) / (float(im.max()) - im.min())),
-    ]
-    return check_function("flatten_images", learner, _to_columns, cases, ["images"], hints)
+    (train_images, train_labels), (test_images, test_labels) = load_mnist_small()
+    X_fit, X_val, y_fit, y_val = train_test_split(to_columns(train_images), train_labels, test_fraction=0.1, rng=0)
+    return X_fit, y_fit, X_val, y_val, to_columns(test_images), test_labels
 
 
-def to_one_hot(learner):
-    """Check ``to_one_hot(labels, n_classes)``: integer labels ``(m,)`` -> one-hot columns ``(n_classes, m)``."""
-    shapes = [(7, 10), (4, 3), (1, 10), (6, 10)]
-
-    def make(rng, i):
-        m, n = shapes[i]
-        # the last case never uses the top classes: n_classes must come from the argument
-        high = 5 if i == 3 else n
-        return rng.integers(0, high, size=m), n
-
-    cases = random_cases(make, ["7 labels, 10 classes", "4 labels, 3 classes", "a single label",
-                                "6 labels, none above 4, 10 classes"], seed=61)
-    hints = [("take the number of rows from n_classes, not from the largest label: a batch may not contain "
-              "every class", lambda labels, n: one_hot(labels, int(labels.max()) + 1)),
-             ("take the number of rows from n_classes, not 10: the function serves any number of classes",
-              lambda labels, n: one_hot(labels, 10))]
-    return check_function("to_one_hot", learner, one_hot, cases, ["labels", "n_classes"], hints)
+def _whole_number(value):
+    """``value`` as an int if it is a whole number (int, numpy integer, or a float like 4.0), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return None
 
 
-def confusion_matrix(learner):
-    """Check ``confusion_matrix(true, predicted, n_classes)``: ``C[i, j]`` counts true ``i`` predicted as ``j``."""
-    specs = [(40, 4), (25, 10), (9, 6)]
+def _choice_problem(choice):
+    """The learner's choice as ``(learning_rate, batch_size, epochs, hidden)``, or a description of what is wrong."""
+    budget = digits.CHOICE_BUDGET
+    if not isinstance(choice, dict):
+        return None, (f"expected a dict like {{'learning_rate': ..., 'batch_size': ..., 'epochs': ...}}, "
+                      f"got {'None (is a `return` missing?)' if choice is None else type(choice).__name__}")
+    missing = [k for k in _CHOICE_KEYS if k not in choice]
+    extra = sorted(str(k) for k in choice if k not in _CHOICE_KEYS + ("hidden",))
+    if missing or extra:
+        return None, ("your dict " + (f"lacks {', '.join(map(repr, missing))}" if missing else "")
+                      + ("; " if missing and extra else "")
+                      + (f"has unknown keys {', '.join(map(repr, extra))}" if extra else "")
+                      + " (expected 'learning_rate', 'batch_size', 'epochs' and optionally 'hidden')")
+    lr = choice["learning_rate"]
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(lr) or lr <= 0:
+        return None, f"the learning rate must be a positive number, got {lr!r}"
+    values = {}
+    for key in ("batch_size", "epochs", "hidden"):
+        value = _whole_number(choice.get(key, 128))
+        if value is None or value < 1:
+            return None, f"{key} must be a whole number of at least 1, got {choice.get(key)!r}"
+        values[key] = value
+    B, epochs, hidden = values["batch_size"], values["epochs"], values["hidden"]
+    if B < budget["min_batch_size"]:
+        return None, (f"batches of {B} break the time budget: below {budget['min_batch_size']} each example costs "
+                      "several times more (section 3 measured it); take batches of at least "
+                      f"{budget['min_batch_size']}")
+    if B > 9000:
+        return None, f"batches of {B}: there are only 9,000 training images"
+    if hidden > budget["max_hidden"]:
+        return None, f"{hidden} hidden units break the time budget: at most {budget['max_hidden']}"
+    if epochs * hidden > budget["max_work"]:
+        return None, (f"{epochs} epochs of a network with {hidden} hidden units break the time budget: epochs x "
+                      f"hidden units may be at most {budget['max_work']} (with 128 units, at most "
+                      f"{budget['max_work'] // 128} epochs); reach the target with a better learning rate or "
+                      "batch size instead")
+    return (float(lr), B, epochs, hidden), None
 
-    def make(rng, i):
-        m, n = specs[i]
-        true = rng.integers(0, n, size=m)
-        # mostly right, sometimes wrong, and never symmetric by accident
-        predicted = np.where(rng.random(m) < 0.6, true, rng.integers(0, n, size=m))
-        if i == 2:  # no label reaches the last class: n_classes must come from the argument
-            true, predicted = np.minimum(true, n - 2), np.minimum(predicted, n - 2)
-        return true, predicted, n
 
-    cases = random_cases(make, ["40 examples, 4 classes", "25 examples, 10 classes",
-                                "9 examples, 6 classes, class 5 never seen"], seed=62)
-    def buffered(true, predicted, n):
-        C = np.zeros((n, n), dtype=int)
-        C[true, predicted] += 1
-        return C
-
-    hints = [
-        ("C[true, predicted] += 1 adds 1 only once for a pair that occurs several times: loop over the "
-         "pairs, or use np.add.at(C, (true, predicted), 1)", buffered),
-        ("rows are the true classes and columns the predictions: count C[t, p], not C[p, t]",
-         lambda true, predicted, n: digits.confusion_matrix(predicted, true, n)),
-        ("C counts examples: return the counts, not the fractions of each row",
-         lambda true, predicted, n: _row_fractions(digits.confusion_matrix(true, predicted, n))),
-        ("C counts examples: return the counts, not the fractions of each row",
-         lambda true, predicted, n: np.nan_to_num(_row_fractions(digits.confusion_matrix(true, predicted, n)))),
-        ("take the size from n_classes, not from the labels: a class may never occur",
-         lambda true, predicted, n: digits.confusion_matrix(true, predicted, int(max(true.max(), predicted.max())) + 1)),
-    ]
-    return check_function("confusion_matrix", learner, digits.confusion_matrix, cases,
-                          ["true", "predicted", "n_classes"], hints)
+def _choice_hint(accs, lr, B, epochs, hidden):
+    """Why a run within the budget missed the target, judged from its validation accuracy per epoch."""
+    budget = digits.CHOICE_BUDGET
+    if accs[-1] < 0.5 or not np.all(np.isfinite(accs)):
+        return (f"training diverged at learning rate {lr:g}: the accuracy stayed far below what a working run "
+                f"reaches ({100 * accs[-1]:.1f}% after the last epoch; chance is 10%); a rate that large overshoots, "
+                "take one several times smaller")
+    if epochs < budget["max_work"] // hidden and accs[-1] >= max(accs):
+        return (f"too few epochs: the accuracy was still rising after epoch {epochs}; the budget allows "
+                f"{budget['max_work'] // hidden}")
+    if accs[-1] >= max(accs) and np.all(np.diff(accs) > -0.005):
+        return (f"the accuracy was still climbing after {epochs} epochs, the most the budget allows: the run needs "
+                "more progress per epoch; try a larger learning rate or smaller batches (more steps per epoch), "
+                "comparing a few settings on the validation split")
+    return (f"the accuracy went up and down from epoch to epoch: at learning rate {lr:g} with batches of {B} the "
+            "steps are noisy; try a smaller rate or larger batches, and compare the settings on the validation "
+            "split")
 
 
-def _row_fractions(C):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return C / C.sum(axis=1, keepdims=True)
+def choose_recipe(learner):
+    """Check ``choose_recipe()``: the learner's learning rate, batch size and epochs (and optional width).
+
+    ``learner()`` returns a dict ``{"learning_rate": ..., "batch_size": ...,
+    "epochs": ...}`` (optionally ``"hidden"``, default 128). Refused if it breaks
+    ``lessons.digits.CHOICE_BUDGET``. Otherwise ``[784, hidden, 10]`` (ReLU,
+    softmax, cross-entropy, ``rng=606``) trains on the notebook's 9,000 training
+    images with ``lessons.digits.train_sgd`` and ``np.random.default_rng(606)``;
+    it passes when its validation accuracy after the last epoch reaches
+    ``CHOICE_TARGET``, and only then is the test set scored, once, and reported.
+    """
+    __tracebackhide__ = True
+    name = "choose_recipe"
+    if not callable(learner):
+        return _report(name, False, "expected a function that returns your choice as a dict, got a "
+                                    f"{type(learner).__name__}")
+    try:
+        with watching(name) as seen:
+            choice = learner()
+    except NotImplementedError:
+        return _report(name, False, NOT_IMPLEMENTED)
+    except Exception as exc:
+        return report_raised(name, exc)
+    if seen:
+        return report_copied(name, seen)
+    values, problem = _choice_problem(choice)
+    if problem:
+        return _report(name, False, problem)
+    lr, B, epochs, hidden = values
+    X_fit, y_fit, X_val, y_val, X_test, y_test = _digits_split()
+    net = digits.recipe_network(_CHOICE_SEED, hidden)
+    with np.errstate(all="ignore"):  # a diverging rate overflows: judged below, not warned about
+        accs = np.asarray(digits.train_sgd(net, X_fit, y_fit, X_val, y_val, epochs, B, lr,
+                                           np.random.default_rng(_CHOICE_SEED)))
+    target = digits.CHOICE_TARGET
+    where = (f"[784, {hidden}, 10] trained {epochs} epoch{'s' if epochs > 1 else ''} in batches of {B} at learning "
+             f"rate {lr:g}: validation accuracy per epoch "
+             + " ".join(f"{100 * a:.1f}%" for a in accs))
+    if not accs[-1] >= target:
+        return _report(name, False, f"{where}, below the target {100 * target:.1f}% (hint: "
+                                    f"{_choice_hint(accs, lr, B, epochs, hidden)})")
+    test = net.accuracy(X_test, y_test)
+    result = _report(name, True, f"{where}, target {100 * target:.1f}% reached; on the {y_test.size:,} test "
+                                 f"images, scored once for the report (not a target to tune on): {100 * test:.1f}%")
+    result.network, result.val_accuracy, result.test_accuracy = net, list(accs), test
+    return result

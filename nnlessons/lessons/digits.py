@@ -22,12 +22,33 @@ from ..network import Network
 #: SGD, picked on the validation split: 12 epochs of mini-batches of 32.
 RECIPE = {"epochs": 12, "batch_size": 32, "learning_rate": 0.5}
 
+#: The learning rates tried, in 1-2-5 steps of a log scale: for cross-entropy
+#: networks, and for squared-error ones (whose output gradient a sigmoid's slope
+#: shrinks, so they need larger rates; the classic network's is 3.0).
+CE_RATES = (0.1, 0.2, 0.5)
+MSE_RATES = (0.5, 1.0, 3.0)
+#: the batch sizes of the recipe's grid search
+BATCH_SIZES = (10, 32, 100)
+#: The grid search and the comparison of section 6 train many networks: to fit the
+#: notebook's time budget, each trains for this many epochs on this many of the training images.
+SEARCH_EPOCHS = 4
+SEARCH_IMAGES = 3000
+
+#: The exercise "choose the recipe": [784, hidden, 10] (ReLU, softmax,
+#: cross-entropy), trained by plain SGD on the 9,000 training images with the
+#: learner's learning rate, batch size and epochs (and optionally width), must
+#: reach this validation accuracy within the budget: epochs x hidden units at most
+#: ``max_work`` (4 epochs of 128 units, 2 of 256...), batches of at least ``min_batch_size``.
+CHOICE_TARGET = 0.955
+CHOICE_BUDGET = {"max_work": 512, "min_batch_size": 10, "max_hidden": 512}
+
 #: From the classic network (Nielsen's book, chapter 1: [784, 30, 10], sigmoid
 #: everywhere, squared error, plain SGD on mini-batches of 10 with learning rate
 #: 3.0) to the notebook's, one change at a time:
 #: (description, hidden neurons, hidden activation, output activation, loss, learning rate).
-#: Squared-error rows keep the classic learning rate 3.0; cross-entropy rows use
-#: 0.1, since their output gradient A - Y is not shrunk by a sigmoid's slope.
+#: The last entry is a rate that trains the row (the classic 3.0 for squared error, 0.1 for
+#: cross-entropy, whose output gradient A - Y is not shrunk by a sigmoid's slope); the notebook's
+#: comparison instead chooses each row's rate on the validation split (``one_change_configs``).
 ONE_CHANGE = (
     ("classic: 30 sigmoid, squared error", 30, "sigmoid", "sigmoid", "mse", 3.0),
     ("30 sigmoid, softmax + cross-entropy", 30, "sigmoid", "softmax", "categorical_cross_entropy", 0.1),
@@ -151,6 +172,115 @@ def gradient_noise(net, X, y, batch_sizes, *, n_batches, rng):
             total += sum(float(np.sum((g[k] - full[k]) ** 2)) for k in full)
         out.append(total / n_batches)
     return np.array(out)
+
+
+# ------------------------------------------- choosing on the validation split
+def _net_maker(sizes, activations, loss):
+    def make(seed):
+        return Network(sizes, activations, loss, rng=seed)
+    return make
+
+
+def recipe_network(seed, hidden=128):
+    """The notebook's network, ``[784, hidden, 10]`` with ReLU, softmax and cross-entropy, initialised with ``seed``."""
+    return Network([784, hidden, 10], ["relu", "softmax"], "categorical_cross_entropy", rng=seed)
+
+
+def budget_choice():
+    """A choice for the exercise "choose the recipe" that reaches its target within its budget (its stand-in)."""
+    return {"learning_rate": 0.5, "batch_size": 32, "epochs": 4}
+
+
+def validation_runs(make_net, data, *, epochs, batch_size, learning_rate, seeds, train=None):
+    """Validation accuracy after each epoch, one row per seed: an array ``(len(seeds), epochs)``.
+
+    ``make_net(seed)`` builds a fresh network; ``data = (X, y, X_val, y_val)``.
+    Seed ``s`` draws both the initial weights (``make_net(s)``) and the shuffle
+    (``np.random.default_rng(s)``); ``train`` is the loop (default ``train_sgd``).
+    """
+    train = train_sgd if train is None else train
+    X, y, X_val, y_val = data
+    rows = []
+    for seed in seeds:
+        net = make_net(seed)
+        rows.append(list(train(net, X, y, X_val, y_val, epochs, batch_size, learning_rate,
+                               np.random.default_rng(seed))))
+    return np.array(rows, dtype=np.float64).reshape(len(rows), epochs)
+
+
+def grid_search(make_net, data, *, learning_rates, batch_sizes, epochs, seed=0, train=None):
+    """Train once per (learning rate, batch size): ``{(rate, B): validation accuracy per epoch (epochs,)}``.
+
+    Every run starts from the same initial weights and shuffle (``seed``), so the
+    grid differs only in the two settings; the dict keeps the grid's order.
+    """
+    return {(lr, B): validation_runs(make_net, data, epochs=epochs, batch_size=B, learning_rate=lr,
+                                     seeds=[seed], train=train)[0]
+            for lr in learning_rates for B in batch_sizes}
+
+
+def best_setting(grid):
+    """The best entry of ``grid_search``'s dict: ``(rate, batch size, accuracy)``.
+
+    Judged by the validation accuracy after the last epoch, since the network kept
+    is the one after the last epoch; a tie goes to the earlier entry of the grid.
+    """
+    best = None
+    for (lr, B), accs in grid.items():
+        if best is None or accs[-1] > best[2]:
+            best = (lr, B, float(accs[-1]))
+    return best
+
+
+def compare_with_chosen_rates(configs, data, *, epochs, select_seed, seeds, known=None, train=None):
+    """For each configuration, choose its learning rate on the validation split, then train it with other seeds.
+
+    ``configs`` is a list of ``(name, make_net, batch_size, learning_rates)``. The
+    rate with the best validation accuracy after ``epochs`` epochs with
+    ``select_seed`` is chosen (a tie goes to the smaller rate); then each seed of
+    ``seeds`` (other seeds, so that the numbers reported are not those the choice
+    was made on) trains a fresh network with it. ``known`` maps ``(name, rate)`` to
+    a final accuracy already measured with ``select_seed`` (not trained again).
+    Returns one dict per configuration: ``name``, ``batch_size``, ``rates`` (the
+    final accuracy at each rate tried), ``rate`` (the one chosen) and
+    ``accuracies`` (the final accuracy of each seed, ``(len(seeds),)``).
+    """
+    known = {} if known is None else known
+    out = []
+    for name, make_net, B, learning_rates in configs:
+        rates = {}
+        for lr in learning_rates:
+            if (name, lr) in known:
+                rates[lr] = float(known[name, lr])
+            else:
+                rates[lr] = float(validation_runs(make_net, data, epochs=epochs, batch_size=B, learning_rate=lr,
+                                                  seeds=[select_seed], train=train)[0, -1])
+        rate = max(sorted(rates), key=lambda lr: rates[lr])  # max keeps the first (smallest) of equals
+        final = validation_runs(make_net, data, epochs=epochs, batch_size=B, learning_rate=rate,
+                                seeds=seeds, train=train)[:, -1]
+        out.append({"name": name, "batch_size": B, "rates": rates, "rate": rate, "accuracies": final})
+    return out
+
+
+def one_change_configs(batch_size=10):
+    """``compare_with_chosen_rates``'s configurations: the rows of ``ONE_CHANGE``, then the recipe's network.
+
+    The rows train in batches of ``batch_size`` (the classic 10), squared error
+    with rates from ``MSE_RATES`` and cross-entropy from ``CE_RATES``; the last
+    entry is ``[784, 128, 10]`` ReLU with softmax and cross-entropy in batches of
+    ``RECIPE["batch_size"]``, the network and batch size of section 5.
+    """
+    configs = [(row[0], _net_maker([784, row[1], 10], [row[2], row[3]], row[4]), batch_size,
+                MSE_RATES if row[4] == "mse" else CE_RATES) for row in ONE_CHANGE]
+    B = RECIPE["batch_size"]
+    configs.append(("128 ReLU, softmax + cross-entropy (section 5)", recipe_network, B, CE_RATES))
+    return configs
+
+
+def spread(accuracies):
+    """Mean and standard deviation (with ``ddof=1``: an estimate from a few seeds) of accuracies, in percent."""
+    a = 100 * np.asarray(accuracies, dtype=np.float64)
+    return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
 
 
 # ----------------------------------------------------------- judging a model
@@ -291,3 +421,48 @@ def plot_confusion_matrix(ax, C, title=None):
     ax.set_ylabel("true")
     if title:
         ax.set_title(title)
+
+
+def plot_comparison(ax, results):
+    """Draw ``compare_with_chosen_rates``' results: one row per configuration, its mean over seeds as a diamond.
+
+    Each mean carries an error bar of one standard deviation and a dot per seed,
+    and its label gives the learning rate chosen, so that differences of a point
+    can be read against the spread of the seeds. First configuration at the
+    top; the axis spans the seeds' range (no bars, whose lengths would mislead on an axis not starting at 0).
+    """
+    from ..plotting import COLOURS
+
+    n = len(results)
+    y = np.arange(n)[::-1]
+    stats = [spread(r["accuracies"]) for r in results]
+    means = np.array([m for m, _ in stats])
+    stds = np.array([s for _, s in stats])
+    for yi, r in zip(y, results):
+        a = 100 * np.asarray(r["accuracies"])
+        ax.plot(a, np.full(a.size, yi), "o", color=COLOURS[3], ms=6, alpha=0.8, zorder=3)
+    ax.errorbar(means, y, xerr=stds, fmt="D", color=COLOURS[0], ms=9, capsize=5, lw=1.5, zorder=2,
+                label="mean ± 1 standard deviation")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r['name']}\n(rate {r['rate']:g}, batches of {r['batch_size']})" for r in results])
+    low = min(100 * np.min(r["accuracies"]) for r in results)
+    high = max(100 * np.max(r["accuracies"]) for r in results)
+    ax.set_xlim(np.floor(low) - 1, np.ceil(high) + 0.5)
+    ax.set_xlabel("validation accuracy (%)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.plot([], [], "o", color=COLOURS[3], label="one seed")
+    ax.legend(loc="upper right", fontsize=10)
+
+
+def comparison_alt(results, epochs, images):
+    """The alt text of ``plot_comparison``'s figure, from its numbers."""
+    parts = []
+    for r in results:
+        m, s = spread(r["accuracies"])
+        parts.append(f"{r['name']} (rate {r['rate']:g}, batches of {r['batch_size']}): {m:.1f}% ± {s:.1f}")
+    n_seeds = len(results[0]["accuracies"])
+    return (f"Dot chart of the validation accuracy of {len(results)} networks, from the classic "
+            f"[784, 30, 10] to the notebook's, each trained {n_seeds} times (seeds) for {epochs} epochs on "
+            f"{images:,} training images with its learning rate chosen on the validation split; each row shows a dot per "
+            f"seed and a diamond at the mean with a line of plus or minus one standard deviation. Mean ± standard "
+            "deviation: " + "; ".join(parts) + ".")
