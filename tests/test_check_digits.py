@@ -262,7 +262,7 @@ RECIPE_SLIPS = [
     (choosing(learning_rate=0.5, batch_size=32.5, epochs=4), "batch_size must be a whole number"),
     (choosing(learning_rate=0.5, batch_size=32, epochs=True), "epochs must be a whole number"),
     (choosing(learning_rate=0.5, batch_size=32, epochs=0), "epochs must be a whole number of at least 1"),
-    (lambda: None, "got None (is a `return` missing?)"),
+    (lambda: None, "returned None (is a `return` missing?)"),
     (lambda: (0.5, 32, 4), "expected a dict like"),
 ]
 
@@ -274,7 +274,7 @@ def test_choose_recipe_names_the_mistake(capsys, learner, message):
 
 
 def test_choose_recipe_wants_a_function(capsys):
-    assert_failed(check.choose_recipe, recipe_solution(), capsys, "expected a function that returns your choice")
+    assert_failed(check.choose_recipe, recipe_solution(), capsys, "expected a function, got a dict (a function that returns your choice")
 
 
 def test_choose_recipe_reports_the_learners_error_with_its_traceback(capsys):

@@ -169,6 +169,10 @@ def report_copied(name, seen, where=None):
     return _report(name, False, f"{where}: {message}" if where else message, copied=True)
 
 
+#: what every checker says when the learner's function returns None
+RETURNED_NONE = "your function returned None (is a `return` missing?)"
+
+
 def _describe(x):
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape}"
@@ -201,7 +205,7 @@ def _compare(expected, got, where, equal_nan=False, shape_hint=True, names=None)
     ``names`` names the values of a tuple or list ``expected`` ("value 1 of 2 (A_L)").
     """
     if got is None:
-        return f"{where}: your function returned None (is a `return` missing?)"
+        return f"{where}: {RETURNED_NONE}"
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return f"{where}: expected a dict with keys {sorted(expected)}, got {_describe(got)}"

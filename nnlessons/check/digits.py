@@ -8,7 +8,7 @@ from ..activations import relu, relu_derivative, softmax
 from ..lessons import digits
 from ..losses import one_hot
 from ..network import Network
-from ._core import NOT_IMPLEMENTED, _report, report_copied, report_raised, watching
+from ._core import NOT_IMPLEMENTED, RETURNED_NONE, _describe, _report, report_copied, report_raised, watching
 
 __all__ = ["train_sgd", "choose_recipe"]
 
@@ -336,9 +336,11 @@ def _whole_number(value):
 def _choice_problem(choice):
     """The learner's choice as ``(learning_rate, batch_size, epochs, hidden)``, or a description of what is wrong."""
     budget = digits.CHOICE_BUDGET
+    if choice is None:
+        return None, f"{RETURNED_NONE}: return a dict like {{'learning_rate': ..., 'batch_size': ..., 'epochs': ...}}"
     if not isinstance(choice, dict):
         return None, (f"expected a dict like {{'learning_rate': ..., 'batch_size': ..., 'epochs': ...}}, "
-                      f"got {'None (is a `return` missing?)' if choice is None else type(choice).__name__}")
+                      f"got {type(choice).__name__}")
     missing = [k for k in _CHOICE_KEYS if k not in choice]
     extra = sorted(str(k) for k in choice if k not in _CHOICE_KEYS + ("hidden",))
     if missing or extra:
@@ -406,8 +408,8 @@ def choose_recipe(learner):
     __tracebackhide__ = True
     name = "choose_recipe"
     if not callable(learner):
-        return _report(name, False, "expected a function that returns your choice as a dict, got a "
-                                    f"{type(learner).__name__}")
+        return _report(name, False, f"expected a function, got {_describe(learner)} "
+                                    "(a function that returns your choice as a dict)")
     try:
         with watching(name) as seen:
             choice = learner()

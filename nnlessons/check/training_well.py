@@ -29,7 +29,7 @@ from ..datasets import minibatches
 from ..gradcheck import numerical_gradient, relative_error
 from ..network import Network
 from ..optim import Adam, Momentum
-from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, _same, check_function, random_cases,
+from ._core import (NOT_IMPLEMENTED, RETURNED_NONE, _compare, _describe, _report, _same, check_function, random_cases,
                     report_copied, report_raised, watching)
 
 __all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam", "regularisation_choice"]
@@ -540,6 +540,8 @@ def _regularised_run(lam, keep_prob):
 
 def _choice_problem(choice):
     """What is wrong with the shape of ``choice`` (a dict ``{"lam": ..., "keep_prob": ...}``), or None."""
+    if choice is None:
+        return f"{RETURNED_NONE}: return a dict {{'lam': ..., 'keep_prob': ...}}"
     if not isinstance(choice, dict):
         return f"expected a dict {{'lam': ..., 'keep_prob': ...}}, got {_describe(choice)}"
     if set(choice) != {"lam", "keep_prob"}:
@@ -572,6 +574,9 @@ def regularisation_choice(learner):
     __tracebackhide__ = True
     name = "regularisation_choice"
     choice = learner
+    if not callable(learner) and not isinstance(learner, dict):
+        return _report(name, False, f"expected a function, got {_describe(learner)} "
+                                    "(a function that returns {'lam': ..., 'keep_prob': ...})")
     if callable(learner):
         try:
             with watching(name) as seen:
