@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import nnlessons as nl
 from nnlessons import check
 from nnlessons.lessons import linear_collapse as lc
 from notebook_cells import ROOT, exercise_sources, run_cells

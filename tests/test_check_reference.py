@@ -19,7 +19,7 @@ import pytest
 import nnlessons as nl
 import nnlessons.check
 from nnlessons import autodiff as ad
-from nnlessons import check, conv, layers, losses, mnist, regularization
+from nnlessons import check, conv, layers, losses, regularization
 from nnlessons.check import _reference
 from nnlessons.lessons import backprop as bp
 from nnlessons.lessons import convolution

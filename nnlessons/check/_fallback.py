@@ -25,7 +25,6 @@ import contextlib
 import io
 import warnings
 
-import numpy as np
 
 from ._core import NOT_IMPLEMENTED, STAND_IN_MARK
 
