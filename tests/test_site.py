@@ -6,8 +6,16 @@ that needs the network fails here. On each page: no console error, no failed
 or outside request, maths typeset by MathJax (no raw `$...$` or TeX command
 left in the text, no MathJax error box), every image loaded, each solution
 folded until its toggle is clicked, every link inside the site resolving, and
-launch links that open a student notebook of the repository. Screenshots of
-every page go to build/site-shots/ for a person to look at.
+launch links that open a student notebook of the repository.
+
+Every page is opened at two widths, a laptop's (1280 px) and a phone's (390 px),
+and at each: axe-core (bundled by the axe-playwright-python package, so offline)
+finds no violation of WCAG 2 A/AA, 2.1, 2.2 or its best practices; nothing
+overflows sideways except inside a marked scroll container (a wide formula),
+which the Tab key reaches and the arrow keys scroll; every figure has an alt
+text that describes it (not a file name); one search control. Search shows
+excerpts, over http and from file://. Screenshots of every page at both widths
+go to build/site-shots/ for a person to look at.
 
 Run by `make site-test` (CI runs it after `make test`). Needs the `site` extra
 and a Chromium (`apt-get install chromium`, or NNLESSONS_CHROMIUM=/path);
@@ -38,6 +46,13 @@ OUT, SHOTS = ROOT / "build" / "site", ROOT / "build" / "site-shots"
 NOTEBOOKS = handouts.series(ROOT / "notebooks")
 PAGES = ["index"] + [p.stem for p in NOTEBOOKS] + ["genindex", "search"]
 TEX_LEFT = re.compile(r"\$[^$\s][^$]*\$|\\(?:frac|sum|partial|mathbf|begin|end|left|right|sigma|cdot|hat|top)\b")
+# A laptop and a phone (an iPhone 12-15's CSS width).
+WIDE, NARROW = 1280, 390
+WIDTHS = [WIDE, NARROW]
+# axe-core's rule sets: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
+# An alt text that is only a file name or a hash describes nothing.
+NOT_A_DESCRIPTION = re.compile(r"\.(?:png|jpe?g|svg|gif)\b|_images/|[0-9a-f]{16,}", re.I)
 
 # Every page's findings in one pass of the browser (filled by `visited`).
 _FINDINGS = {}
@@ -105,11 +120,11 @@ def _load_images(page):
     }))""")
 
 
-def visit(browser, base, name):
-    """Open page ``name`` once and record what the tests check."""
-    if name in _FINDINGS:
-        return _FINDINGS[name]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def visit(browser, base, name, width=WIDE):
+    """Open page ``name`` once at ``width`` px and record what the tests check."""
+    if (name, width) in _FINDINGS:
+        return _FINDINGS[name, width]
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     problems, outside = [], []
 
@@ -127,10 +142,15 @@ def visit(browser, base, name):
     page.goto(base + f"{name}.html", wait_until="load")
     _typeset(page)
     _load_images(page)
-    found = {"problems": problems, "outside": outside}
+    page.evaluate("() => window.NNLESSONS_READY")
+    # What the page itself logs, up to here: axe-core's reading of the style sheets later
+    # asks for theme.css's @import "../basic.css" at the wrong place (a 404 of axe's own).
+    found = {"problems": list(problems), "outside": outside}
     found["broken_images"] = page.evaluate(
         "() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
     found["images"] = page.evaluate("() => document.images.length")
+    found["alts"] = page.evaluate(
+        "() => Array.from(document.querySelectorAll('article img')).map(i => [i.getAttribute('src'), i.getAttribute('alt')])")
     found["text"] = page.evaluate("""() => {
         const main = (document.querySelector('main') || document.body).cloneNode(true);
         main.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
@@ -147,13 +167,21 @@ def visit(browser, base, name):
         "() => Array.from(document.querySelectorAll('nav.bd-docs-nav a[href]')).map(a => a.href)")
     found["prev"] = page.evaluate("() => (document.querySelector('a.left-prev') || {}).href || null")
     found["next"] = page.evaluate("() => (document.querySelector('a.right-next') || {}).href || null")
+    found["downloads"] = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.nnl-downloads a.download')).map(a => [a.textContent.trim(), a.href])")
+    found["search_controls"] = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.search-button__button, form.bd-search'))"
+        ".filter(e => e.checkVisibility()).length")
+    found["overflow"] = page.evaluate(OVERFLOW_JS)
+    found["scrollers"] = _keyboard_scrolling(page)
+    found["axe"] = _axe(page, width == WIDE)
 
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True, animations="disabled")
     # Solutions: folded at first, the code shown once the toggle is clicked.
     toggles = page.locator("div.cell.tag_exercise details.hide")
     found["solutions"] = []
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
-    for i in range(toggles.count()):
+    for i in range(toggles.count() if width == WIDE else 0):
         details = toggles.nth(i)
         code = details.locator(".cell_input")
         before = code.is_visible()
@@ -162,8 +190,96 @@ def visit(browser, base, name):
         if i == 0:
             details.locator("xpath=..").screenshot(path=str(SHOTS / f"{name}-solution-open.png"), animations="disabled")
     context.close()
-    _FINDINGS[name] = found
+    _FINDINGS[name, width] = found
     return found
+
+
+# Each element of the page's main part that sticks out of the box that clips it (its nearest
+# ancestor with overflow-x other than visible, else the window), unless that box is a marked
+# scroll container (.nnl-scroll, which nnlessons.js sets on a block that scrolls sideways).
+# MathJax's inner elements are judged as their formula.
+OVERFLOW_JS = """() => {
+    const vw = document.documentElement.clientWidth;
+    const clips = new Map();
+    const clipper = (el) => {
+        if (!el || el === document.body) return null;
+        if (clips.has(el)) return clips.get(el);
+        const x = getComputedStyle(el).overflowX;
+        const c = x !== 'visible' ? el : clipper(el.parentElement);
+        clips.set(el, c);
+        return c;
+    };
+    const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+        ' "' + (el.textContent || '').trim().slice(0, 60) + '"';
+    const bad = [];
+    const main = document.querySelector('main') || document.body;
+    for (const el of main.querySelectorAll('*')) {
+        if (el.closest('mjx-container') && el.tagName !== 'MJX-CONTAINER') continue;
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+        const c = clipper(el.parentElement);
+        const box = c ? c.getBoundingClientRect() : {left: 0, right: vw};
+        if (r.right > box.right + 1 || r.left < box.left - 1) {
+            if (!(c && c.classList.contains('nnl-scroll'))) bad.push(describe(el) + ' in ' + (c ? describe(c) : 'the window'));
+        }
+    }
+    return {page: document.documentElement.scrollWidth - vw, elements: bad.slice(0, 10), count: bad.length};
+}"""
+
+
+def _keyboard_scrolling(page):
+    """For each visible scroll container: (its description, reached by Tab, scrolled by the arrow keys,
+    has a visible cue)."""
+    total = page.evaluate("""() => {
+        window.__reached = new Set();
+        document.addEventListener('focusin', (e) => window.__reached.add(e.target));
+        return document.querySelectorAll('a[href], button, input, summary, [tabindex]').length;
+    }""")
+    if not page.evaluate("() => Array.from(document.querySelectorAll('.nnl-scroll')).some(e => e.checkVisibility())"):
+        return []
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    for _ in range(total + 5):
+        page.keyboard.press("Tab")
+    scrollers = page.locator(".nnl-scroll")
+    results = []
+    for i in range(scrollers.count()):
+        el = scrollers.nth(i)
+        if not el.evaluate("e => e.checkVisibility()"):
+            continue
+        reached = el.evaluate("e => window.__reached.has(e)")
+        el.evaluate("e => { e.scrollLeft = 0; e.focus(); }")
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        # Keyboard scrolling is animated: wait for it (up to 3 s).
+        scrolled = el.evaluate("""e => new Promise((done) => {
+            const start = performance.now();
+            const look = () => e.scrollLeft > 0 ? done(true)
+                : performance.now() - start > 3000 ? done(false) : requestAnimationFrame(look);
+            look();
+        })""")
+        cue = el.evaluate("e => getComputedStyle(e).backgroundImage !== 'none'")
+        results.append((el.evaluate("e => e.className + ': ' + e.textContent.trim().slice(0, 50)"), reached, scrolled, cue))
+    return results
+
+
+def _axe(page, everything):
+    """axe-core's violations on the page as it stands: (rule, impact, where) each.
+
+    Colour contrast, most of axe's time (each highlighted token of code is an element), is
+    checked everywhere at the first width; at the other, the code and outputs, whose colours
+    do not change with the width, are left out of that one rule.
+    """
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="the site extra is not installed")
+    runs = [(None, {"runOnly": {"type": "tag", "values": AXE_TAGS}})]
+    if not everything:
+        runs = [(None, {"runOnly": {"type": "tag", "values": AXE_TAGS}, "rules": {"color-contrast": {"enabled": False}}}),
+                ({"exclude": [["div.highlight"], ["div.cell_output"]]}, {"runOnly": {"type": "rule", "values": ["color-contrast"]}})]
+    violations = []
+    for context, options in runs:
+        response = axe.Axe().run(page, context=context, options={**options, "resultTypes": ["violations"]}).response
+        violations += [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in response["violations"]]
+    return violations
 
 
 def _local_file(url, base):
@@ -173,7 +289,7 @@ def _local_file(url, base):
 
 @pytest.fixture(scope="module")
 def open_page(browser, server):
-    return lambda name: visit(browser, server, name)
+    return lambda name, width=WIDE: visit(browser, server, name, width)
 
 
 def test_the_site_has_exactly_the_expected_pages(site):
@@ -278,12 +394,96 @@ def test_launch_links_open_the_student_version_of_this_lesson(open_page, name):
     assert any(f"student%2F{name}.ipynb" in h or f"student/{name}.ipynb" in h for h in launch if "mybinder" in h)
 
 
-def test_search_finds_a_lesson(browser, server):
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_search_finds_a_lesson_with_excerpts(browser, server, how):
+    # The README says to open build/site/index.html: from file:// the browser refuses
+    # Sphinx's fetch of each page, so the excerpts come from the search page's own script.
     page = browser.new_page()
-    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
-    page.goto(server + "search.html?q=backpropagation")
-    page.wait_for_selector("ul.search li", timeout=20000)
-    results = page.locator("ul.search li a").evaluate_all("els => els.map(a => a.href)")
-    page.screenshot(path=str(SHOTS / "search-results.png"))
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname in ("127.0.0.1", None, "")
+               else r.abort())
+    start = server if how == "http" else OUT.resolve().as_uri() + "/"
+    page.goto(start + "search.html?q=backpropagation")
+    page.wait_for_selector("ul.search li p.context", timeout=20000)
+    page.wait_for_timeout(300)
+    results = page.locator("ul.search li > a").evaluate_all("els => els.map(a => a.href)")
+    excerpts = page.locator("ul.search li p.context").evaluate_all("els => els.map(p => p.textContent.trim())")
+    count = page.locator("ul.search li").count()
+    page.screenshot(path=str(SHOTS / f"search-results-{how}.png"))
     page.close()
     assert any("05_backprop" in r for r in results), results
+    assert not errors, errors
+    assert len(excerpts) == count, f"{count} results, {len(excerpts)} with an excerpt"
+    for text in excerpts:
+        assert "backprop" in text.lower(), f"an excerpt without the word searched: {text[:100]!r}"
+        assert "System Settings" not in text and "Light Dark" not in text, f"the theme's buttons quoted: {text[:100]!r}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_no_accessibility_violation(open_page, name, width):
+    violations = open_page(name, width)["axe"]
+    assert not violations, f"{name} at {width} px: axe-core reports {violations}"
+
+
+@pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
+def test_every_figure_is_described(open_page, name):
+    alts = open_page(name)["alts"]
+    assert alts, f"{name}: no images"
+    for src, alt in alts:
+        assert alt and alt.strip(), f"{name}: the image {src} has no alt text (its cell's metadata needs one)"
+        assert not NOT_A_DESCRIPTION.search(alt), f"{name}: the image {src} has a file name for its alt text: {alt!r}"
+        assert len(alt.split()) >= 3, f"{name}: the image {src} has an alt text that describes little: {alt!r}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_nothing_overflows_sideways(open_page, name, width):
+    overflow = open_page(name, width)["overflow"]
+    assert overflow["page"] <= 0, f"{name} at {width} px: the page scrolls sideways by {overflow['page']} px"
+    assert not overflow["count"], \
+        f"{name} at {width} px: {overflow['count']} elements stick out of their column: {overflow['elements']}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_scroll_containers_are_reached_and_scrolled_by_keyboard(open_page, name, width):
+    for what, reached, scrolled, cue in open_page(name, width)["scrollers"]:
+        assert reached, f"{name} at {width} px: the Tab key never reaches the scroll container {what!r}"
+        assert scrolled, f"{name} at {width} px: the arrow keys do not scroll {what!r}"
+        assert cue, f"{name} at {width} px: {what!r} scrolls with no visible cue"
+
+
+def test_a_wide_formula_scrolls_on_a_phone(open_page):
+    # Notebook 05's chain rule through a layer is wider than a phone: it must scroll, not be cut off.
+    scrollers = open_page("05_backprop", NARROW)["scrollers"]
+    assert any(what.startswith("math") for what, *_ in scrollers), scrollers
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_one_search_control(open_page, name, width):
+    assert open_page(name, width)["search_controls"] == 1, f"{name} at {width} px"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_lesson_downloads_its_student_and_solved_notebooks(open_page, server, path):
+    downloads = open_page(path.stem)["downloads"]
+    assert [label for label, _ in downloads] == ["exercises (.ipynb)", "solved (.ipynb)"], downloads
+    for (label, href), source in zip(downloads, [ROOT / "student" / path.name, path]):
+        target = _local_file(href, server)
+        assert target.name == path.name and target.read_bytes() == source.read_bytes(), f"{path.stem}: {label}"
+
+
+def test_code_cells_have_a_copy_button(browser, server):
+    page = browser.new_page()
+    page.goto(server + "01_regression.html")
+    page.evaluate("() => window.NNLESSONS_READY")
+    inputs = page.locator("div.cell_input div.highlight").count()
+    buttons = page.locator("div.cell_input button.copybtn").count()
+    named = page.locator("div.cell_input button.copybtn[aria-label]").count()
+    outputs = page.locator("div.cell_output button.copybtn").count()
+    page.close()
+    assert inputs > 5 and buttons == inputs == named, (inputs, buttons, named)
+    assert outputs == 0

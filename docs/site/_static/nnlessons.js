@@ -1,0 +1,84 @@
+/* The course website's small behaviours (loaded on every page by conf.py). */
+"use strict";
+
+/* Search excerpts: Sphinx fetches each result's page to quote it, which a browser refuses
+   on file://. The search page carries every page's text (nnlessons-pages.js), so the
+   excerpt is taken from there, on file:// and http alike. */
+if (window.NNLESSONS_PAGES) {
+  const pages = window.NNLESSONS_PAGES;
+  const fetchPage = window.fetch.bind(window);
+  window.fetch = (resource, ...rest) => {
+    const name = new URL(String(resource), document.baseURI).pathname.split("/").pop() || "index.html";
+    if (Object.prototype.hasOwnProperty.call(pages, name)) {
+      return Promise.resolve(new Response(pages[name], {headers: {"Content-Type": "text/html"}}));
+    }
+    return fetchPage(resource, ...rest);
+  };
+}
+
+/* A block that scrolls sideways (a wide formula or table) is marked: a cue is drawn at
+   its edges (nnlessons.css), and it joins the tab order so a keyboard can scroll it. */
+const SCROLLERS = "div.math, span.math.nnl-wide, .pst-scrollable-table-container, div.cell_output .output, .highlight pre";
+
+function markScrollers() {
+  /* An inline formula wider than its paragraph (on a phone) becomes a block of its own. */
+  document.querySelectorAll("span.math").forEach((el) => {
+    const formula = el.querySelector("mjx-container");
+    const block = el.parentElement;
+    if (!formula || !block) return;
+    el.classList.remove("nnl-wide");
+    if (formula.getBoundingClientRect().width > block.clientWidth) el.classList.add("nnl-wide");
+  });
+  document.querySelectorAll(SCROLLERS).forEach((el) => {
+    const scrolls = el.scrollWidth > el.clientWidth + 1;
+    if (scrolls && !el.classList.contains("nnl-scroll")) {
+      el.classList.add("nnl-scroll");
+      el.tabIndex = 0;
+      if (!el.hasAttribute("role")) {
+        el.setAttribute("role", "group");
+        el.setAttribute("aria-label", el.matches("div.math") ? "formula, scrolls sideways" : "wide block, scrolls sideways");
+      }
+    } else if (!scrolls && el.classList.contains("nnl-scroll")) {
+      el.classList.remove("nnl-scroll");
+      el.removeAttribute("tabindex");
+      if (el.getAttribute("role") === "group") {
+        el.removeAttribute("role");
+        el.removeAttribute("aria-label");
+      }
+    }
+  });
+}
+
+/* A table header holding only a formula: MathJax draws its glyphs with CSS, so the cell
+   has no text of its own; the formula's reading (from MathJax's assistive MathML) names it. */
+function labelHeaderMaths() {
+  document.querySelectorAll("th mjx-container").forEach((el) => {
+    const mml = el.querySelector("mjx-assistive-mml math");
+    if (mml && !el.hasAttribute("aria-label")) {
+      el.setAttribute("role", "img");
+      el.setAttribute("aria-label", mml.textContent.replace(/\s+/g, " ").trim());
+    }
+  });
+}
+
+/* sphinx-copybutton's buttons are named only by a tooltip. */
+function nameCopyButtons() {
+  document.querySelectorAll("button.copybtn:not([aria-label])").forEach((b) => {
+    b.setAttribute("aria-label", "Copy the code");
+  });
+}
+
+function settle() {
+  labelHeaderMaths();
+  nameCopyButtons();
+  markScrollers();
+}
+
+window.NNLESSONS_READY = new Promise((resolve) => {
+  window.addEventListener("load", () => {
+    const typeset = window.MathJax && MathJax.startup && MathJax.startup.promise;
+    Promise.resolve(typeset).then(() => { settle(); resolve(true); });
+  });
+});
+window.addEventListener("resize", markScrollers);
+document.addEventListener("toggle", markScrollers, true);
