@@ -173,11 +173,14 @@ def visit(browser, base, name, width=WIDE):
         "() => Array.from(document.querySelectorAll('.search-button__button, form.bd-search'))"
         ".filter(e => e.checkVisibility()).length")
     found["overflow"] = page.evaluate(OVERFLOW_JS)
-    found["scrollers"] = _keyboard_scrolling(page)
-    found["axe"] = _axe(page, width == WIDE)
-
+    found["wide_inline_maths"] = page.evaluate(
+        "() => Array.from(document.querySelectorAll('span.math.nnl-wide')).filter(e => "
+        "e.querySelector('mjx-container').getBoundingClientRect().width < 0.8 * e.clientWidth).length")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True, animations="disabled")
+    # After the screenshot: the walk with the Tab key leaves MathJax's focus marks on formulas.
+    found["scrollers"] = _keyboard_scrolling(page)
+    found["axe"] = _axe(page, width == WIDE)
     # Solutions: folded at first, the code shown once the toggle is clicked.
     toggles = page.locator("div.cell.tag_exercise details.hide")
     found["solutions"] = []
@@ -453,6 +456,12 @@ def test_scroll_containers_are_reached_and_scrolled_by_keyboard(open_page, name,
         assert reached, f"{name} at {width} px: the Tab key never reaches the scroll container {what!r}"
         assert scrolled, f"{name} at {width} px: the arrow keys do not scroll {what!r}"
         assert cue, f"{name} at {width} px: {what!r} scrolls with no visible cue"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
+def test_only_a_formula_wider_than_its_paragraph_is_set_apart(open_page, name, width):
+    assert not open_page(name, width)["wide_inline_maths"], f"{name} at {width} px: a narrow formula set on its own line"
 
 
 def test_a_wide_formula_scrolls_on_a_phone(open_page):

@@ -24,7 +24,8 @@ function markScrollers() {
   /* An inline formula wider than its paragraph (on a phone) becomes a block of its own. */
   document.querySelectorAll("span.math").forEach((el) => {
     const formula = el.querySelector("mjx-container");
-    const block = el.parentElement;
+    // The paragraph (or cell, item) holding it: an inline parent (a link, <strong>) has no width.
+    const block = el.parentElement && el.parentElement.closest("p, li, dd, dt, td, th, div, blockquote, figcaption");
     if (!formula || !block) return;
     el.classList.remove("nnl-wide");
     if (formula.getBoundingClientRect().width > block.clientWidth) el.classList.add("nnl-wide");
