@@ -178,7 +178,7 @@ def visit(browser, base, name, width=WIDE):
         "e.querySelector('mjx-container').getBoundingClientRect().width < 0.8 * e.clientWidth).length")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True, animations="disabled")
-    # After the screenshot: the walk with the Tab key leaves MathJax's focus marks on formulas.
+    # After the screenshot: focus leaves MathJax's marks on formulas.
     found["scrollers"] = _keyboard_scrolling(page)
     found["axe"] = _axe(page, width == WIDE)
     # Solutions: folded at first, the code shown once the toggle is clicked.
@@ -231,26 +231,36 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+# The element the Tab key leaves just before ``e`` (the previous focusable one in document order).
+BEFORE_JS = """e => {
+    const focusable = 'a[href], button:not([disabled]), input:not([disabled]), select, textarea, summary, [tabindex]';
+    const stops = Array.from(document.querySelectorAll(focusable))
+        .filter(x => x.tabIndex >= 0 && x.checkVisibility() && !x.closest('[inert], [aria-hidden=true]'));
+    const i = stops.indexOf(e);
+    if (i < 0) return false;
+    // The nearest one before it that takes the focus (a formula's menu target may not).
+    for (let j = i - 1; j >= 0; j--) {
+        stops[j].focus();
+        if (document.activeElement === stops[j]) return true;
+    }
+    document.activeElement && document.activeElement.blur();
+    return true;
+}"""
+
+
 def _keyboard_scrolling(page):
-    """For each visible scroll container: (its description, reached by Tab, scrolled by the arrow keys,
-    has a visible cue)."""
-    total = page.evaluate("""() => {
-        window.__reached = new Set();
-        document.addEventListener('focusin', (e) => window.__reached.add(e.target));
-        return document.querySelectorAll('a[href], button, input, summary, [tabindex]').length;
-    }""")
-    if not page.evaluate("() => Array.from(document.querySelectorAll('.nnl-scroll')).some(e => e.checkVisibility())"):
-        return []
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
-    for _ in range(total + 5):
-        page.keyboard.press("Tab")
+    """For each visible scroll container: (its description, reached by the Tab key from the element
+    before it, scrolled by the arrow keys, has a visible cue)."""
     scrollers = page.locator(".nnl-scroll")
     results = []
     for i in range(scrollers.count()):
         el = scrollers.nth(i)
         if not el.evaluate("e => e.checkVisibility()"):
             continue
-        reached = el.evaluate("e => window.__reached.has(e)")
+        reached = el.evaluate(BEFORE_JS)
+        if reached:
+            page.keyboard.press("Tab")
+            reached = el.evaluate("e => document.activeElement === e")
         el.evaluate("e => { e.scrollLeft = 0; e.focus(); }")
         for _ in range(3):
             page.keyboard.press("ArrowRight")
