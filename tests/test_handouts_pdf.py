@@ -38,7 +38,7 @@ CASES = [(stem, version) for stem in STEMS for version in VERSIONS]
 IDS = [f"{stem}-{version}" for stem, version in CASES]
 # The site's chrome: none of it belongs on paper.
 CHROME = ["Skip to main content", "Back to top", "Ctrl+K", "Toggle navigation", "By the nnlessons authors",
-          "solved version: Colab", "Show solution", "Hide solution"]
+          "solved version: Colab", "Show solution", "Hide solution", "Download this lesson"]
 FOOTER_LINE = re.compile(r"page (\d+) of (\d+)\s*$")
 TEX = re.compile(r"\$|\\frac|\\partial")
 
@@ -55,9 +55,9 @@ def _need(what, found, hint):
 def tool():
     pytest.importorskip("playwright.sync_api", reason="the site extra is not installed: pip install -e '.[site]'")
     pytest.importorskip("sphinx", reason="the site extra is not installed: pip install -e '.[site]'")
-    from tools import handouts_pdf
+    from tools import handouts_pdf, site_browser
 
-    _need("Chromium", handouts_pdf.browser_path(), "apt-get install chromium, or set NNLESSONS_CHROMIUM")
+    _need("Chromium", site_browser.browser_path(), "apt-get install chromium, or set NNLESSONS_CHROMIUM")
     for program in ("pdftotext", "pdfinfo", "pdfimages", "pdftoppm"):
         _need(program, shutil.which(program), "apt-get install poppler-utils")
     return handouts_pdf

@@ -187,3 +187,13 @@ def test_search_text_is_the_article_alone():
     assert text == ('<div role="main"><section id="one-a"> One &amp; a Backprop text.'
                     '<section id="two"> Two More.</section></section></div>')
     assert ext.article_text("<html>no article</html>") == ""
+
+
+def test_every_figure_of_the_series_has_an_alt_text():
+    # The website's figures are described by these (tests/test_site.py checks them in the page).
+    for path in SERIES:
+        nb = nbformat.read(path, as_version=4)
+        assert site.undescribed_figures(nb) == [], f"{path.name}: figure cells without metadata mystnb.image.alt"
+        for cell in nb.cells:
+            alt = site.figure_alt(cell) if cell.cell_type == "code" else None
+            assert not alt or not re.search(r"\.(png|jpe?g|svg|gif)\b|_images/", alt), f"{path.name}: {alt!r}"
