@@ -141,6 +141,9 @@ def visit(browser, base, name, width=WIDE):
     found["wide_inline_maths"] = page.evaluate(
         "() => Array.from(document.querySelectorAll('span.math.nnl-wide')).filter(e => "
         "e.querySelector('mjx-container').getBoundingClientRect().width < 0.8 * e.clientWidth).length")
+    found["copy_buttons"] = page.evaluate("() => ['div.cell_input div.highlight', 'div.cell_input button.copybtn', "
+                                          "'div.cell_input button.copybtn[aria-label]', 'div.cell_output button.copybtn']"
+                                          ".map(s => document.querySelectorAll(s).length)")
     found["marked"] = page.evaluate(MARKED_JS)
     clock.lap("read the page")
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -200,7 +203,8 @@ MARKED_JS = """() => Array.from(document.querySelectorAll('.nnl-scroll, .nnl-wid
 # Each element of the page's main part that sticks out of the box that clips it (its nearest
 # ancestor with overflow-x other than visible, else the window), unless that box is a marked
 # scroll container (.nnl-scroll, which nnlessons.js sets on a block that scrolls sideways).
-# MathJax's inner elements are judged as their formula.
+# MathJax's inner elements are judged as their formula: the container and the typeset maths
+# (mjx-math, which overflows the container when the container is what scrolls).
 OVERFLOW_JS = """() => {
     const vw = document.documentElement.clientWidth;
     const clips = new Map();
@@ -218,7 +222,7 @@ OVERFLOW_JS = """() => {
     const bad = [];
     const main = document.querySelector('main') || document.body;
     for (const el of main.querySelectorAll('*')) {
-        if (el.closest('mjx-container') && el.tagName !== 'MJX-CONTAINER') continue;
+        if (el.closest('mjx-container') && !['MJX-CONTAINER', 'MJX-MATH'].includes(el.tagName)) continue;
         const r = el.getBoundingClientRect();
         if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
         const c = clipper(el.parentElement);
@@ -259,10 +263,10 @@ SCROLLED_JS = """e => new Promise(done => {
 KEYBOARD_FAILURES_KEPT = 3
 
 
-def _keyboard_scrolling(page):
+def _keyboard_scrolling(page, selector=".nnl-scroll"):
     """For each visible scroll container: (its description, reached by the Tab key from the element
     before it, scrolled by the arrow keys, has a visible cue)."""
-    scrollers = page.locator(".nnl-scroll")
+    scrollers = page.locator(selector)
     results = []
     for i in range(scrollers.count()):
         el = scrollers.nth(i)
@@ -512,10 +516,39 @@ def test_scroll_marks_follow_the_layout_after_a_resize(open_page, name, width):
         f"{len(found['marked'])} before, {len(found['marked_after_shot'])} after: {found['marked_after_shot'][:3]}"
 
 
-def test_a_wide_formula_scrolls_on_a_phone(open_page):
-    # Notebook 05's chain rule through a layer is wider than a phone: it must scroll, not be cut off.
-    scrollers = open_page("05_backprop", NARROW)["scrollers"]
-    assert any(what.startswith("math") for what, *_ in scrollers), scrollers
+# A displayed formula far wider than a phone that MathJax cannot break into lines (a row of a
+# matrix), put into a lesson's page for the test below.
+WIDE_FORMULA = "\\[\\begin{bmatrix}" + " & ".join(f"{i / 7:.4f}" for i in range(1, 31)) + "\\end{bmatrix}\\]"
+
+
+def test_a_wide_formula_scrolls_on_a_phone(browser, server):
+    # Whatever the lessons hold: a formula wider than the column scrolls in its own box (the
+    # page does not), with a cue, reached by Tab and scrolled by the arrow keys.
+    context = browser.new_context(viewport={"width": NARROW, "height": 900})
+    page = context.new_page()
+    page.goto(server + f"{NOTEBOOKS[0].stem}.html")
+    site_browser.settle(page)
+    site_browser.wait(page, """tex => {
+        const box = document.createElement('div');
+        box.className = 'math notranslate nohighlight';
+        box.id = 'nnl-test-formula';
+        box.textContent = tex;
+        const text = document.querySelector('article.bd-article p:not(:has(img))');
+        text.after(box);
+        return MathJax.typesetPromise([box]).then(() => {
+            window.dispatchEvent(new Event('resize'));
+            return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        });
+    }""", "typesetting a wide formula", 30, WIDE_FORMULA)
+    box = page.locator("#nnl-test-formula")
+    widths = box.evaluate("e => [e.scrollWidth, e.clientWidth, document.documentElement.scrollWidth, innerWidth]")
+    keyboard = _keyboard_scrolling(page, "#nnl-test-formula.nnl-scroll")
+    marked = box.evaluate("e => e.classList.contains('nnl-scroll') && e.tabIndex === 0 && e.getAttribute('role') === 'group'")
+    context.close()
+    assert widths[0] > 2 * widths[1], f"the test formula is not wider than the column: {widths}"
+    assert widths[2] <= widths[3], f"the page scrolls sideways with a wide formula: {widths}"
+    assert marked, "a formula wider than the column is not marked as a scroll box"
+    assert keyboard and all(keyboard[0][1:]), f"reached by Tab, scrolled by the arrows, drawn with a cue: {keyboard}"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -533,14 +566,9 @@ def test_lesson_downloads_its_student_and_solved_notebooks(open_page, server, pa
         assert target.name == path.name and target.read_bytes() == source.read_bytes(), f"{path.stem}: {label}"
 
 
-def test_code_cells_have_a_copy_button(browser, server):
-    page = browser.new_page()
-    page.goto(server + "01_regression.html")
-    site_browser.settle(page)
-    inputs = page.locator("div.cell_input div.highlight").count()
-    buttons = page.locator("div.cell_input button.copybtn").count()
-    named = page.locator("div.cell_input button.copybtn[aria-label]").count()
-    outputs = page.locator("div.cell_output button.copybtn").count()
-    page.close()
-    assert inputs > 5 and buttons == inputs == named, (inputs, buttons, named)
-    assert outputs == 0
+@pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
+def test_code_cells_have_a_copy_button(open_page, name):
+    inputs, buttons, named, outputs = open_page(name)["copy_buttons"]
+    assert inputs and buttons == inputs, f"{name}: {buttons} copy buttons for {inputs} code cells"
+    assert named == buttons, f"{name}: {buttons - named} copy buttons without a name for screen readers"
+    assert outputs == 0, f"{name}: {outputs} copy buttons on outputs"
