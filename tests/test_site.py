@@ -281,7 +281,8 @@ def _keyboard_scrolling(page, selector=".nnl-scroll"):
             page.keyboard.press("ArrowRight")
         scrolled = site_browser.wait(page, SCROLLED_JS, "scrolling by the arrow keys", 30, el.element_handle())
         cue = el.evaluate("e => getComputedStyle(e).backgroundImage !== 'none'")
-        results.append((el.evaluate("e => e.className + ': ' + e.textContent.trim().slice(0, 50)"), reached, scrolled, cue))
+        what = el.evaluate("e => e.className + ': ' + e.textContent.trim().slice(0, 50)")
+        results.append((what, reached, scrolled, cue))
         if sum(not all(r[1:]) for r in results) >= KEYBOARD_FAILURES_KEPT:
             results.append((f"({scrollers.count() - i - 1} more scroll boxes not tried)", True, True, True))
             break
@@ -305,11 +306,15 @@ def _axe(page, everything):
                 ({"exclude": [["div.highlight"], ["div.cell_output"]]}, {"runOnly": {"type": "rule", "values": ["color-contrast"]}})]
     violations = []
     for context, options in runs:
-        found = site_browser.wait(page, "([context, options]) => axe.run(context || document, options)"
-                                  ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.slice(0, 3).map(n => n.target)]))",
-                                  "axe-core's run", 180, [context, {**options, "resultTypes": ["violations"]}])
+        found = site_browser.wait(page, AXE_RUN_JS, "axe-core's run", 180,
+                                  [context, {**options, "resultTypes": ["violations"]}])
         violations += [tuple(v) for v in found]
     return violations
+
+
+# axe-core on the page (or on ``context``): each violation's rule, impact and first three places.
+AXE_RUN_JS = """([context, options]) => axe.run(context || document, options)
+    .then(r => r.violations.map(v => [v.id, v.impact, v.nodes.slice(0, 3).map(n => n.target)]))"""
 
 
 def _local_file(url, base):
@@ -572,3 +577,24 @@ def test_code_cells_have_a_copy_button(open_page, name):
     assert inputs and buttons == inputs, f"{name}: {buttons} copy buttons for {inputs} code cells"
     assert named == buttons, f"{name}: {buttons - named} copy buttons without a name for screen readers"
     assert outputs == 0, f"{name}: {outputs} copy buttons on outputs"
+
+
+def test_a_wait_that_never_ends_fails_naming_what_it_waited_for(browser):
+    # The guard against a stall: a promise that never settles ends in a clear failure.
+    page = browser.new_page()
+    with pytest.raises(site_browser.BrowserError, match="a promise that never settles did not finish within 1 s"):
+        site_browser.wait(page, "() => new Promise(() => {})", "a promise that never settles", 1)
+    assert site_browser.wait(page, "x => Promise.resolve(x + 1)", "a sum", 5, 41) == 42
+    page.close()
+
+
+def test_the_accessibility_gate_sees_a_violation(browser, server):
+    # The gate can fail: a figure without an alt text put into a page is reported.
+    page = browser.new_page()
+    page.goto(server + "genindex.html")
+    site_browser.settle(page)
+    page.evaluate("() => { const img = document.createElement('img'); img.src = '_static/x.png';"
+                  " document.querySelector('article').appendChild(img); }")
+    violations = _axe(page, True)
+    page.close()
+    assert "image-alt" in [rule for rule, *_ in violations], violations
