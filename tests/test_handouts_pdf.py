@@ -86,6 +86,17 @@ def body(pdf):
     return squeeze("\n".join(kept))
 
 
+def footers(pdf, bottom):
+    """The text in the bottom margin of each page, on one line (read from that strip alone: in the
+    page's reading order, a table or formula at the foot of a page can come inside the footer).
+    ``bottom``: the bottom margin, as the tool gives it ("18mm")."""
+    width, height = map(float, re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", _run("pdfinfo", pdf), re.M).groups())
+    margin = float(bottom.removesuffix("mm")) / 25.4 * 72
+    text = _run("pdftotext", "-enc", "UTF-8", "-x", 0, "-y", int(height - margin), "-W", int(width) + 1,
+                "-H", int(margin) + 1, pdf, "-")
+    return [" ".join(page.split()) for page in text.split("\f")[:-1]]
+
+
 def squeeze(text):
     return re.sub(r"\s+", "", text)
 
@@ -184,8 +195,7 @@ def test_title_on_the_first_page_and_in_every_footer(built, tool, stem, version)
     texts = tool.page_texts(pdf)  # in reading order: the footer's two parts are the last two lines
     assert len(texts) == built[stem, version]["pages"] >= 2
     assert " ".join(texts[0].split()).startswith(" ".join(title.split())), f"{pdf.name}: page 1 opens otherwise"
-    for number, text in enumerate(texts, start=1):
-        footer = " ".join(line.strip() for line in text.splitlines() if line.strip())[-200:]
+    for number, footer in enumerate(footers(pdf, tool.MARGIN["bottom"]), start=1):
         assert footer.endswith(f"page {number} of {len(texts)}"), f"{pdf.name}, page {number}: footer {footer!r}"
         assert f"{title} · {tool.LABELS[version]}" in footer, f"{pdf.name}, page {number}: no title in {footer!r}"
 
