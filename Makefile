@@ -155,8 +155,10 @@ site-serve: site
 	@echo "serving build/site/ on http://127.0.0.1:$(SITE_PORT)/ (stop with Ctrl+C)"
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory build/site $(SITE_PORT)
 
+# The website in headless Chromium and the PDF handouts, side by side on two workers (one file
+# each: each builds its own copy of the site); each page's time per step: build/site-shots/timings.json.
 site-test: $(VENV)/.site-stamp
-	$(RUN) $(BIN)/python -m pytest tests/test_site.py tests/test_handouts_pdf.py -q -m site
+	$(RUN) $(BIN)/python -m pytest tests/test_site.py tests/test_handouts_pdf.py -q -m site -n 2 --dist loadfile
 
 # After editing a notebook (and before committing): the launch links, then student/.
 student: $(VENV)/.test-stamp

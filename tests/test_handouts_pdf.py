@@ -38,7 +38,7 @@ CASES = [(stem, version) for stem in STEMS for version in VERSIONS]
 IDS = [f"{stem}-{version}" for stem, version in CASES]
 # The site's chrome: none of it belongs on paper.
 CHROME = ["Skip to main content", "Back to top", "Ctrl+K", "Toggle navigation", "By the nnlessons authors",
-          "solved version: Colab", "Show solution", "Hide solution"]
+          "solved version: Colab", "Show solution", "Hide solution", "Download this lesson"]
 FOOTER_LINE = re.compile(r"page (\d+) of (\d+)\s*$")
 TEX = re.compile(r"\$|\\frac|\\partial")
 
@@ -55,9 +55,9 @@ def _need(what, found, hint):
 def tool():
     pytest.importorskip("playwright.sync_api", reason="the site extra is not installed: pip install -e '.[site]'")
     pytest.importorskip("sphinx", reason="the site extra is not installed: pip install -e '.[site]'")
-    from tools import handouts_pdf
+    from tools import handouts_pdf, site_browser
 
-    _need("Chromium", handouts_pdf.browser_path(), "apt-get install chromium, or set NNLESSONS_CHROMIUM")
+    _need("Chromium", site_browser.browser_path(), "apt-get install chromium, or set NNLESSONS_CHROMIUM")
     for program in ("pdftotext", "pdfinfo", "pdfimages", "pdftoppm"):
         _need(program, shutil.which(program), "apt-get install poppler-utils")
     return handouts_pdf
@@ -84,6 +84,17 @@ def body(pdf):
     at the margin or at a page end reads as it was written)."""
     kept = [line for page in pages(pdf) for line in page.splitlines() if not FOOTER_LINE.search(line)]
     return squeeze("\n".join(kept))
+
+
+def footers(pdf, bottom):
+    """The text in the bottom margin of each page, on one line (read from that strip alone: in the
+    page's reading order, a table or formula at the foot of a page can come inside the footer).
+    ``bottom``: the bottom margin, as the tool gives it ("18mm")."""
+    width, height = map(float, re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", _run("pdfinfo", pdf), re.M).groups())
+    margin = float(bottom.removesuffix("mm")) / 25.4 * 72
+    text = _run("pdftotext", "-enc", "UTF-8", "-x", 0, "-y", int(height - margin), "-W", int(width) + 1,
+                "-H", int(margin) + 1, pdf, "-")
+    return [" ".join(page.split()) for page in text.split("\f")[:-1]]
 
 
 def squeeze(text):
@@ -184,8 +195,7 @@ def test_title_on_the_first_page_and_in_every_footer(built, tool, stem, version)
     texts = tool.page_texts(pdf)  # in reading order: the footer's two parts are the last two lines
     assert len(texts) == built[stem, version]["pages"] >= 2
     assert " ".join(texts[0].split()).startswith(" ".join(title.split())), f"{pdf.name}: page 1 opens otherwise"
-    for number, text in enumerate(texts, start=1):
-        footer = " ".join(line.strip() for line in text.splitlines() if line.strip())[-200:]
+    for number, footer in enumerate(footers(pdf, tool.MARGIN["bottom"]), start=1):
         assert footer.endswith(f"page {number} of {len(texts)}"), f"{pdf.name}, page {number}: footer {footer!r}"
         assert f"{title} · {tool.LABELS[version]}" in footer, f"{pdf.name}, page {number}: no title in {footer!r}"
 

@@ -114,3 +114,86 @@ def test_build_replaces_only_an_earlier_build(tmp_path, capsys):
     (tmp_path / "old" / "index.html").write_text("")
     (tmp_path / "old" / site.OUT_MARK).write_text("")
     site._replaceable(tmp_path / "old", site.OUT_MARK)
+
+
+PNG = "iVBORw0KGgo="  # any base64: only its presence matters here
+
+
+def figure_cell(metadata=None, output_metadata=None):
+    cell = new_code_cell("plt.plot(x, y)\nplt.show()", metadata=metadata or {})
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"},
+                                           metadata=output_metadata or {})]
+    return cell
+
+
+def test_a_figures_alt_text_reaches_mystnb_from_where_the_cell_keeps_it():
+    alt = "The cost falls from 12.5 to 0.02 in 200 steps."
+    for cell in [figure_cell({"alt": alt}), figure_cell({"mystnb": {"image": {"alt": alt}}}),
+                 figure_cell(output_metadata={"image/png": {"alt": alt}})]:
+        nb = lesson()
+        nb.cells.append(cell)
+        page = site.for_site(nb, "09_t.ipynb")
+        assert page.cells[-1].metadata["mystnb"]["image"]["alt"] == alt
+        assert site.undescribed_figures(nb) == []
+    nb = lesson()
+    nb.cells += [figure_cell(), figure_cell({"alt": "  "}), new_code_cell("print(1)")]
+    assert site.undescribed_figures(nb) == [4, 5], "a figure without an alt text (or a blank one) is named"
+    assert "mystnb" not in site.for_site(nb, "09_t.ipynb").cells[-3].metadata
+    assert site.figure_alt(new_code_cell("print(1)")) is None
+
+
+def test_every_lesson_gets_its_download_buttons_under_the_badges():
+    first = site.for_site(lesson(), "09_t.ipynb").cells[0].source
+    lines = first.splitlines()
+    badges = next(i for i, line in enumerate(lines) if "_badges/" in line)
+    assert lines[badges + 2] == "```{container} nnl-downloads"
+    assert f"{{download}}`exercises (.ipynb) <{site.LESSON_FILES}/student/09_t.ipynb>`" in first
+    assert f"{{download}}`solved (.ipynb) <{site.LESSON_FILES}/solved/09_t.ipynb>`" in first
+
+
+def test_stage_copies_both_versions_of_each_lesson_to_download(tmp_path):
+    staged = site.stage(tmp_path / "src")
+    for name in staged:
+        assert (tmp_path / "src" / site.LESSON_FILES / "student" / name).read_bytes() == \
+            (ROOT / "student" / name).read_bytes()
+        assert (tmp_path / "src" / site.LESSON_FILES / "solved" / name).read_bytes() == \
+            (ROOT / "notebooks" / name).read_bytes()
+
+
+def _extension():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("nnlessons_site", site.CONF / "_ext" / "nnlessons_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_built_pages_get_a_search_button_and_no_empty_header_cell():
+    ext = _extension()
+    page = ('<form class="bd-search d-flex" action="search.html" method="get"><input type="search" name="q"/>'
+            '</form><table><thead><tr><th class="head"><p></p></th><th class="head"><p>rows</p></th>')
+    fixed = ext.fix_html(page)
+    assert fixed.count(ext.SUBMIT) == 1 and ext.fix_html(fixed) == fixed, "added once"
+    assert '<td class="head"></td><th class="head"><p>rows</p></th>' in fixed
+
+
+def test_search_text_is_the_article_alone():
+    ext = _extension()
+    page = ('<html><body><button>System Settings</button><main role="main"><article class="bd-article">'
+            '<section id="one-a"><h1>One &amp; a<a class="headerlink" href="#one-a">#</a></h1><p>Backprop text.</p>'
+            '<script>var x = 1;</script><section id="two"><h2>Two</h2><p>More.</p></section></section>'
+            '</article></main></body></html>')
+    text = ext.article_text(page)
+    assert text == ('<div role="main"><section id="one-a"> One &amp; a Backprop text.'
+                    '<section id="two"> Two More.</section></section></div>')
+    assert ext.article_text("<html>no article</html>") == ""
+
+
+def test_every_figure_of_the_series_has_an_alt_text():
+    # The website's figures are described by these (tests/test_site.py checks them in the page).
+    for path in SERIES:
+        nb = nbformat.read(path, as_version=4)
+        assert site.undescribed_figures(nb) == [], f"{path.name}: figure cells without metadata mystnb.image.alt"
+        for cell in nb.cells:
+            alt = site.figure_alt(cell) if cell.cell_type == "code" else None
+            assert not alt or not re.search(r"\.(png|jpe?g|svg|gif)\b|_images/", alt), f"{path.name}: {alt!r}"

@@ -23,16 +23,11 @@ a Chromium (Debian's ``chromium``, or NNLESSONS_CHROMIUM=/path) and poppler-util
 """
 
 import argparse
-import contextlib
-import functools
 import html
-import http.server
-import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,6 +35,7 @@ from urllib.parse import urlsplit
 import nbformat
 
 from tools import handouts, links, site
+from tools.site_browser import BrowserError, chromium, serve, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("student", "solved")
@@ -59,14 +55,6 @@ LABELS = {"student": "exercises to do", "solved": "with the solutions"}
 
 class PrintError(RuntimeError):
     """A handout that cannot be printed right (no browser, a page that did not render)."""
-
-
-def browser_path():
-    """The Chromium to drive: NNLESSONS_CHROMIUM, else the first found on PATH; None if none."""
-    for candidate in [os.environ.get("NNLESSONS_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"]:
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
 
 
 def lessons(notebooks=ROOT / "notebooks"):
@@ -96,43 +84,6 @@ def _words(text):
     return " ".join(text.split())
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder):
-    """Serve ``folder`` on 127.0.0.1; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
-@contextlib.contextmanager
-def chromium(path=None):
-    """A headless Chromium (playwright) for which only 127.0.0.1 resolves."""
-    from playwright.sync_api import sync_playwright
-
-    path = path or browser_path()
-    if path is None:
-        raise PrintError("no Chromium found: apt-get install chromium, or set NNLESSONS_CHROMIUM=/path")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path,
-                                    args=["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                                          "--no-proxy-server"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def _open(browser, url, width_mm):
     """A new page at ``url``, laid out as wide as the paper's text, maths typeset, images loaded."""
     content_px = round((width_mm - 2 * SIDE_MM) / MM_PER_PX)
@@ -150,17 +101,8 @@ def _open(browser, url, width_mm):
 
 
 def _settle(page):
-    """Wait for MathJax to finish typesetting and for every image to load."""
-    page.wait_for_function("() => !document.querySelector('.math') || "
-                           "(window.MathJax && MathJax.startup && MathJax.startup.promise)", timeout=30000)
-    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
-    page.evaluate("""() => Promise.all(Array.from(document.images).map(img => {
-        img.loading = 'eager';
-        return img.complete ? null : new Promise(r => { img.onload = img.onerror = r; });
-    }))""")
-    # Web fonts (MathJax's among them) still loading when the page is printed would change its layout
-    # from one print to the next: lay the page out, then wait for them.
-    page.evaluate("() => document.body.offsetHeight && document.fonts.ready.then(() => true)")
+    """Wait for MathJax to finish typesetting and for every image and font to load; PrintError if not."""
+    settle(page)
     untypeset = page.evaluate("() => Array.from(document.querySelectorAll('.math'))"
                               ".filter(e => !e.querySelector('mjx-container')).length")
     broken = page.evaluate("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
@@ -361,7 +303,7 @@ def main(argv):
     args = parser.parse_args(argv)
     try:
         build(args.out, args.paper, args.site)
-    except (PrintError, ValueError, FileNotFoundError) as exc:
+    except (PrintError, BrowserError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -13,6 +13,12 @@ builds it with the notebooks' stored outputs (nothing is executed):
   table of contents follow it), each exercise shown as the student sees it
   (the stub) with the solution folded below behind "Show solution"; this is
   done on the staged copies, the notebooks themselves are not changed;
+- each figure is described: the alt text its cell carries in its metadata
+  (``alt``, as nbconvert reads it, or MyST-NB's own ``mystnb.image.alt``, or
+  ``alt`` in the image output's metadata) becomes the image's alt in the page;
+  a figure without one is named on stderr (and fails `make site-test`);
+- under each lesson's title, buttons to download its student and its solved
+  ``.ipynb`` (copies of ``student/`` and ``notebooks/``, served by the site);
 - the Colab and Binder badge images are local copies, MathJax is copied from
   the ``sphinx-mathjax-offline`` package into ``_static/mathjax/``, so a page
   loads nothing from the network; launch buttons open ``student/NN_topic.ipynb``.
@@ -39,6 +45,9 @@ MATHJAX_KEEP = ("tex-chtml.js", "input/tex/", "output/chtml", "ui/", "a11y/assis
 LOCAL_BADGES = {links.COLAB_BADGE: "_badges/colab-badge.svg", links.BINDER_BADGE: "_badges/binder-badge.svg"}
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 STUB_TAG = "exercise-stub"
+FIGURE_MIME = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+# The lessons' .ipynb files to download, staged beside the pages (conf.py excludes the folder).
+LESSON_FILES = "_lesson_files"
 # Written into the staging and output folders before anything else: only a folder holding it
 # (or an older build's site.json / .buildinfo) is ever replaced.
 OUT_MARK = ".nnlessons-site"
@@ -60,16 +69,50 @@ def notebook_title(nb, fallback):
     return fallback
 
 
+def figure_alt(cell):
+    """The alt text a code cell gives its figure ('' for none); None when the cell draws no figure."""
+    figures = [o for o in cell.get("outputs", []) if any(m in o.get("data", {}) for m in FIGURE_MIME)]
+    if not figures:
+        return None
+    mystnb_alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt")
+    output_alts = [o.get("metadata", {}).get(m, {}).get("alt") for o in figures for m in FIGURE_MIME
+                   if m in o.get("data", {})]
+    for alt in [mystnb_alt, cell.metadata.get("alt"), *output_alts]:
+        if isinstance(alt, str) and alt.strip():
+            return " ".join(alt.split())
+    return ""
+
+
+def downloads_block(name):
+    """MyST for the buttons that download lesson ``name``'s student and solved .ipynb."""
+    return ("```{container} nnl-downloads\n"
+            f"Download this lesson: {{download}}`exercises (.ipynb) <{LESSON_FILES}/student/{name}>` "
+            f"{{download}}`solved (.ipynb) <{LESSON_FILES}/solved/{name}>`\n```")
+
+
+def _with_downloads(source, name):
+    """Markdown ``source`` with the download buttons after its badges line (else its title)."""
+    lines = source.split("\n")
+    marks = [i for i, line in enumerate(lines) if "_badges/" in line] or \
+            [i for i, line in enumerate(lines) if _HEADING.match(line)]
+    at = marks[0] + 1 if marks else len(lines)
+    return "\n".join(lines[:at] + ["", downloads_block(name), ""] + lines[at:])
+
+
 def for_site(nb, name):
     """A copy of notebook ``nb`` (file ``name``) as the site shows it.
 
     Its launch links as `make student` writes them, with local badge images,
-    and each exercise as its stub followed by the solution, folded.
+    the download buttons under the first cell, each figure's alt text where
+    MyST-NB reads it, and each exercise as its stub followed by the solution, folded.
     """
     nb = copy.deepcopy(nb)
     links.fix_links(nb, name)
     cells = []
     for cell in nb.cells:
+        alt = figure_alt(cell) if cell.cell_type == "code" else None
+        if alt:
+            cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
         if cell.cell_type == "markdown":
             for remote, local in LOCAL_BADGES.items():
                 cell.source = cell.source.replace(f"({remote})", f"({local})")
@@ -81,8 +124,17 @@ def for_site(nb, name):
             cell.metadata.setdefault("tags", []).append("hide-cell")
             cell.metadata["mystnb"] = dict(SOLUTION_PROMPTS)
         cells.append(cell)
+    first = next((c for c in cells if c.cell_type == "markdown"), None)
+    if first is None:
+        cells.insert(0, first := nbformat.v4.new_markdown_cell("", id="nnl-downloads"))
+    first.source = _with_downloads(first.source, name)
     nb.cells = cells
     return nb
+
+
+def undescribed_figures(nb):
+    """The indices of the code cells of ``nb`` that draw a figure without an alt text."""
+    return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and figure_alt(cell) == ""]
 
 
 def _repo_link(target, names):
@@ -147,7 +199,7 @@ def _copy_mathjax(dst):
             shutil.copyfile(path, target)
 
 
-def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
+def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md", student=ROOT / "student"):
     """Write the Sphinx source folder ``staging``; return the notebook file names in order."""
     staging = Path(staging)
     if staging.exists():
@@ -158,6 +210,14 @@ def stage(staging, notebooks=ROOT / "notebooks", readme=ROOT / "README.md"):
     for path in handouts.series(notebooks):
         nb = nbformat.read(path, as_version=4)
         nbformat.write(for_site(nb, path.name), staging / path.name)
+        missing = undescribed_figures(nb)
+        if missing:
+            print(f"site: {path.name}: figures without an alt text in cells {missing}", file=sys.stderr)
+        for kind, source in [("solved", path), ("student", Path(student) / path.name)]:
+            if not source.is_file():
+                raise FileNotFoundError(f"{source} not found: run `make student`")
+            (staging / LESSON_FILES / kind).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, staging / LESSON_FILES / kind / path.name)
         entries.append((path.name, notebook_title(nb, path.stem)))
     if not entries:
         raise FileNotFoundError(f"no notebooks matching {handouts.NOTEBOOK_GLOB} in {notebooks}")
