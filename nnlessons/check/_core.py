@@ -169,6 +169,27 @@ def report_copied(name, seen, where=None):
     return _report(name, False, f"{where}: {message}" if where else message, copied=True)
 
 
+def call_for_answer(name, learner, expected=""):
+    """Call a decision exercise's ``learner()`` (no arguments) under the watch of checker ``name``.
+
+    Returns ``(answer, None)``, or ``(None, verdict)`` when ``learner`` is no function, is still the
+    stub, raised, or called the package's own answer. ``expected`` follows "got ..." in the first case.
+    """
+    __tracebackhide__ = True
+    if not callable(learner):
+        return None, _report(name, False, f"expected a function, got {_describe(learner)}{expected}")
+    try:
+        with watching(name) as seen:
+            answer = learner()
+    except NotImplementedError:
+        return None, _report(name, False, NOT_IMPLEMENTED)
+    except Exception as exc:
+        return None, report_raised(name, exc)
+    if seen:
+        return None, report_copied(name, seen)
+    return answer, None
+
+
 #: what every checker says when the learner's function returns None
 RETURNED_NONE = "your function returned None (is a `return` missing?)"
 

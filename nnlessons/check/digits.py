@@ -8,7 +8,7 @@ from ..activations import relu, relu_derivative, softmax
 from ..lessons import digits
 from ..losses import one_hot
 from ..network import Network
-from ._core import NOT_IMPLEMENTED, RETURNED_NONE, _describe, _report, report_copied, report_raised, watching
+from ._core import NOT_IMPLEMENTED, RETURNED_NONE, _report, call_for_answer, report_copied, report_raised, watching
 
 __all__ = ["train_sgd", "choose_recipe"]
 
@@ -407,18 +407,9 @@ def choose_recipe(learner):
     """
     __tracebackhide__ = True
     name = "choose_recipe"
-    if not callable(learner):
-        return _report(name, False, f"expected a function, got {_describe(learner)} "
-                                    "(a function that returns your choice as a dict)")
-    try:
-        with watching(name) as seen:
-            choice = learner()
-    except NotImplementedError:
-        return _report(name, False, NOT_IMPLEMENTED)
-    except Exception as exc:
-        return report_raised(name, exc)
-    if seen:
-        return report_copied(name, seen)
+    choice, verdict = call_for_answer(name, learner, " (a function that returns your choice as a dict)")
+    if verdict is not None:
+        return verdict
     values, problem = _choice_problem(choice)
     if problem:
         return _report(name, False, problem)

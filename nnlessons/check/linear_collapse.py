@@ -17,8 +17,7 @@ import copy
 import numpy as np
 
 from ..lessons import linear_collapse
-from ._core import (NOT_IMPLEMENTED, _compare, _describe, _report, check_function, random_cases, report_copied,
-                    report_raised, watching)
+from ._core import _compare, _describe, _report, call_for_answer, check_function, random_cases
 
 __all__ = ["collapse", "abs_network", "bump_network", "relu_kinks"]
 EXERCISES = ("collapse", "abs_network", "bump_network", "relu_kinks")
@@ -169,17 +168,9 @@ def _shape_of(params):
 def _check_by_hand(name, learner, target, hint):
     """Call ``learner()``, evaluate the network it returns on ``GRID`` against ``target``; report."""
     __tracebackhide__ = True
-    if not callable(learner):
-        return _report(name, False, f"expected a function, got {_describe(learner)}")
-    try:
-        with watching(name) as seen:
-            out = learner()
-    except NotImplementedError:
-        return _report(name, False, NOT_IMPLEMENTED)
-    except Exception as exc:
-        return report_raised(name, exc)
-    if seen:
-        return report_copied(name, seen)
+    out, verdict = call_for_answer(name, learner)
+    if verdict is not None:
+        return verdict
     try:
         params = _hand_set(out, name)
     except _Wrong as wrong:

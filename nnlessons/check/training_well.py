@@ -29,7 +29,7 @@ from ..datasets import minibatches
 from ..gradcheck import numerical_gradient, relative_error
 from ..network import Network
 from ..optim import Adam, Momentum
-from ._core import (NOT_IMPLEMENTED, RETURNED_NONE, _compare, _describe, _report, _same, check_function, random_cases,
+from ._core import (NOT_IMPLEMENTED, call_for_answer, RETURNED_NONE, _compare, _describe, _report, _same, check_function, random_cases,
                     report_copied, report_raised, watching)
 
 __all__ = ["l2_gradients", "dropout", "momentum_step", "train_with_adam", "regularisation_choice"]
@@ -573,20 +573,11 @@ def regularisation_choice(learner):
     """
     __tracebackhide__ = True
     name = "regularisation_choice"
-    choice = learner
-    if not callable(learner) and not isinstance(learner, dict):
-        return _report(name, False, f"expected a function, got {_describe(learner)} "
-                                    "(a function that returns {'lam': ..., 'keep_prob': ...})")
-    if callable(learner):
-        try:
-            with watching(name) as seen:
-                choice = learner()
-        except NotImplementedError:
-            return _report(name, False, NOT_IMPLEMENTED)
-        except Exception as exc:
-            return report_raised(name, exc)
-        if seen:
-            return report_copied(name, seen)
+    choice, verdict = learner, None
+    if not isinstance(learner, dict):
+        choice, verdict = call_for_answer(name, learner, " (a function that returns {'lam': ..., 'keep_prob': ...})")
+    if verdict is not None:
+        return verdict
     problem = _choice_problem(choice)
     if problem is not None:
         return _report(name, False, problem)
