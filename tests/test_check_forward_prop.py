@@ -308,6 +308,11 @@ def test_square_network_wrong_forms_are_named(fn, fragments, capsys):
     (lambda r: square(r, b2=0.1), ["on the square of half-width r = 0.5",  # b2 fixed: too far out for r = 0.5
                                                  "hint: all the errors are outside the square"]),
     (lambda r: (*inward_units(r)[:3], np.array([[4 * r]])), ["r = 1,", "inside the square, it predicts class 0"]),
+    # a side left without a unit (three units), and W2 pushing up instead of down
+    (lambda r: (square(r)[0][:3], square(r)[1][:3], square(r)[2][:, :3], square(r)[3]),
+     ["hint: beyond the side x2 < -r z2 does not fall", "(a unit missing, or W2 with the wrong sign?)"]),
+    (lambda r: (*square(r)[:2], -square(r)[2], square(r)[3]),
+     ["hint: beyond the sides x1 > r and x1 < -r and x2 > r and x2 < -r z2 does not fall"]),
 ])
 def test_square_network_wrong_answers_are_named(fn, fragments, capsys):
     assert_failed(check.square_network, fn, capsys, *fragments)

@@ -230,6 +230,11 @@ def _square_hint(params, r, X, y, predicted):
         shown = ", ".join(f"{d:.3g}" for d in sorted(set(np.round(distance, 3)))[:4])
         return (f"the hidden units' lines lie at distance {shown} from the centre, the square's sides at r = {r:g}: "
                 "unit j's line (W1 x + b1)_j = 0 lies |b1_j| / |w_j| from the centre, so b1 must change with r")
+    beyond = _unguarded_sides(params, r)
+    if beyond:
+        return (f"beyond the side{'s' * (len(beyond) > 1)} {' and '.join(beyond)} z2 does not fall as x moves "
+                "away from the square: each side needs a hidden unit that is on beyond it, with a negative "
+                "weight in W2 (a unit missing, or W2 with the wrong sign?)")
     if right_in == 1 or right_out == 1:
         side, fix = (("outside", "smaller, or W2's weights larger in size") if right_in == 1
                      else ("inside", "larger, or W2's weights smaller in size"))
@@ -237,6 +242,20 @@ def _square_hint(params, r, X, y, predicted):
                 f"{_fw.SQUARE_BAND:.0%} of r; beyond a side z2 falls by |W2_j w_j| per unit of distance from "
                 f"b2 inside, so make b2 {fix}")
     return None
+
+
+def _unguarded_sides(params, r):
+    """The sides (``"x2 < -r"``...) beyond which z2 does not fall: no hidden unit turns on out there."""
+    W1, b1, W2, b2 = params
+    sides = []
+    for axis in (0, 1):
+        for sign, name in ((1, f"x{axis + 1} > r"), (-1, f"x{axis + 1} < -r")):
+            ray = np.zeros((2, 2))
+            ray[axis] = sign * r * np.array([1 + 2 * _fw.SQUARE_BAND, 3.0])  # from the side's middle outwards
+            z2 = (W2 @ np.maximum(W1 @ ray + b1, 0) + b2)[0]
+            if z2[1] >= z2[0]:
+                sides.append(name)
+    return sides
 
 
 def _square_case(params, r, seed):
