@@ -198,21 +198,23 @@ def test_train_sgd_steps_are_the_hand_computed_ones(rng):
 
 def test_train_sgd_learns_a_toy_task_with_squared_error_too(rng):
     X, y = toy_problem(rng)
-    for row in (digits.ONE_CHANGE[0], digits.ONE_CHANGE[-1]):
-        net = digits.one_change_network(row, rng=1)
+    configs = digits.one_change_configs()
+    # the classic row at its classic rate 3.0, the last row at cross-entropy's 0.1
+    for (_, make, _, _), rate in ((configs[0], max(digits.MSE_RATES)), (configs[4], min(digits.CE_RATES))):
+        net = make(1)
         before = net.accuracy(X, y)
-        accs = digits.train_sgd(net, X, y, X, y, 20, 10, row[-1], np.random.default_rng(2))
+        accs = digits.train_sgd(net, X, y, X, y, 20, 10, rate, np.random.default_rng(2))
         assert len(accs) == 20 and accs[-1] > max(0.9, before)
 
 
 def test_one_change_rows_start_from_the_classic_network():
     rows = [r[1:] for r in digits.ONE_CHANGE]
-    assert rows == [(30, "sigmoid", "sigmoid", "mse", 3.0),
-                    (30, "sigmoid", "softmax", "categorical_cross_entropy", 0.1),
-                    (30, "relu", "softmax", "categorical_cross_entropy", 0.1),
-                    (128, "sigmoid", "sigmoid", "mse", 3.0),
-                    (128, "relu", "softmax", "categorical_cross_entropy", 0.1)]
-    net = digits.one_change_network(digits.ONE_CHANGE[2], rng=0)
+    assert rows == [(30, "sigmoid", "sigmoid", "mse"),
+                    (30, "sigmoid", "softmax", "categorical_cross_entropy"),
+                    (30, "relu", "softmax", "categorical_cross_entropy"),
+                    (128, "sigmoid", "sigmoid", "mse"),
+                    (128, "relu", "softmax", "categorical_cross_entropy")]
+    net = digits.one_change_configs()[2][1](0)
     assert net.sizes == [784, 30, 10] and net.activations == ["relu", "softmax"]
     assert net.loss == "categorical_cross_entropy"
 
@@ -336,7 +338,7 @@ def test_one_change_configs_follow_one_change_then_the_recipe():
     assert [c[3] for c in configs] == [digits.MSE_RATES if row[4] == "mse" else digits.CE_RATES
                                        for row in digits.ONE_CHANGE] + [digits.CE_RATES]
     for (_, make, _, _), row in zip(configs, digits.ONE_CHANGE + (("", 128, "relu", "softmax",
-                                                                   "categorical_cross_entropy", 0),)):
+                                                                   "categorical_cross_entropy"),)):
         net = make(5)
         assert net.sizes == [784, row[1], 10] and net.loss == row[4]
         assert np.array_equal(net.params["W1"], nl.Network([784, row[1], 10], [row[2], row[3]], row[4],
